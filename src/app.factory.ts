@@ -1,0 +1,96 @@
+import type { IncomingMessage } from 'node:http';
+import { RequestMethod, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger as Pino } from 'pino';
+import { AppModule } from './app.module.js';
+import {
+  busConfig,
+  httpConfig,
+  loadFeatureFlags,
+  websocketConfig,
+} from './config/configuration.js';
+import { Errors } from './common/errors/domain-error.js';
+import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
+import { createValidationPipe } from './common/http/validation.js';
+import { createRootLogger, PinoNestLogger } from './infrastructure/logging/logger.js';
+import { requestContext } from './infrastructure/logging/request-context.middleware.js';
+import { ChatMetrics } from './infrastructure/metrics/chat-metrics.js';
+import { bearerToken } from './modules/auth/auth.guard.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import type { Principal } from './modules/auth/principal.js';
+import { ChatWsAdapter } from './modules/realtime/chat-ws.adapter.js';
+
+export interface CreateAppOptions {
+  databaseUrl: string;
+  logger?: Pino;
+}
+
+/** Ticket in the query (browsers) or a bearer header (other clients); never a token in a URL. */
+async function authenticateUpgrade(auth: AuthService, req: IncomingMessage): Promise<Principal> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const ticket = url.searchParams.get('ticket');
+  if (ticket) return auth.redeemWsTicket(ticket);
+  const token = bearerToken(req.headers.authorization);
+  if (token) return auth.authenticateAccessToken(token);
+  throw Errors.unauthorized('AUTH_REQUIRED', 'a ticket or bearer token is required');
+}
+
+/** Builds the whole application (used by main.ts and by the end-to-end tests alike). */
+export async function createApp(opts: CreateAppOptions): Promise<INestApplication> {
+  const http = httpConfig();
+  const ws = websocketConfig();
+  const { flags } = loadFeatureFlags();
+  const bus = busConfig();
+  const pino = opts.logger ?? createRootLogger(http.logLevel);
+
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({ databaseUrl: opts.databaseUrl, flags, busDriver: bus.driver }),
+    { logger: new PinoNestLogger(pino), bodyParser: true },
+  );
+  if (http.trustProxy) app.set('trust proxy', true);
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: '64kb' });
+
+  // Outside production an unset allowlist means any Origin; in production, none but same-origin.
+  const allowedOrigins = http.allowedOrigins ?? (http.isProduction ? [] : null);
+  app.enableCors({ origin: allowedOrigins ?? true, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
+
+  app.use(requestContext(pino, app.get(ChatMetrics)));
+  app.setGlobalPrefix('api', {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpExceptionFilter());
+
+  const auth = app.get(AuthService);
+  app.useWebSocketAdapter(
+    new ChatWsAdapter(app, {
+      maxPayload: ws.maxPayload,
+      ratePerSec: ws.ratePerSec,
+      rateBurst: ws.rateBurst,
+      allowedOrigins,
+      authenticate: (req) => authenticateUpgrade(auth, req),
+    }),
+  );
+
+  const doc = new DocumentBuilder()
+    .setTitle('Chat backend')
+    .setDescription(
+      'REST API of the real-time chat service. The WebSocket protocol (/ws) is described in the README and contract.md. ' +
+        'Errors share one body: {statusCode, error, message, code, requestId}.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), {
+    jsonDocumentUrl: 'docs-json',
+  });
+
+  return app;
+}

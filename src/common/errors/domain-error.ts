@@ -1,0 +1,66 @@
+// Framework-free error model shared by every bounded context's domain and application layers.
+// One HTTP filter and one WebSocket filter map these to answers; the `code` is the stable
+// machine-readable part of the public contract.
+
+export type ErrorKind =
+  | 'validation'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'unavailable';
+
+export class DomainError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    /** Seconds a client should wait before retrying (rate_limited only). */
+    readonly retryAfterSec?: number,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const Errors = {
+  validation: (code: string, message: string) => new DomainError('validation', code, message),
+  unauthorized: (code: string, message: string) => new DomainError('unauthorized', code, message),
+  forbidden: (code: string, message: string) => new DomainError('forbidden', code, message),
+  notFound: (code: string, message: string) => new DomainError('not_found', code, message),
+  conflict: (code: string, message: string) => new DomainError('conflict', code, message),
+  rateLimited: (code: string, message: string, retryAfterSec: number) =>
+    new DomainError('rate_limited', code, message, retryAfterSec),
+};
+
+/** Every error code the service emits, for the OpenAPI document and client authors. */
+export const ErrorCodes = [
+  'VALIDATION_FAILED',
+  'AUTH_REQUIRED',
+  'TOKEN_INVALID',
+  'TOKEN_EXPIRED',
+  'SESSION_REVOKED',
+  'INVALID_CREDENTIALS',
+  'USER_DISABLED',
+  'REFRESH_TOKEN_INVALID',
+  'REFRESH_TOKEN_REUSED',
+  'USERNAME_TAKEN',
+  'EMAIL_TAKEN',
+  'ROOM_NOT_FOUND',
+  'ROOM_NAME_TAKEN',
+  'ROOM_PASSWORD_REQUIRED',
+  'ROOM_PASSWORD_INVALID',
+  'ROOM_JOIN_THROTTLED',
+  'NOT_ROOM_MEMBER',
+  'NOT_ROOM_OWNER',
+  'OWNER_LAST_MEMBER',
+  'CLIENT_MSG_ID_CONFLICT',
+  'NOT_SUBSCRIBED',
+  'ORIGIN_NOT_ALLOWED',
+  'RATE_LIMITED',
+  'BAD_FRAME',
+  'UNKNOWN_EVENT',
+  'NOT_FOUND',
+  'INTERNAL_ERROR',
+] as const;

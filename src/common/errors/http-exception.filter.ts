@@ -1,0 +1,112 @@
+import {
+  ArgumentsHost,
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, type ErrorKind } from './domain-error.js';
+
+const STATUS: Record<ErrorKind, number> = {
+  validation: HttpStatus.BAD_REQUEST,
+  unauthorized: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  rate_limited: HttpStatus.TOO_MANY_REQUESTS,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+const DEFAULT_CODE: Record<number, string> = {
+  400: 'VALIDATION_FAILED',
+  401: 'AUTH_REQUIRED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'RATE_LIMITED',
+  503: 'UNAVAILABLE',
+};
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string | string[];
+  code: string;
+  requestId?: string;
+}
+
+function reason(status: number): string {
+  const name = HttpStatus[status];
+  return typeof name === 'string'
+    ? name
+        .toLowerCase()
+        .split('_')
+        .map((w) => w[0].toUpperCase() + w.slice(1))
+        .join(' ')
+    : 'Error';
+}
+
+/** Maps domain errors, Nest HTTP exceptions and crashes to the contract's error body. */
+export function toErrorBody(exception: unknown): { body: ErrorBody; retryAfterSec?: number } {
+  if (exception instanceof DomainError) {
+    const status = STATUS[exception.kind];
+    return {
+      body: { statusCode: status, error: reason(status), message: exception.message, code: exception.code },
+      retryAfterSec: exception.retryAfterSec,
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const res = exception.getResponse();
+    let message: string | string[] = exception.message;
+    let code = DEFAULT_CODE[status] ?? 'ERROR';
+    if (typeof res === 'object' && res !== null) {
+      const r = res as { message?: string | string[]; code?: string };
+      if (r.message !== undefined) message = r.message;
+      if (typeof r.code === 'string') code = r.code;
+    }
+    // Express's body parser reports bad JSON / oversized bodies as HttpErrors with a status.
+    return { body: { statusCode: status, error: reason(status), message, code } };
+  }
+  const maybe = exception as { status?: number; type?: string; message?: string };
+  if (typeof maybe?.status === 'number' && maybe.status >= 400 && maybe.status < 500) {
+    const code =
+      maybe.type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (DEFAULT_CODE[maybe.status] ?? 'ERROR');
+    const message =
+      maybe.type === 'entity.parse.failed' ? 'request body is not valid JSON' : (maybe.message ?? 'bad request');
+    return { body: { statusCode: maybe.status, error: reason(maybe.status), message, code } };
+  }
+  return {
+    body: {
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: 'internal error',
+      code: 'INTERNAL_ERROR',
+    },
+  };
+}
+
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request & { id?: string }>();
+    const { body, retryAfterSec } = toErrorBody(exception);
+    body.requestId = req.id;
+    if (body.statusCode >= 500) {
+      this.logger.error(
+        { err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : exception, requestId: req.id },
+        'unhandled error',
+      );
+    }
+    if (retryAfterSec !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSec))));
+    if (res.headersSent) return;
+    res.status(body.statusCode).json(body);
+  }
+}

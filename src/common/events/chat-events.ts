@@ -1,0 +1,111 @@
+// ChatEvents: what crosses instances. Framework-free; the bus drivers serialise these as JSON
+// and validate them on the way in (a malformed record is skipped, never trusted).
+
+export type MessageType = 'text' | 'system' | 'bot';
+
+export interface MessageView {
+  id: string;
+  roomId: string;
+  seq: number;
+  userId: string;
+  username: string;
+  content: string;
+  type: MessageType;
+  clientMsgId: string | null;
+  createdAt: string;
+}
+
+export interface RoomView {
+  id: string;
+  name: string;
+  description: string;
+  ownerId: string;
+  isPrivate: boolean;
+  memberCount: number;
+  lastSeq: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ChatEvent =
+  | { type: 'message.sent'; roomId: string; message: MessageView }
+  | { type: 'member.joined'; roomId: string; userId: string; username: string }
+  | { type: 'member.left'; roomId: string; userId: string; username: string; reason: 'left' | 'kicked' }
+  | { type: 'room.updated'; roomId: string; room: RoomView }
+  | { type: 'room.deleted'; roomId: string }
+  | { type: 'typing'; roomId: string; userId: string; username: string }
+  | { type: 'session.revoked'; userId: string; sessionId: string | null; reason: string };
+
+export type ChatEventType = ChatEvent['type'];
+
+/** Partition key: a room's events stay in order on one partition; user events keyed by user. */
+export function eventKey(event: ChatEvent): string {
+  return 'roomId' in event ? event.roomId : event.userId;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function isMessage(m: unknown): m is MessageView {
+  return (
+    isObj(m) &&
+    isUuid(m.id) &&
+    isUuid(m.roomId) &&
+    Number.isSafeInteger(m.seq) &&
+    (m.seq as number) > 0 &&
+    isUuid(m.userId) &&
+    isStr(m.username) &&
+    isStr(m.content) &&
+    (m.type === 'text' || m.type === 'system' || m.type === 'bot') &&
+    (m.clientMsgId === null || isStr(m.clientMsgId)) &&
+    isStr(m.createdAt)
+  );
+}
+
+function isRoom(r: unknown): r is RoomView {
+  return (
+    isObj(r) &&
+    isUuid(r.id) &&
+    isStr(r.name) &&
+    isStr(r.description) &&
+    isUuid(r.ownerId) &&
+    typeof r.isPrivate === 'boolean' &&
+    Number.isSafeInteger(r.memberCount) &&
+    Number.isSafeInteger(r.lastSeq)
+  );
+}
+
+/** Validates an inbound event (from Kafka or any other transport); null when malformed. */
+export function parseChatEvent(raw: unknown): ChatEvent | null {
+  if (!isObj(raw) || !isStr(raw.type)) return null;
+  const e = raw;
+  switch (e.type) {
+    case 'message.sent':
+      return isUuid(e.roomId) && isMessage(e.message) && e.message.roomId === e.roomId
+        ? (e as unknown as ChatEvent)
+        : null;
+    case 'member.joined':
+    case 'typing':
+      return isUuid(e.roomId) && isUuid(e.userId) && isStr(e.username) ? (e as unknown as ChatEvent) : null;
+    case 'member.left':
+      return isUuid(e.roomId) &&
+        isUuid(e.userId) &&
+        isStr(e.username) &&
+        (e.reason === 'left' || e.reason === 'kicked')
+        ? (e as unknown as ChatEvent)
+        : null;
+    case 'room.updated':
+      return isUuid(e.roomId) && isRoom(e.room) ? (e as unknown as ChatEvent) : null;
+    case 'room.deleted':
+      return isUuid(e.roomId) ? (e as unknown as ChatEvent) : null;
+    case 'session.revoked':
+      return isUuid(e.userId) && (e.sessionId === null || isUuid(e.sessionId)) && isStr(e.reason)
+        ? (e as unknown as ChatEvent)
+        : null;
+    default:
+      return null;
+  }
+}

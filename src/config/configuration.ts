@@ -1,0 +1,193 @@
+import { registerAs, type ConfigType } from '@nestjs/config';
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+import { toBool, toInt, toList, validateEnv } from './validate-env.js';
+
+// One class per concern: each is validated when its namespace is first read at boot,
+// and a bad value stops start-up with the variable's name in the message.
+
+class HttpEnv {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT: number = 3000;
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV: string = 'development';
+  @IsOptional() @Transform(toList) @IsString({ each: true }) ALLOWED_ORIGINS?: string[];
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_HTTP_PER_MIN: number = 600;
+  @IsOptional() @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+  LOG_LEVEL: string = 'info';
+  @IsOptional() @Transform(toBool) @IsBoolean() TRUST_PROXY: boolean = false;
+  @IsOptional() @IsString() DATA_DIR: string = './.data';
+}
+
+export const httpConfig = registerAs('http', () => {
+  const env = validateEnv(HttpEnv);
+  return {
+    port: env.PORT,
+    nodeEnv: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    /** null = any Origin (only outside production). */
+    allowedOrigins: env.ALLOWED_ORIGINS ?? null,
+    rateLimitPerMin: env.RATE_LIMIT_HTTP_PER_MIN,
+    logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY,
+    dataDir: env.DATA_DIR,
+  };
+});
+
+class AuthEnv {
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV: string = 'development';
+  // Required and non-trivial in production; elsewhere generated once and kept under DATA_DIR.
+  @ValidateIf((o: AuthEnv) => o.NODE_ENV === 'production' || o.JWT_SECRET !== undefined)
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  @Matches(/^(?!change-me|changeme|secret)/i, { message: 'JWT_SECRET must not be a default value' })
+  JWT_SECRET?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(30) @Max(86400) JWT_ACCESS_TTL_SEC: number = 900;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) REFRESH_TOKEN_TTL_SEC: number = 2592000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(5) @Max(300) WS_TICKET_TTL_SEC: number = 30;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) ROOM_JOIN_MAX_FAILURES: number = 5;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) ROOM_JOIN_FAILURE_WINDOW_SEC: number = 300;
+  @IsOptional() @IsString() DATA_DIR: string = './.data';
+}
+
+export const authConfig = registerAs('auth', () => {
+  const env = validateEnv(AuthEnv);
+  return {
+    jwtSecret: env.JWT_SECRET ?? null,
+    accessTtlSec: env.JWT_ACCESS_TTL_SEC,
+    refreshTtlSec: env.REFRESH_TOKEN_TTL_SEC,
+    wsTicketTtlSec: env.WS_TICKET_TTL_SEC,
+    joinMaxFailures: env.ROOM_JOIN_MAX_FAILURES,
+    joinFailureWindowSec: env.ROOM_JOIN_FAILURE_WINDOW_SEC,
+    dataDir: env.DATA_DIR,
+    isProduction: env.NODE_ENV === 'production',
+  };
+});
+
+class DatabaseEnv {
+  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+  @IsOptional() @IsString() DATA_DIR: string = './.data';
+  @IsOptional() @Transform(toBool) @IsBoolean() DB_MIGRATIONS_RUN: boolean = true;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500) DB_POOL_SIZE: number = 20;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) EMBEDDED_PG_PORT: number = 0;
+}
+
+export const databaseConfig = registerAs('database', () => {
+  const env = validateEnv(DatabaseEnv);
+  return {
+    url: env.DATABASE_URL ?? null,
+    dataDir: env.DATA_DIR,
+    migrationsRun: env.DB_MIGRATIONS_RUN,
+    poolSize: env.DB_POOL_SIZE,
+    embeddedPort: env.EMBEDDED_PG_PORT,
+  };
+});
+
+class BusEnv {
+  @IsOptional() @Transform(toList) @IsString({ each: true }) KAFKA_BROKERS?: string[];
+  @IsOptional() @IsString() KAFKA_CLIENT_ID: string = 'chat-backend';
+  @IsOptional() @IsString() KAFKA_TOPIC: string = 'chat.events';
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) KAFKA_PARTITIONS: number = 6;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) KAFKA_REPLICATION_FACTOR: number = 1;
+  @IsOptional() @IsString() INSTANCE_ID?: string;
+}
+
+export const busConfig = registerAs('bus', () => {
+  const env = validateEnv(BusEnv);
+  return {
+    driver: env.KAFKA_BROKERS && env.KAFKA_BROKERS.length > 0 ? 'kafka' : 'in-process',
+    kafkaBrokers: env.KAFKA_BROKERS ?? [],
+    kafkaClientId: env.KAFKA_CLIENT_ID,
+    kafkaTopic: env.KAFKA_TOPIC,
+    kafkaPartitions: env.KAFKA_PARTITIONS,
+    kafkaReplicationFactor: env.KAFKA_REPLICATION_FACTOR,
+    instanceId: env.INSTANCE_ID ?? null,
+  } as const;
+});
+
+class WebsocketEnv {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(16777216) WS_MAX_PAYLOAD: number = 65536;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_WS_PER_SEC: number = 20;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_WS_BURST: number = 100;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) WS_PING_INTERVAL_MS: number = 30000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(65536) WS_MAX_BUFFERED_BYTES: number = 4194304;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) WS_GAP_FILL_MS: number = 200;
+}
+
+export const websocketConfig = registerAs('websocket', () => {
+  const env = validateEnv(WebsocketEnv);
+  return {
+    maxPayload: env.WS_MAX_PAYLOAD,
+    ratePerSec: env.RATE_LIMIT_WS_PER_SEC,
+    rateBurst: env.RATE_LIMIT_WS_BURST,
+    pingIntervalMs: env.WS_PING_INTERVAL_MS,
+    maxBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
+    gapFillMs: env.WS_GAP_FILL_MS,
+  };
+});
+
+class FeaturesEnv {
+  @IsOptional() @Transform(toBool) @IsBoolean() FEATURE_ORGANIZATIONS: boolean = false;
+  @IsOptional() @Transform(toBool) @IsBoolean() FEATURE_USER_ROLES: boolean = false;
+  @IsOptional() @Transform(toBool) @IsBoolean() FEATURE_PROXY_SYSTEM: boolean = false;
+  @IsOptional() @Transform(toBool) @IsBoolean() FEATURE_BOT_MESSAGES: boolean = false;
+  @IsOptional() @Transform(toBool) @IsBoolean() FEATURE_ONLINE_STATISTICS: boolean = false;
+  @IsOptional() @Transform(toBool) @IsBoolean() FEATURE_ADVANCED_ADMIN: boolean = false;
+  @IsOptional() @Transform(toList) @IsString({ each: true }) ADMIN_USERNAMES?: string[];
+}
+
+/** The enterprise feature flags; every module is off unless its flag is set. */
+export interface FeatureFlags {
+  enableOrganizations: boolean;
+  enableUserRoles: boolean;
+  enableProxySystem: boolean;
+  enableBotMessages: boolean;
+  enableOnlineStatistics: boolean;
+  enableAdvancedAdmin: boolean;
+}
+
+export function loadFeatureFlags(env: Record<string, string | undefined> = process.env): {
+  flags: FeatureFlags;
+  adminUsernames: string[];
+} {
+  const e = validateEnv(FeaturesEnv, env);
+  return {
+    flags: {
+      enableOrganizations: e.FEATURE_ORGANIZATIONS,
+      enableUserRoles: e.FEATURE_USER_ROLES,
+      enableProxySystem: e.FEATURE_PROXY_SYSTEM,
+      enableBotMessages: e.FEATURE_BOT_MESSAGES,
+      enableOnlineStatistics: e.FEATURE_ONLINE_STATISTICS,
+      enableAdvancedAdmin: e.FEATURE_ADVANCED_ADMIN,
+    },
+    adminUsernames: e.ADMIN_USERNAMES ?? [],
+  };
+}
+
+export const featuresConfig = registerAs('features', () => loadFeatureFlags());
+
+export const allConfigs = [
+  httpConfig,
+  authConfig,
+  databaseConfig,
+  busConfig,
+  websocketConfig,
+  featuresConfig,
+];
+
+export type HttpConfig = ConfigType<typeof httpConfig>;
+export type AuthConfig = ConfigType<typeof authConfig>;
+export type DatabaseConfig = ConfigType<typeof databaseConfig>;
+export type BusConfig = ConfigType<typeof busConfig>;
+export type WebsocketConfig = ConfigType<typeof websocketConfig>;
+export type FeaturesConfig = ConfigType<typeof featuresConfig>;

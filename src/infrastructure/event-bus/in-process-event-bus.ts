@@ -1,0 +1,30 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { ChatEvent } from '../../common/events/chat-events.js';
+import { EventBus, type BusHealth, type ChatEventHandler } from '../../common/events/event-bus.js';
+
+/** Single-instance driver: events go straight to this process's subscribers. */
+@Injectable()
+export class InProcessEventBus extends EventBus {
+  private readonly logger = new Logger('InProcessEventBus');
+  private readonly handlers = new Set<ChatEventHandler>();
+
+  async publish(event: ChatEvent): Promise<void> {
+    for (const handler of this.handlers) {
+      try {
+        handler(event);
+      } catch (err) {
+        // One faulty subscriber must not stop delivery to the others.
+        this.logger.error({ err: String(err), type: event.type }, 'event handler failed');
+      }
+    }
+  }
+
+  subscribe(handler: ChatEventHandler): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  async health(): Promise<BusHealth> {
+    return { healthy: true, driver: 'in-process' };
+  }
+}

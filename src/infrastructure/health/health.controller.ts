@@ -1,0 +1,49 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
+import { EventBus } from '../../common/events/event-bus.js';
+import { Public, SkipRateLimit } from '../../modules/auth/principal.js';
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly bus: EventBus,
+  ) {}
+
+  /** The process is up and serving HTTP. */
+  @Public()
+  @SkipRateLimit()
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  /** Ready for traffic: the database answers and the event bus is connected. */
+  @Public()
+  @SkipRateLimit()
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 2000 }),
+      async (): Promise<HealthIndicatorResult> => {
+        const indicator = this.indicators.check('bus');
+        const h = await this.bus.health();
+        return h.healthy
+          ? indicator.up({ driver: h.driver, ...h.details })
+          : indicator.down({ driver: h.driver, ...h.details });
+      },
+    ]);
+  }
+}

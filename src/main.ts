@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { databaseConfig, httpConfig } from './config/configuration.js';
+import { ConfigValidationError } from './config/validate-env.js';
+import { createApp } from './app.factory.js';
+import { resolveDatabase } from './infrastructure/database/resolve-database.js';
+import { createRootLogger } from './infrastructure/logging/logger.js';
+
+async function bootstrap(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let http: ReturnType<typeof httpConfig>;
+  let db: ReturnType<typeof databaseConfig>;
+  try {
+    http = httpConfig();
+    db = databaseConfig();
+  } catch (err) {
+    if (err instanceof ConfigValidationError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const log = createRootLogger(http.logLevel);
+  const database = await resolveDatabase(db);
+  if (database.embedded) log.info({ dataDir: db.dataDir }, 'started embedded PostgreSQL');
+
+  let app;
+  try {
+    app = await createApp({ databaseUrl: database.url, logger: log });
+  } catch (err) {
+    await database.stop();
+    if (err instanceof ConfigValidationError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  // Nest closes the app on SIGTERM/SIGINT (enableShutdownHooks); the embedded server goes last.
+  const stopDb = async () => {
+    await database.stop().catch(() => undefined);
+  };
+  process.once('beforeExit', () => void stopDb());
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      log.info({ signal: sig }, 'shutting down');
+      void app
+        .close()
+        .catch((err: unknown) => log.error({ err: String(err) }, 'shutdown error'))
+        .then(stopDb)
+        .then(() => process.exit(0));
+    });
+  }
+  await app.listen(http.port);
+  log.info({ port: http.port, url: await app.getUrl() }, 'chat backend listening');
+}
+
+bootstrap().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { httpConfig, type HttpConfig } from '../../config/configuration.js';
+import { Errors } from '../../common/errors/domain-error.js';
+import { KeyedRateLimiter } from '../../common/rate-limit/token-bucket.js';
+import { AuthService } from './auth.service.js';
+import { IS_PUBLIC, SKIP_RATE_LIMIT, type Principal } from './principal.js';
+
+export function bearerToken(header: string | string[] | undefined): string | null {
+  if (typeof header !== 'string') return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m ? m[1] : null;
+}
+
+/**
+ * Global guard: every route needs a valid access token unless marked @Public(), and every
+ * caller is held to RATE_LIMIT_HTTP_PER_MIN (per user when authenticated, per IP otherwise;
+ * per instance). One guard, so the order "authenticate, then count" is fixed.
+ */
+@Injectable()
+export class AccessTokenGuard implements CanActivate {
+  private readonly limiter: KeyedRateLimiter;
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly reflector: Reflector,
+    @Inject(httpConfig.KEY) cfg: HttpConfig,
+  ) {
+    this.limiter = new KeyedRateLimiter(cfg.rateLimitPerMin / 60, cfg.rateLimitPerMin);
+  }
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (ctx.getType() !== 'http') return true;
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets);
+    const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    if (!isPublic) {
+      const token = bearerToken(req.headers.authorization);
+      if (!token) throw Errors.unauthorized('AUTH_REQUIRED', 'a bearer access token is required');
+      req.principal = await this.auth.authenticateAccessToken(token);
+    }
+    if (!this.reflector.getAllAndOverride<boolean>(SKIP_RATE_LIMIT, targets)) {
+      const key = req.principal ? `u:${req.principal.userId}` : `ip:${req.ip}`;
+      const r = this.limiter.take(key);
+      if (!r.ok) throw Errors.rateLimited('RATE_LIMITED', 'too many requests', r.retryAfterMs / 1000);
+    }
+    return true;
+  }
+}

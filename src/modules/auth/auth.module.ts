@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { authConfig, httpConfig, type AuthConfig } from '../../config/configuration.js';
+import { UsersModule } from '../users/users.module.js';
+import { AccessTokenGuard } from './auth.guard.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { SessionRepository } from './domain/session.repository.js';
+import { SqlSessionRepository } from './infrastructure/persistence/sql-session.repository.js';
+import { resolveJwtSecret } from './jwt-secret.js';
+
+@Module({
+  imports: [
+    UsersModule,
+    ConfigModule.forFeature(authConfig),
+    ConfigModule.forFeature(httpConfig),
+    JwtModule.registerAsync({
+      imports: [ConfigModule.forFeature(authConfig)],
+      inject: [authConfig.KEY],
+      useFactory: (cfg: AuthConfig) => ({ secret: resolveJwtSecret(cfg) }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    { provide: SessionRepository, useClass: SqlSessionRepository },
+    { provide: APP_GUARD, useClass: AccessTokenGuard },
+  ],
+  exports: [AuthService, SessionRepository],
+})
+export class AuthModule {}

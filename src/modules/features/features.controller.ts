@@ -1,0 +1,26 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { featuresConfig, type FeaturesConfig } from '../../config/configuration.js';
+import { Public } from '../auth/principal.js';
+
+export class FeatureFlagsDto {
+  @ApiProperty() enableOrganizations: boolean;
+  @ApiProperty() enableUserRoles: boolean;
+  @ApiProperty() enableProxySystem: boolean;
+  @ApiProperty() enableBotMessages: boolean;
+  @ApiProperty() enableOnlineStatistics: boolean;
+  @ApiProperty() enableAdvancedAdmin: boolean;
+}
+
+@ApiTags('features')
+@Controller('features')
+export class FeaturesController {
+  constructor(@Inject(featuresConfig.KEY) private readonly features: FeaturesConfig) {}
+
+  @Public()
+  @Get()
+  @ApiOkResponse({ type: FeatureFlagsDto, description: 'which enterprise modules are on' })
+  get(): FeatureFlagsDto {
+    return { ...this.features.flags };
+  }
+}

@@ -1,0 +1,75 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { MAX_LIMIT, toIntQuery } from '../../../common/http/pagination.js';
+import { CLIENT_MSG_ID_PATTERN, CONTENT_MAX, type Message } from '../domain/message.js';
+
+export class MessageDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) roomId: string;
+  @ApiProperty({ description: 'place in the room: 1, 2, 3, ... gapless', example: 7 }) seq: number;
+  @ApiProperty({ format: 'uuid' }) userId: string;
+  @ApiProperty() username: string;
+  @ApiProperty({ minLength: 1, maxLength: CONTENT_MAX }) content: string;
+  @ApiProperty({ enum: ['text', 'system', 'bot'] }) type: string;
+  @ApiProperty({ type: String, nullable: true }) clientMsgId: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+
+  static from(m: Message): MessageDto {
+    return { ...m };
+  }
+}
+
+export class SendMessageDto {
+  @ApiProperty({ minLength: 1, maxLength: CONTENT_MAX, example: 'hello' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(CONTENT_MAX * 2) // UTF-16 units; the exact 4,000-character rule is the domain's
+  content: string;
+
+  @ApiPropertyOptional({ enum: ['text'], description: 'users send text; system and bot types are the service\'s' })
+  @IsOptional()
+  @IsIn(['text'], { message: 'type must be text (system and bot messages are sent by the service)' })
+  type?: 'text';
+
+  @ApiPropertyOptional({ pattern: CLIENT_MSG_ID_PATTERN.source, description: 'makes the send idempotent per sender' })
+  @IsOptional()
+  @IsString()
+  @Matches(CLIENT_MSG_ID_PATTERN, { message: 'clientMsgId must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
+  clientMsgId?: string;
+}
+
+export class HistoryQueryDto {
+  @ApiPropertyOptional({ minimum: 0, description: 'the `limit` messages right after this seq' })
+  @IsOptional()
+  @Transform(toIntQuery)
+  @IsInt()
+  @Min(0)
+  afterSeq?: number;
+
+  @ApiPropertyOptional({ minimum: 1, description: 'the `limit` messages right before this seq' })
+  @IsOptional()
+  @Transform(toIntQuery)
+  @IsInt()
+  @Min(1)
+  beforeSeq?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_LIMIT, default: 50 })
+  @IsOptional()
+  @Transform(toIntQuery)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_LIMIT)
+  limit?: number;
+}
+
+export class MessagePageDto {
+  @ApiProperty({ type: [MessageDto], description: 'ascending seq' }) items: MessageDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'seq to pass as afterSeq (when paging forward) or beforeSeq (when paging back) for the next page; null at the end',
+  })
+  nextCursor: string | null;
+}

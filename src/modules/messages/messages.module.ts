@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { RoomsModule } from '../rooms/rooms.module.js';
+import { MessageRepository } from './domain/message.repository.js';
+import { SqlMessageRepository } from './infrastructure/persistence/sql-message.repository.js';
+import { MessagesController } from './messages.controller.js';
+import { MessagesService } from './messages.service.js';
+
+@Module({
+  imports: [RoomsModule],
+  controllers: [MessagesController],
+  providers: [MessagesService, { provide: MessageRepository, useClass: SqlMessageRepository }],
+  exports: [MessagesService],
+})
+export class MessagesModule {}

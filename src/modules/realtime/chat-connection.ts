@@ -1,0 +1,57 @@
+import type { WebSocket } from 'ws';
+import type { Principal } from '../auth/principal.js';
+import type { RoomSubscription } from './domain/room-subscription.js';
+
+/** Per-socket state on this instance. */
+export class ChatConnection {
+  readonly subscriptions = new Map<string, RoomSubscription>();
+  missedPongs = 0;
+  closing = false;
+
+  constructor(
+    readonly id: string,
+    readonly socket: WebSocket,
+    readonly principal: Principal,
+    private readonly maxBufferedBytes: number,
+    private readonly onSlowReader: (conn: ChatConnection) => void,
+  ) {}
+
+  get userId(): string {
+    return this.principal.userId;
+  }
+
+  /**
+   * Writes a frame unless the socket is closing. A reader that lets its send buffer grow past
+   * the bound is disconnected rather than allowed to grow the server's memory.
+   */
+  send(frame: string): boolean {
+    if (this.closing || this.socket.readyState !== this.socket.OPEN) return false;
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+      this.onSlowReader(this);
+      return false;
+    }
+    this.socket.send(frame);
+    return true;
+  }
+
+  /** Resolves when the send buffer is below a quarter of the bound (or the socket is gone). */
+  async writable(): Promise<void> {
+    const low = this.maxBufferedBytes / 4;
+    while (!this.closing && this.socket.readyState === this.socket.OPEN && this.socket.bufferedAmount > low) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    for (const sub of this.subscriptions.values()) sub.close();
+    try {
+      this.socket.close(code, reason);
+    } catch {
+      this.socket.terminate();
+    }
+    // A peer that never answers the close handshake is cut off.
+    setTimeout(() => this.socket.terminate(), 2000).unref();
+  }
+}

@@ -1,0 +1,146 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { IncomingMessage } from 'node:http';
+import { EMPTY, type Observable } from 'rxjs';
+import type { WebSocket } from 'ws';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { TokenBucket } from '../../common/rate-limit/token-bucket.js';
+import type { Principal } from '../auth/principal.js';
+import { CloseCodes, frame } from './ws-protocol.js';
+
+export interface ChatWsAdapterOptions {
+  maxPayload: number;
+  ratePerSec: number;
+  rateBurst: number;
+  /** null: any Origin. */
+  allowedOrigins: string[] | null;
+  /** Resolves the caller from a ticket (query) or a bearer header; throws DomainError when refused. */
+  authenticate(req: IncomingMessage): Promise<Principal>;
+}
+
+export const PRINCIPAL = Symbol('principal');
+export type AuthedRequest = IncomingMessage & { [PRINCIPAL]?: Principal };
+
+interface MessageHandler {
+  message: unknown;
+  callback: (data: unknown, event: string) => unknown;
+}
+
+type VerifyCallback = (ok: boolean, code?: number, message?: string) => void;
+
+/**
+ * Nest's ws adapter with the contract's edge rules:
+ * - the caller is authenticated and the Origin checked before the upgrade completes
+ *   (a refusal is an HTTP 401/403, never an accepted-then-ignored socket);
+ * - `maxPayload` from config (ws's own default is 100 MiB; past it ws closes with 1009);
+ * - bad frames get an `error` frame and the connection stays open;
+ * - a per-connection token bucket; a client that keeps flooding is closed with 1008.
+ */
+export class ChatWsAdapter extends WsAdapter {
+  private readonly log = new Logger('ChatWsAdapter');
+  private readonly buckets = new WeakMap<WebSocket, { bucket: TokenBucket; strikes: number }>();
+
+  constructor(
+    app: INestApplicationContext,
+    private readonly opts: ChatWsAdapterOptions,
+  ) {
+    super(app);
+  }
+
+  override create(port: number, options: Record<string, unknown> = {}): unknown {
+    return super.create(port, {
+      ...options,
+      maxPayload: this.opts.maxPayload,
+      perMessageDeflate: false,
+      verifyClient: (info: { origin: string; req: IncomingMessage }, cb: VerifyCallback) => {
+        void this.verify(info, cb);
+      },
+    });
+  }
+
+  private async verify(info: { origin: string; req: IncomingMessage }, cb: VerifyCallback): Promise<void> {
+    const allowed = this.opts.allowedOrigins;
+    if (allowed && info.origin && !allowed.includes(info.origin)) {
+      cb(false, 403, 'Origin not allowed');
+      return;
+    }
+    try {
+      (info.req as AuthedRequest)[PRINCIPAL] = await this.opts.authenticate(info.req);
+      cb(true);
+    } catch (err) {
+      if (err instanceof DomainError) {
+        cb(false, err.kind === 'forbidden' ? 403 : 401, err.kind === 'forbidden' ? 'Forbidden' : 'Unauthorized');
+      } else {
+        this.log.error({ err: String(err) }, 'upgrade authentication failed');
+        cb(false, 503, 'Service Unavailable');
+      }
+    }
+  }
+
+  override bindMessageHandlers(
+    client: WebSocket,
+    handlers: MessageHandler[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    const byEvent = new Map<string, MessageHandler>();
+    for (const h of handlers) if (typeof h.message === 'string') byEvent.set(h.message, h);
+    this.buckets.set(client, { bucket: new TokenBucket(this.opts.ratePerSec, this.opts.rateBurst), strikes: 0 });
+
+    client.on('message', (raw: Buffer, isBinary: boolean) => {
+      if (!this.admit(client)) return;
+      const reply = (code: string, message: string, ref?: string) => {
+        if (client.readyState === client.OPEN) client.send(frame('error', { code, message, ...(ref ? { ref } : {}) }));
+      };
+      if (isBinary) return reply('BAD_FRAME', 'frames must be JSON text');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return reply('BAD_FRAME', 'frame is not valid JSON');
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        return reply('BAD_FRAME', 'frame must be an object {event, data}');
+      const { event, data } = parsed as { event?: unknown; data?: unknown };
+      if (typeof event !== 'string' || event.length === 0 || event.length > 64)
+        return reply('BAD_FRAME', 'event must be a non-empty string');
+      const handler = byEvent.get(event);
+      if (!handler) return reply('UNKNOWN_EVENT', `unknown event "${event}"`, event);
+      if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data)))
+        return reply('VALIDATION_FAILED', 'data must be an object', event);
+      let result$: Observable<unknown>;
+      try {
+        result$ = transform(handler.callback(data ?? {}, event));
+      } catch (err) {
+        this.log.error({ err: String(err), event }, 'ws handler threw');
+        result$ = EMPTY;
+      }
+      result$.subscribe({
+        next: (res) => {
+          if (res !== undefined && res !== null && client.readyState === client.OPEN) client.send(JSON.stringify(res));
+        },
+        error: (err: unknown) => this.log.error({ err: String(err), event }, 'ws handler failed'),
+      });
+    });
+  }
+
+  /** Token bucket per connection; repeated flooding past the burst closes with 1008. */
+  private admit(client: WebSocket): boolean {
+    const state = this.buckets.get(client);
+    if (!state) return true;
+    const r = state.bucket.take();
+    if (r.ok) {
+      state.strikes = 0;
+      return true;
+    }
+    state.strikes++;
+    if (state.strikes === 1 && client.readyState === client.OPEN) {
+      client.send(frame('error', { code: 'RATE_LIMITED', message: `too many frames; retry in ${r.retryAfterMs} ms` }));
+    }
+    if (state.strikes > this.opts.rateBurst) {
+      client.close(CloseCodes.policyViolation, 'rate limit exceeded');
+      setTimeout(() => client.terminate(), 1000).unref();
+    }
+    return false;
+  }
+}

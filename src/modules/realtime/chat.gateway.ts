@@ -1,0 +1,111 @@
+import { Inject, Logger, UseFilters, UsePipes, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+} from '@nestjs/websockets';
+import type { WebSocket } from 'ws';
+import { Errors } from '../../common/errors/domain-error.js';
+import { EventBus } from '../../common/events/event-bus.js';
+import { createValidationPipe } from '../../common/http/validation.js';
+import { MessagesService } from '../messages/messages.service.js';
+import { RoomsService } from '../rooms/rooms.service.js';
+import type { ChatConnection } from './chat-connection.js';
+import { PRINCIPAL, type AuthedRequest } from './chat-ws.adapter.js';
+import { RoomRefDto, SendDto, SubscribeDto } from './dto/ws.dto.js';
+import { RealtimeHub } from './realtime-hub.service.js';
+import { CloseCodes, frame } from './ws-protocol.js';
+import { WsErrorFilter } from './ws-exception.filter.js';
+
+const CONN = Symbol('chatConnection');
+type Socket = WebSocket & { [CONN]?: ChatConnection };
+
+/**
+ * The WebSocket edge: a thin adapter from frames to application services. Authentication
+ * happened at the upgrade (ChatWsAdapter); business rules live in the services.
+ */
+@WebSocketGateway({ path: '/ws' })
+@UseFilters(WsErrorFilter)
+@UsePipes(createValidationPipe())
+export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown {
+  private readonly log = new Logger('ChatGateway');
+
+  constructor(
+    private readonly hub: RealtimeHub,
+    private readonly rooms: RoomsService,
+    private readonly messages: MessagesService,
+    @Inject(EventBus) private readonly bus: EventBus,
+  ) {}
+
+  handleConnection(socket: Socket, req: AuthedRequest): void {
+    const principal = req[PRINCIPAL];
+    if (!principal) {
+      // Cannot happen: the adapter refuses unauthenticated upgrades. Belt and braces.
+      socket.close(CloseCodes.policyViolation, 'unauthenticated');
+      return;
+    }
+    socket[CONN] = this.hub.attach(socket, principal);
+  }
+
+  handleDisconnect(socket: Socket): void {
+    const conn = socket[CONN];
+    if (conn) this.hub.detach(conn);
+  }
+
+  beforeApplicationShutdown(): void {
+    this.hub.closeAll(CloseCodes.goingAway, 'server shutting down');
+  }
+
+  @SubscribeMessage('room.subscribe')
+  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: SubscribeDto): Promise<void> {
+    const conn = this.connectionOf(socket);
+    await this.hub.subscribe(conn, body.roomId, body.afterSeq, async () => {
+      const { room } = await this.rooms.requireMember(conn.userId, body.roomId);
+      return room.lastSeq;
+    });
+  }
+
+  @SubscribeMessage('room.unsubscribe')
+  unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: RoomRefDto): void {
+    const conn = this.connectionOf(socket);
+    this.hub.unsubscribe(conn, body.roomId);
+    conn.send(frame('room.unsubscribed', { roomId: body.roomId, reason: 'requested' }));
+  }
+
+  @SubscribeMessage('message.send')
+  async send(@ConnectedSocket() socket: Socket, @MessageBody() body: SendDto): Promise<void> {
+    const conn = this.connectionOf(socket);
+    const { message } = await this.messages.send(conn.principal, body.roomId, {
+      content: body.content,
+      clientMsgId: body.clientMsgId,
+    });
+    conn.send(
+      frame('message.ack', { clientMsgId: body.clientMsgId, id: message.id, seq: message.seq, createdAt: message.createdAt }),
+    );
+  }
+
+  @SubscribeMessage('typing')
+  async typing(@ConnectedSocket() socket: Socket, @MessageBody() body: RoomRefDto): Promise<void> {
+    const conn = this.connectionOf(socket);
+    if (!this.hub.isSubscribed(conn, body.roomId))
+      throw Errors.forbidden('NOT_SUBSCRIBED', 'subscribe to the room before sending typing');
+    await this.bus.publish({ type: 'typing', roomId: body.roomId, userId: conn.userId, username: conn.principal.username });
+  }
+
+  @SubscribeMessage('ping')
+  ping(@ConnectedSocket() socket: Socket): void {
+    this.connectionOf(socket).send(frame('pong', { serverTime: new Date().toISOString() }));
+  }
+
+  private connectionOf(socket: Socket): ChatConnection {
+    const conn = socket[CONN];
+    if (!conn) {
+      this.log.error('frame from a socket with no connection state');
+      throw new Error('no connection state');
+    }
+    return conn;
+  }
+}

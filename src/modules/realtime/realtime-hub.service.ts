@@ -1,0 +1,236 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import { websocketConfig, type WebsocketConfig } from '../../config/configuration.js';
+import type { ChatEvent, MessageView } from '../../common/events/chat-events.js';
+import { EventBus } from '../../common/events/event-bus.js';
+import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
+import type { Principal } from '../auth/principal.js';
+import { MessagesService } from '../messages/messages.service.js';
+import { ChatConnection } from './chat-connection.js';
+import { RoomSubscription } from './domain/room-subscription.js';
+import { CloseCodes, frame, type ServerEvents } from './ws-protocol.js';
+
+const REPLAY_PAGE = 500;
+
+/**
+ * This instance's sockets and their room subscriptions. It listens on the event bus (which
+ * carries every instance's events) and fans each event out to local subscribers; a room's
+ * message frame is serialised once and the same string goes to every subscriber.
+ */
+@Injectable()
+export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger('RealtimeHub');
+  private readonly connections = new Set<ChatConnection>();
+  private readonly byUser = new Map<string, Set<ChatConnection>>();
+  private readonly byRoom = new Map<string, Map<ChatConnection, RoomSubscription>>();
+  private readonly frames = new WeakMap<MessageView, string>();
+  private unsubscribeBus: (() => void) | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly messages: MessagesService,
+    private readonly metrics: ChatMetrics,
+    @Inject(websocketConfig.KEY) private readonly cfg: WebsocketConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribeBus = this.bus.subscribe((e) => this.onEvent(e));
+    // WebSocket-level pings; a connection that misses two in a row is dead and dropped.
+    this.heartbeat = setInterval(() => this.beat(), this.cfg.pingIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribeBus?.();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+  }
+
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  attach(socket: WebSocket, principal: Principal): ChatConnection {
+    const conn = new ChatConnection(randomUUID(), socket, principal, this.cfg.maxBufferedBytes, (c) => {
+      this.metrics.wsDisconnects.inc({ reason: 'slow_reader' });
+      this.log.warn({ userId: c.userId, connId: c.id }, 'closing slow reader');
+      c.close(CloseCodes.policyViolation, 'send buffer limit exceeded');
+    });
+    socket.on('pong', () => {
+      conn.missedPongs = 0;
+    });
+    this.connections.add(conn);
+    let set = this.byUser.get(conn.userId);
+    if (!set) this.byUser.set(conn.userId, (set = new Set()));
+    set.add(conn);
+    this.metrics.socketsOpen.set(this.connections.size);
+    return conn;
+  }
+
+  detach(conn: ChatConnection): void {
+    if (!this.connections.delete(conn)) return;
+    for (const roomId of [...conn.subscriptions.keys()]) this.removeSubscription(conn, roomId);
+    const set = this.byUser.get(conn.userId);
+    set?.delete(conn);
+    if (set?.size === 0) this.byUser.delete(conn.userId);
+    this.metrics.socketsOpen.set(this.connections.size);
+  }
+
+  /**
+   * Registers the subscription first (live events are held back from this moment), then asks
+   * for the start position, then replays from the database: nothing committed before or during
+   * the switch is lost, nothing is sent twice.
+   */
+  async subscribe(
+    conn: ChatConnection,
+    roomId: string,
+    afterSeq: number | undefined,
+    startPosition: () => Promise<number>,
+  ): Promise<void> {
+    this.removeSubscription(conn, roomId);
+    const sub = new RoomSubscription(
+      roomId,
+      {
+        deliver: (m) => {
+          const ok = conn.send(this.frameFor(m));
+          if (ok) this.metrics.deliveries.inc();
+          return ok;
+        },
+        fetchAfter: (after, limit) => this.messages.since(roomId, after, limit),
+        writable: () => conn.writable(),
+        onGapFill: () => this.metrics.gapFills.inc(),
+        fail: (err) => {
+          this.log.error({ err: String(err), roomId, connId: conn.id }, 'subscription catch-up failed');
+          this.removeSubscription(conn, roomId);
+          conn.send(frame('error', { code: 'INTERNAL_ERROR', message: 'subscription lost; subscribe again', ref: 'room.subscribe' }));
+        },
+      },
+      { gapFillMs: this.cfg.gapFillMs, pageSize: REPLAY_PAGE, maxPending: 10_000 },
+    );
+    conn.subscriptions.set(roomId, sub);
+    let room = this.byRoom.get(roomId);
+    if (!room) this.byRoom.set(roomId, (room = new Map()));
+    room.set(conn, sub);
+    let lastSeq: number;
+    try {
+      lastSeq = await startPosition();
+    } catch (err) {
+      this.removeSubscription(conn, roomId);
+      throw err;
+    }
+    if (conn.subscriptions.get(roomId) !== sub) return; // replaced or removed meanwhile
+    conn.send(frame('room.subscribed', { roomId, lastSeq }));
+    await sub.start(afterSeq === undefined ? lastSeq : Math.min(afterSeq, lastSeq));
+  }
+
+  unsubscribe(conn: ChatConnection, roomId: string): boolean {
+    return this.removeSubscription(conn, roomId);
+  }
+
+  isSubscribed(conn: ChatConnection, roomId: string): boolean {
+    return conn.subscriptions.has(roomId);
+  }
+
+  /** Closes every socket with 1001 "going away" (graceful shutdown). */
+  closeAll(code: number, reason: string): void {
+    for (const conn of [...this.connections]) conn.close(code, reason);
+  }
+
+  private removeSubscription(conn: ChatConnection, roomId: string): boolean {
+    const sub = conn.subscriptions.get(roomId);
+    if (!sub) return false;
+    sub.close();
+    conn.subscriptions.delete(roomId);
+    const room = this.byRoom.get(roomId);
+    room?.delete(conn);
+    if (room?.size === 0) this.byRoom.delete(roomId);
+    return true;
+  }
+
+  private frameFor(m: MessageView): string {
+    let f = this.frames.get(m);
+    if (!f) {
+      f = frame('message.new', m);
+      this.frames.set(m, f);
+    }
+    return f;
+  }
+
+  private broadcast<E extends keyof ServerEvents>(
+    roomId: string,
+    event: E,
+    data: ServerEvents[E],
+    skipUser?: string,
+  ): void {
+    const room = this.byRoom.get(roomId);
+    if (!room) return;
+    const f = frame(event, data);
+    for (const conn of room.keys()) if (conn.userId !== skipUser) conn.send(f);
+  }
+
+  private onEvent(e: ChatEvent): void {
+    this.metrics.busEvents.inc({ type: e.type });
+    switch (e.type) {
+      case 'message.sent': {
+        const room = this.byRoom.get(e.roomId);
+        if (room) for (const sub of room.values()) sub.offer(e.message);
+        return;
+      }
+      case 'member.joined':
+        this.broadcast(e.roomId, 'member.joined', { roomId: e.roomId, userId: e.userId, username: e.username });
+        return;
+      case 'member.left': {
+        // The leaver's live delivery stops at once, on every instance.
+        for (const conn of this.byUser.get(e.userId) ?? []) {
+          if (this.removeSubscription(conn, e.roomId))
+            conn.send(frame('room.unsubscribed', { roomId: e.roomId, reason: e.reason }));
+        }
+        this.broadcast(e.roomId, 'member.left', { roomId: e.roomId, userId: e.userId, username: e.username });
+        return;
+      }
+      case 'room.updated':
+        this.broadcast(e.roomId, 'room.updated', e.room);
+        return;
+      case 'room.deleted': {
+        const room = this.byRoom.get(e.roomId);
+        if (!room) return;
+        for (const conn of [...room.keys()]) {
+          this.removeSubscription(conn, e.roomId);
+          conn.send(frame('room.deleted', { roomId: e.roomId }));
+          conn.send(frame('room.unsubscribed', { roomId: e.roomId, reason: 'deleted' }));
+        }
+        return;
+      }
+      case 'typing':
+        this.broadcast(e.roomId, 'typing', { roomId: e.roomId, userId: e.userId, username: e.username }, e.userId);
+        return;
+      case 'session.revoked': {
+        for (const conn of [...(this.byUser.get(e.userId) ?? [])]) {
+          if (e.sessionId === null || conn.principal.sessionId === e.sessionId) {
+            this.metrics.wsDisconnects.inc({ reason: 'session_ended' });
+            conn.close(CloseCodes.sessionEnded, `session ended: ${e.reason}`.slice(0, 120));
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  private beat(): void {
+    for (const conn of this.connections) {
+      if (conn.missedPongs >= 2) {
+        this.metrics.wsDisconnects.inc({ reason: 'heartbeat' });
+        conn.closing = true;
+        conn.socket.terminate();
+        continue;
+      }
+      conn.missedPongs++;
+      try {
+        conn.socket.ping();
+      } catch {
+        /* socket already closing */
+      }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import type { Membership, Room } from './room.js';
+
+export interface NewRoom {
+  name: string;
+  description: string;
+  isPrivate: boolean;
+  passwordHash: string | null;
+  ownerId: string;
+}
+
+export interface RoomPatch {
+  name?: string;
+  description?: string;
+  isPrivate?: boolean;
+  passwordHash?: string | null;
+}
+
+export interface KeysetPage<T> {
+  items: T[];
+  /** Keyset position after the last item, or null when this was the last page. */
+  next: (string | number)[] | null;
+}
+
+/** Persistence port for rooms and memberships; one method per use case. */
+export abstract class RoomRepository {
+  /** Creates the room and its owner's membership together; ROOM_NAME_TAKEN on a duplicate name. */
+  abstract create(room: NewRoom): Promise<Room>;
+  abstract findById(id: string): Promise<Room | null>;
+  abstract findMembership(roomId: string, userId: string): Promise<Membership | null>;
+  /** Public rooms plus the caller's own, newest first. */
+  abstract listVisible(
+    userId: string,
+    q: string | undefined,
+    limit: number,
+    after: [string, string] | null,
+  ): Promise<KeysetPage<Room>>;
+  abstract update(id: string, patch: RoomPatch): Promise<Room>;
+  abstract delete(id: string): Promise<void>;
+  /** Adds a member (idempotent); `created` is false when they already were one. */
+  abstract addMember(roomId: string, userId: string): Promise<{ membership: Membership; created: boolean }>;
+  /**
+   * Removes a member. An owner hands the room to the longest-standing other member; with none
+   * left, OWNER_LAST_MEMBER is thrown and nothing changes.
+   */
+  abstract removeMember(roomId: string, userId: string): Promise<{ newOwnerId: string | null } | null>;
+  abstract listMembers(roomId: string, limit: number, after: [string, string] | null): Promise<KeysetPage<Membership>>;
+  /** Failed password attempts by this user on this room within the window. */
+  abstract countJoinFailures(roomId: string, userId: string, windowSec: number): Promise<{ count: number; retryAfterSec: number }>;
+  abstract recordJoinFailure(roomId: string, userId: string): Promise<void>;
+  abstract clearJoinFailures(roomId: string, userId: string): Promise<void>;
+}

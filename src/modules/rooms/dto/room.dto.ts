@@ -1,0 +1,132 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { PageQueryDto } from '../../../common/http/pagination.js';
+import {
+  ROOM_DESCRIPTION_MAX,
+  ROOM_NAME_MAX,
+  ROOM_PASSWORD_MAX,
+  ROOM_PASSWORD_MIN,
+  type Membership,
+  type Room,
+} from '../domain/room.js';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class RoomDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'general' }) name: string;
+  @ApiProperty({ example: 'Anything goes' }) description: string;
+  @ApiProperty({ format: 'uuid' }) ownerId: string;
+  @ApiProperty() isPrivate: boolean;
+  @ApiProperty({ example: 3 }) memberCount: number;
+  @ApiProperty({ description: 'seq of the newest message, 0 when empty', example: 42 }) lastSeq: number;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+
+  static from(r: Room): RoomDto {
+    return {
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      ownerId: r.ownerId,
+      isPrivate: r.isPrivate,
+      memberCount: r.memberCount,
+      lastSeq: r.lastSeq,
+      createdAt: r.createdAt.toISOString(),
+      updatedAt: r.updatedAt.toISOString(),
+    };
+  }
+}
+
+export class CreateRoomDto {
+  @ApiProperty({ maxLength: ROOM_NAME_MAX, example: 'general' })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(ROOM_NAME_MAX)
+  name: string;
+
+  @ApiPropertyOptional({ maxLength: ROOM_DESCRIPTION_MAX })
+  @IsOptional()
+  @IsString()
+  @MaxLength(ROOM_DESCRIPTION_MAX)
+  description?: string;
+
+  @ApiProperty()
+  @IsBoolean()
+  isPrivate: boolean;
+
+  @ApiPropertyOptional({ minLength: ROOM_PASSWORD_MIN, maxLength: ROOM_PASSWORD_MAX, description: 'required when isPrivate' })
+  @IsOptional()
+  @IsString()
+  @MinLength(ROOM_PASSWORD_MIN)
+  @MaxLength(ROOM_PASSWORD_MAX)
+  password?: string;
+}
+
+export class UpdateRoomDto {
+  @ApiPropertyOptional({ maxLength: ROOM_NAME_MAX })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(ROOM_NAME_MAX)
+  name?: string;
+
+  @ApiPropertyOptional({ maxLength: ROOM_DESCRIPTION_MAX })
+  @IsOptional()
+  @IsString()
+  @MaxLength(ROOM_DESCRIPTION_MAX)
+  description?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  isPrivate?: boolean;
+
+  @ApiPropertyOptional({ minLength: ROOM_PASSWORD_MIN, maxLength: ROOM_PASSWORD_MAX })
+  @IsOptional()
+  @IsString()
+  @MinLength(ROOM_PASSWORD_MIN)
+  @MaxLength(ROOM_PASSWORD_MAX)
+  password?: string;
+}
+
+export class JoinRoomDto {
+  @ApiPropertyOptional({ description: 'required for a private room' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(ROOM_PASSWORD_MAX)
+  password?: string;
+}
+
+export class ListRoomsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'case-insensitive substring of the name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(ROOM_NAME_MAX)
+  q?: string;
+}
+
+export class MembershipDto {
+  @ApiProperty({ format: 'uuid' }) roomId: string;
+  @ApiProperty({ format: 'uuid' }) userId: string;
+  @ApiProperty() username: string;
+  @ApiProperty({ enum: ['owner', 'member'] }) role: string;
+  @ApiProperty({ format: 'date-time' }) joinedAt: string;
+
+  static from(m: Membership): MembershipDto {
+    return { roomId: m.roomId, userId: m.userId, username: m.username, role: m.role, joinedAt: m.joinedAt.toISOString() };
+  }
+}
+
+export class RoomPageDto {
+  @ApiProperty({ type: [RoomDto] }) items: RoomDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}
+
+export class MembershipPageDto {
+  @ApiProperty({ type: [MembershipDto] }) items: MembershipDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}

@@ -1,0 +1,98 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrors } from '../../common/http/api-errors.js';
+import { PageQueryDto } from '../../common/http/pagination.js';
+import { UuidParam } from '../../common/http/uuid-param.js';
+import { CurrentUser, type Principal } from '../auth/principal.js';
+import {
+  CreateRoomDto,
+  JoinRoomDto,
+  ListRoomsQueryDto,
+  MembershipDto,
+  MembershipPageDto,
+  RoomDto,
+  RoomPageDto,
+  UpdateRoomDto,
+} from './dto/room.dto.js';
+import { RoomsService } from './rooms.service.js';
+
+@ApiTags('rooms')
+@ApiBearerAuth()
+@Controller('rooms')
+export class RoomsController {
+  constructor(private readonly rooms: RoomsService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: RoomDto, description: 'the creator is the owner and first member' })
+  @ApiErrors(400, 401, 409, 429)
+  async create(@CurrentUser() p: Principal, @Body() body: CreateRoomDto): Promise<RoomDto> {
+    return RoomDto.from(await this.rooms.create(p, body));
+  }
+
+  @Get()
+  @ApiOkResponse({ type: RoomPageDto, description: 'public rooms and the caller\'s own rooms, newest first' })
+  @ApiErrors(400, 401, 429)
+  async list(@CurrentUser() p: Principal, @Query() query: ListRoomsQueryDto): Promise<RoomPageDto> {
+    const page = await this.rooms.list(p, query.q, query.limit, query.cursor);
+    return { items: page.items.map(RoomDto.from), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: RoomDto })
+  @ApiErrors(400, 401, 404, 429)
+  async get(@CurrentUser() p: Principal, @UuidParam('id') id: string): Promise<RoomDto> {
+    return RoomDto.from(await this.rooms.get(p, id));
+  }
+
+  @Patch(':id')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: RoomDto })
+  @ApiErrors(400, 401, 403, 404, 409, 429)
+  async update(@CurrentUser() p: Principal, @UuidParam('id') id: string, @Body() body: UpdateRoomDto): Promise<RoomDto> {
+    return RoomDto.from(await this.rooms.update(p, id, body));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'room, memberships and messages deleted' })
+  @ApiErrors(400, 401, 403, 404, 429)
+  async delete(@CurrentUser() p: Principal, @UuidParam('id') id: string): Promise<void> {
+    await this.rooms.delete(p, id);
+  }
+
+  @Post(':id/join')
+  @HttpCode(200)
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: MembershipDto, description: 'joining a room one is already in answers the same membership' })
+  @ApiErrors(400, 401, 403, 404, 429)
+  async join(@CurrentUser() p: Principal, @UuidParam('id') id: string, @Body() body: JoinRoomDto): Promise<MembershipDto> {
+    return MembershipDto.from(await this.rooms.join(p, id, body.password));
+  }
+
+  @Post(':id/leave')
+  @HttpCode(204)
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'an owner leaving hands the room to the longest-standing member' })
+  @ApiErrors(400, 401, 403, 404, 409, 429)
+  async leave(@CurrentUser() p: Principal, @UuidParam('id') id: string): Promise<void> {
+    await this.rooms.leave(p, id);
+  }
+
+  @Get(':id/members')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: MembershipPageDto })
+  @ApiErrors(400, 401, 403, 404, 429)
+  async members(@CurrentUser() p: Principal, @UuidParam('id') id: string, @Query() q: PageQueryDto): Promise<MembershipPageDto> {
+    const page = await this.rooms.members(p, id, q.limit, q.cursor);
+    return { items: page.items.map(MembershipDto.from), nextCursor: page.nextCursor };
+  }
+}

@@ -1,0 +1,154 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { authConfig, type AuthConfig } from '../../config/configuration.js';
+import { decodeTimeIdCursor, encodeCursor } from '../../common/cursor.js';
+import { Errors } from '../../common/errors/domain-error.js';
+import type { RoomView } from '../../common/events/chat-events.js';
+import { EventBus } from '../../common/events/event-bus.js';
+import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
+import { PasswordHasher } from '../../common/security/password-hasher.js';
+import {
+  assertCanAccess,
+  assertOwner,
+  assertVisible,
+  checkPrivacySettings,
+  type Membership,
+  type Room,
+} from './domain/room.js';
+import { RoomRepository, type RoomPatch } from './domain/room.repository.js';
+
+export const toRoomView = (r: Room): RoomView => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  ownerId: r.ownerId,
+  isPrivate: r.isPrivate,
+  memberCount: r.memberCount,
+  lastSeq: r.lastSeq,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
+
+interface Caller {
+  userId: string;
+  username: string;
+}
+
+@Injectable()
+export class RoomsService {
+  constructor(
+    private readonly rooms: RoomRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly bus: EventBus,
+    @Inject(authConfig.KEY) private readonly authCfg: AuthConfig,
+  ) {}
+
+  async create(
+    caller: Caller,
+    input: { name: string; description?: string; isPrivate: boolean; password?: string },
+  ): Promise<Room> {
+    checkPrivacySettings(input.isPrivate, false, input.password !== undefined);
+    const passwordHash = input.isPrivate && input.password ? await this.hasher.hash(input.password) : null;
+    return this.rooms.create({
+      name: input.name,
+      description: input.description ?? '',
+      isPrivate: input.isPrivate,
+      passwordHash,
+      ownerId: caller.userId,
+    });
+  }
+
+  async list(caller: Caller, q: string | undefined, limit = DEFAULT_LIMIT, cursor?: string): Promise<Page<Room>> {
+    const after = cursor ? decodeTimeIdCursor(cursor) : null;
+    const page = await this.rooms.listVisible(caller.userId, q?.trim() || undefined, limit, after);
+    return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
+  }
+
+  async get(caller: Caller, roomId: string): Promise<Room> {
+    const [room, membership] = await this.roomAndMembership(roomId, caller.userId);
+    assertVisible(room, membership);
+    return room;
+  }
+
+  /** The room, if the caller may read and write in it (members only). */
+  async requireMember(userId: string, roomId: string): Promise<{ room: Room; membership: Membership }> {
+    const [room, membership] = await this.roomAndMembership(roomId, userId);
+    assertCanAccess(room, membership);
+    return { room, membership: membership! };
+  }
+
+  async isMember(userId: string, roomId: string): Promise<boolean> {
+    return (await this.rooms.findMembership(roomId, userId)) !== null;
+  }
+
+  async update(
+    caller: Caller,
+    roomId: string,
+    input: { name?: string; description?: string; isPrivate?: boolean; password?: string },
+  ): Promise<Room> {
+    const { room } = await this.requireMember(caller.userId, roomId);
+    assertOwner(room, caller.userId);
+    const isPrivate = input.isPrivate ?? room.isPrivate;
+    checkPrivacySettings(isPrivate, room.passwordHash !== null && room.isPrivate, input.password !== undefined);
+    const patch: RoomPatch = { name: input.name, description: input.description, isPrivate: input.isPrivate };
+    if (!isPrivate) patch.passwordHash = null;
+    else if (input.password !== undefined) patch.passwordHash = await this.hasher.hash(input.password);
+    const updated = await this.rooms.update(roomId, patch);
+    await this.bus.publish({ type: 'room.updated', roomId, room: toRoomView(updated) });
+    return updated;
+  }
+
+  async delete(caller: Caller, roomId: string): Promise<void> {
+    const { room } = await this.requireMember(caller.userId, roomId);
+    assertOwner(room, caller.userId);
+    await this.rooms.delete(roomId);
+    await this.bus.publish({ type: 'room.deleted', roomId });
+  }
+
+  async join(caller: Caller, roomId: string, password: string | undefined): Promise<Membership> {
+    const [room, existing] = await this.roomAndMembership(roomId, caller.userId);
+    if (!room) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
+    if (existing) return existing;
+    if (room.isPrivate) {
+      const { joinMaxFailures, joinFailureWindowSec } = this.authCfg;
+      const failures = await this.rooms.countJoinFailures(roomId, caller.userId, joinFailureWindowSec);
+      if (failures.count >= joinMaxFailures)
+        throw Errors.rateLimited(
+          'ROOM_JOIN_THROTTLED',
+          'too many wrong passwords for this room; try again later',
+          failures.retryAfterSec,
+        );
+      const ok = password !== undefined && room.passwordHash !== null && (await this.hasher.verify(room.passwordHash, password));
+      if (!ok) {
+        await this.rooms.recordJoinFailure(roomId, caller.userId);
+        throw Errors.forbidden('ROOM_PASSWORD_INVALID', password === undefined ? 'this room needs a password' : 'wrong room password');
+      }
+      if (failures.count > 0) await this.rooms.clearJoinFailures(roomId, caller.userId);
+    }
+    const { membership, created } = await this.rooms.addMember(roomId, caller.userId);
+    if (created)
+      await this.bus.publish({ type: 'member.joined', roomId, userId: caller.userId, username: membership.username });
+    return membership;
+  }
+
+  async leave(caller: Caller, roomId: string): Promise<void> {
+    await this.requireMember(caller.userId, roomId);
+    const result = await this.rooms.removeMember(roomId, caller.userId);
+    if (!result) return; // already gone (a concurrent leave)
+    await this.bus.publish({ type: 'member.left', roomId, userId: caller.userId, username: caller.username, reason: 'left' });
+    if (result.newOwnerId) {
+      const room = await this.rooms.findById(roomId);
+      if (room) await this.bus.publish({ type: 'room.updated', roomId, room: toRoomView(room) });
+    }
+  }
+
+  async members(caller: Caller, roomId: string, limit = DEFAULT_LIMIT, cursor?: string): Promise<Page<Membership>> {
+    await this.requireMember(caller.userId, roomId);
+    const after = cursor ? decodeTimeIdCursor(cursor) : null;
+    const page = await this.rooms.listMembers(roomId, limit, after);
+    return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
+  }
+
+  private roomAndMembership(roomId: string, userId: string): Promise<[Room | null, Membership | null]> {
+    return Promise.all([this.rooms.findById(roomId), this.rooms.findMembership(roomId, userId)]);
+  }
+}

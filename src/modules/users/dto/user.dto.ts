@@ -1,0 +1,40 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, IsUrl, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { USERNAME_PATTERN, type User, type UserStatus } from '../domain/user.js';
+
+export class UserDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'alice' }) username: string;
+  @ApiProperty({ example: 'alice@example.com' }) email: string;
+  @ApiProperty({ type: String, nullable: true }) avatarUrl: string | null;
+  @ApiProperty({ enum: ['active', 'disabled', 'banned'] }) status: UserStatus;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+
+  static from(u: User): UserDto {
+    return {
+      id: u.id,
+      username: u.username,
+      email: u.email,
+      avatarUrl: u.avatarUrl,
+      status: u.status,
+      createdAt: u.createdAt.toISOString(),
+      updatedAt: u.updatedAt.toISOString(),
+    };
+  }
+}
+
+export class UpdateMeDto {
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'https://example.com/a.png' })
+  @ValidateIf((_o, v) => v !== null)
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true })
+  @MaxLength(2048)
+  avatarUrl?: string | null;
+
+  @ApiPropertyOptional({ pattern: USERNAME_PATTERN.source })
+  @IsOptional()
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'username must be 3-32 letters, digits, _ . or -' })
+  username?: string;
+}
