@@ -1,7 +1,7 @@
 // Jest runs NestJS 12 (ESM-only) in ESM mode: NODE_OPTIONS=--experimental-vm-modules + ts-jest useESM.
 const tsJest = [
   'ts-jest',
-  { useESM: true, tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false },
+  { useESM: true, tsconfig: 'tsconfig.test.json', diagnostics: false },
 ];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -13,8 +13,8 @@ const common = {
 
 /** @type {import('jest').Config} */
 export default {
-  globalSetup: '<rootDir>/test/setup/global-setup.ts',
-  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  globalSetup: '<rootDir>/test/setup/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
   testTimeout: 30000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },

@@ -1,0 +1,13 @@
+import pg from 'pg';
+
+export default async function globalTeardown() {
+  const server = process.env.TEST_DB_SERVER_URL;
+  const db = process.env.DATABASE_URL ? new URL(process.env.DATABASE_URL).pathname.slice(1) : null;
+  if (server && db?.startsWith('chat_test_') && process.env.KEEP_TEST_DB !== '1') {
+    const admin = new pg.Client({ connectionString: server });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+  }
+  await globalThis.__TEST_DB_STOP__?.();
+}
