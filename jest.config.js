@@ -1,8 +1,5 @@
 // Jest runs NestJS 12 (ESM-only) in ESM mode: NODE_OPTIONS=--experimental-vm-modules + ts-jest useESM.
-const tsJest = [
-  'ts-jest',
-  { useESM: true, tsconfig: 'tsconfig.test.json', diagnostics: false },
-];
+const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json', diagnostics: false }];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

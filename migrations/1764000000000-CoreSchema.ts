@@ -29,7 +29,9 @@ export class CoreSchema1764000000000 implements MigrationInterface {
         revoked_at     timestamptz,
         revoked_reason text
       )`);
-    await q.query(`CREATE INDEX auth_sessions_user_live_idx ON auth_sessions (user_id) WHERE revoked_at IS NULL`);
+    await q.query(
+      `CREATE INDEX auth_sessions_user_live_idx ON auth_sessions (user_id) WHERE revoked_at IS NULL`,
+    );
     await q.query(`
       CREATE TABLE refresh_tokens (
         id          uuid PRIMARY KEY,
@@ -78,14 +80,18 @@ export class CoreSchema1764000000000 implements MigrationInterface {
         PRIMARY KEY (room_id, user_id)
       )`);
     await q.query(`CREATE INDEX room_members_user_idx ON room_members (user_id)`);
-    await q.query(`CREATE INDEX room_members_room_joined_idx ON room_members (room_id, joined_at, user_id)`);
+    await q.query(
+      `CREATE INDEX room_members_room_joined_idx ON room_members (room_id, joined_at, user_id)`,
+    );
     await q.query(`
       CREATE TABLE room_join_failures (
         room_id   uuid NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
         user_id   uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
         failed_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX room_join_failures_idx ON room_join_failures (room_id, user_id, failed_at)`);
+    await q.query(
+      `CREATE INDEX room_join_failures_idx ON room_join_failures (room_id, user_id, failed_at)`,
+    );
 
     // (room_id, seq) is the primary key: history pages are index range scans, never OFFSET.
     await q.query(`
@@ -108,7 +114,16 @@ export class CoreSchema1764000000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['messages', 'room_join_failures', 'room_members', 'rooms', 'ws_tickets', 'refresh_tokens', 'auth_sessions', 'users']) {
+    for (const t of [
+      'messages',
+      'room_join_failures',
+      'room_members',
+      'rooms',
+      'ws_tickets',
+      'refresh_tokens',
+      'auth_sessions',
+      'users',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${t}`);
     }
   }

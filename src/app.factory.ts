@@ -55,7 +55,10 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
 
   // Outside production an unset allowlist means any Origin; in production, none but same-origin.
   const allowedOrigins = http.allowedOrigins ?? (http.isProduction ? [] : null);
-  app.enableCors({ origin: allowedOrigins ?? true, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
+  app.enableCors({
+    origin: allowedOrigins ?? true,
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+  });
 
   app.use(requestContext(pino, app.get(ChatMetrics)));
   app.setGlobalPrefix('api', {

@@ -3,7 +3,10 @@ import { ConfigModule } from '@nestjs/config';
 import { migrationsFor } from '../migrations/index.js';
 import { allConfigs, type FeatureFlags } from './config/configuration.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
-import { EventBusModule, type EventBusDriver } from './infrastructure/event-bus/event-bus.module.js';
+import {
+  EventBusModule,
+  type EventBusDriver,
+} from './infrastructure/event-bus/event-bus.module.js';
 import { HealthModule } from './infrastructure/health/health.module.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { SecurityModule } from './infrastructure/security/security.module.js';

@@ -22,7 +22,8 @@ class HttpEnv {
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV: string = 'development';
   @IsOptional() @Transform(toList) @IsString({ each: true }) ALLOWED_ORIGINS?: string[];
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_HTTP_PER_MIN: number = 600;
-  @IsOptional() @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+  @IsOptional()
+  @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
   LOG_LEVEL: string = 'info';
   @IsOptional() @Transform(toBool) @IsBoolean() TRUST_PROXY: boolean = false;
   @IsOptional() @IsString() DATA_DIR: string = './.data';
@@ -74,7 +75,8 @@ export const authConfig = registerAs('auth', () => {
 });
 
 class DatabaseEnv {
-  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
   @IsOptional() @IsString() DATA_DIR: string = './.data';
   @IsOptional() @Transform(toBool) @IsBoolean() DB_MIGRATIONS_RUN: boolean = true;

@@ -22,13 +22,26 @@ describe('smoke: a message travels from one user to another', () => {
     expect(ticket.status).toBe(200);
     const bobWs = await WsTestClient.connect(t.wsUrl, { ticket: ticket.body.ticket });
     const aliceWs = await WsTestClient.connect(t.wsUrl, { token: alice.accessToken });
-    expect((await bobWs.request('room.subscribe', { roomId: room.id }, 'room.subscribed')).data).toEqual({ roomId: room.id, lastSeq: 0 });
+    expect(
+      (await bobWs.request('room.subscribe', { roomId: room.id }, 'room.subscribed')).data,
+    ).toEqual({ roomId: room.id, lastSeq: 0 });
     await aliceWs.request('room.subscribe', { roomId: room.id }, 'room.subscribed');
 
-    const ack = await aliceWs.request('message.send', { roomId: room.id, content: 'hi bob', clientMsgId: 'c1' }, 'message.ack');
+    const ack = await aliceWs.request(
+      'message.send',
+      { roomId: room.id, content: 'hi bob', clientMsgId: 'c1' },
+      'message.ack',
+    );
     expect(ack.data).toMatchObject({ clientMsgId: 'c1', seq: 1 });
     const [msg] = await bobWs.waitForMessages(room.id, 1);
-    expect(msg).toMatchObject({ roomId: room.id, seq: 1, content: 'hi bob', userId: alice.id, username: alice.username, type: 'text' });
+    expect(msg).toMatchObject({
+      roomId: room.id,
+      seq: 1,
+      content: 'hi bob',
+      userId: alice.id,
+      username: alice.username,
+      type: 'text',
+    });
     bobWs.close();
     aliceWs.close();
   });

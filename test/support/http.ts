@@ -45,16 +45,25 @@ export interface TestUser {
 
 let counter = 0;
 export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}${(counter++).toString(36)}${randomUUID().slice(0, 6)}`.slice(0, 32);
+  return `${prefix}_${Date.now().toString(36)}${(counter++).toString(36)}${randomUUID().slice(0, 6)}`.slice(
+    0,
+    32,
+  );
 }
 
 /** Factory: a fresh registered user (every test makes its own). */
-export async function registerUser(baseUrl: string, overrides: Partial<{ username: string; email: string; password: string }> = {}): Promise<TestUser> {
+export async function registerUser(
+  baseUrl: string,
+  overrides: Partial<{ username: string; email: string; password: string }> = {},
+): Promise<TestUser> {
   const username = overrides.username ?? uniqueName('u');
   const email = overrides.email ?? `${username}@example.test`;
   const password = overrides.password ?? 'correct horse battery';
-  const res = await http(baseUrl, 'POST', '/api/auth/register', { body: { username, email, password } });
-  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const res = await http(baseUrl, 'POST', '/api/auth/register', {
+    body: { username, email, password },
+  });
+  if (res.status !== 201)
+    throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
   return {
     id: res.body.user.id,
     username,
@@ -71,14 +80,26 @@ export async function createRoom(
   owner: TestUser,
   opts: { isPrivate?: boolean; password?: string; name?: string; description?: string } = {},
 ): Promise<any> {
-  const body: Record<string, unknown> = { name: opts.name ?? uniqueName('room'), isPrivate: opts.isPrivate ?? false };
+  const body: Record<string, unknown> = {
+    name: opts.name ?? uniqueName('room'),
+    isPrivate: opts.isPrivate ?? false,
+  };
   if (opts.password !== undefined) body.password = opts.password;
   if (opts.description !== undefined) body.description = opts.description;
   const res = await http(baseUrl, 'POST', '/api/rooms', { token: owner.accessToken, body });
-  if (res.status !== 201) throw new Error(`create room failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 201)
+    throw new Error(`create room failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
 
-export async function joinRoom(baseUrl: string, user: TestUser, roomId: string, password?: string): Promise<HttpResult> {
-  return http(baseUrl, 'POST', `/api/rooms/${roomId}/join`, { token: user.accessToken, body: password === undefined ? {} : { password } });
+export async function joinRoom(
+  baseUrl: string,
+  user: TestUser,
+  roomId: string,
+  password?: string,
+): Promise<HttpResult> {
+  return http(baseUrl, 'POST', `/api/rooms/${roomId}/join`, {
+    token: user.accessToken,
+    body: password === undefined ? {} : { password },
+  });
 }

@@ -20,7 +20,8 @@ export class WsTestClient {
   readonly frames: Frame[] = [];
   closeCode: number | null = null;
   closeReason = '';
-  private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }[] = [];
+  private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }[] =
+    [];
   private closeWaiters: ((code: number) => void)[] = [];
   private cursor = 0;
 
@@ -45,7 +46,15 @@ export class WsTestClient {
     });
   }
 
-  static connect(url: string, opts: { token?: string; ticket?: string; origin?: string; headers?: Record<string, string> } = {}): Promise<WsTestClient> {
+  static connect(
+    url: string,
+    opts: {
+      token?: string;
+      ticket?: string;
+      origin?: string;
+      headers?: Record<string, string>;
+    } = {},
+  ): Promise<WsTestClient> {
     const u = new URL(url);
     if (opts.ticket) u.searchParams.set('ticket', opts.ticket);
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
@@ -84,7 +93,9 @@ export class WsTestClient {
       const from = this.frames.length;
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`timed out waiting for a frame; got: ${JSON.stringify(this.frames.slice(-5))}`));
+        reject(
+          new Error(`timed out waiting for a frame; got: ${JSON.stringify(this.frames.slice(-5))}`),
+        );
       }, timeoutMs);
       const waiter = {
         pred: p,
@@ -108,7 +119,9 @@ export class WsTestClient {
 
   /** All message.new frames for a room received so far. */
   messages(roomId: string): any[] {
-    return this.frames.filter((f) => f.event === 'message.new' && f.data.roomId === roomId).map((f) => f.data);
+    return this.frames
+      .filter((f) => f.event === 'message.new' && f.data.roomId === roomId)
+      .map((f) => f.data);
   }
 
   /** Waits until `n` message.new frames for the room have arrived. */
@@ -134,7 +147,11 @@ export class WsTestClient {
   }
 
   close(): void {
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close();
+    if (
+      this.socket.readyState === WebSocket.OPEN ||
+      this.socket.readyState === WebSocket.CONNECTING
+    )
+      this.socket.close();
   }
 
   terminate(): void {

@@ -54,7 +54,12 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; retryAfterSe
   if (exception instanceof DomainError) {
     const status = STATUS[exception.kind];
     return {
-      body: { statusCode: status, error: reason(status), message: exception.message, code: exception.code },
+      body: {
+        statusCode: status,
+        error: reason(status),
+        message: exception.message,
+        code: exception.code,
+      },
       retryAfterSec: exception.retryAfterSec,
     };
   }
@@ -74,9 +79,13 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; retryAfterSe
   const maybe = exception as { status?: number; type?: string; message?: string };
   if (typeof maybe?.status === 'number' && maybe.status >= 400 && maybe.status < 500) {
     const code =
-      maybe.type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (DEFAULT_CODE[maybe.status] ?? 'ERROR');
+      maybe.type === 'entity.parse.failed'
+        ? 'MALFORMED_JSON'
+        : (DEFAULT_CODE[maybe.status] ?? 'ERROR');
     const message =
-      maybe.type === 'entity.parse.failed' ? 'request body is not valid JSON' : (maybe.message ?? 'bad request');
+      maybe.type === 'entity.parse.failed'
+        ? 'request body is not valid JSON'
+        : (maybe.message ?? 'bad request');
     return { body: { statusCode: maybe.status, error: reason(maybe.status), message, code } };
   }
   return {
@@ -101,11 +110,18 @@ export class HttpExceptionFilter implements ExceptionFilter {
     body.requestId = req.id;
     if (body.statusCode >= 500) {
       this.logger.error(
-        { err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : exception, requestId: req.id },
+        {
+          err:
+            exception instanceof Error
+              ? { message: exception.message, stack: exception.stack }
+              : exception,
+          requestId: req.id,
+        },
         'unhandled error',
       );
     }
-    if (retryAfterSec !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSec))));
+    if (retryAfterSec !== undefined)
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSec))));
     if (res.headersSent) return;
     res.status(body.statusCode).json(body);
   }

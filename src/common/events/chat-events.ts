@@ -30,7 +30,13 @@ export interface RoomView {
 export type ChatEvent =
   | { type: 'message.sent'; roomId: string; message: MessageView }
   | { type: 'member.joined'; roomId: string; userId: string; username: string }
-  | { type: 'member.left'; roomId: string; userId: string; username: string; reason: 'left' | 'kicked' }
+  | {
+      type: 'member.left';
+      roomId: string;
+      userId: string;
+      username: string;
+      reason: 'left' | 'kicked';
+    }
   | { type: 'room.updated'; roomId: string; room: RoomView }
   | { type: 'room.deleted'; roomId: string }
   | { type: 'typing'; roomId: string; userId: string; username: string }
@@ -89,7 +95,9 @@ export function parseChatEvent(raw: unknown): ChatEvent | null {
         : null;
     case 'member.joined':
     case 'typing':
-      return isUuid(e.roomId) && isUuid(e.userId) && isStr(e.username) ? (e as unknown as ChatEvent) : null;
+      return isUuid(e.roomId) && isUuid(e.userId) && isStr(e.username)
+        ? (e as unknown as ChatEvent)
+        : null;
     case 'member.left':
       return isUuid(e.roomId) &&
         isUuid(e.userId) &&

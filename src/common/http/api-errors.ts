@@ -10,7 +10,11 @@ export class ErrorResponseDto {
     example: ['name must be shorter than or equal to 100 characters'],
   })
   message: string | string[];
-  @ApiProperty({ description: 'stable machine-readable code', enum: ErrorCodes, example: 'VALIDATION_FAILED' })
+  @ApiProperty({
+    description: 'stable machine-readable code',
+    enum: ErrorCodes,
+    example: 'VALIDATION_FAILED',
+  })
   code: string;
   @ApiPropertyOptional({ description: 'correlation id, also in the X-Request-Id header' })
   requestId?: string;
@@ -34,7 +38,11 @@ export function ApiErrors(...statuses: number[]) {
         description: DESCRIPTIONS[status] ?? 'Error',
         type: ErrorResponseDto,
         ...(status === 429
-          ? { headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } } }
+          ? {
+              headers: {
+                'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } },
+              },
+            }
           : {}),
       }),
     ),

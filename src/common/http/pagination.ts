@@ -17,7 +17,7 @@ export class PageQueryDto {
   @Max(MAX_LIMIT)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page\'s nextCursor' })
+  @ApiPropertyOptional({ description: "Opaque cursor from a previous page's nextCursor" })
   @IsOptional()
   @IsString()
   @MaxLength(512)

@@ -33,8 +33,13 @@ export function createRootLogger(level: string): Pino {
 export class PinoNestLogger implements LoggerService {
   constructor(readonly pino: Pino) {}
 
-  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, params: unknown[]): void {
-    const context = typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
+  private write(
+    level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal',
+    message: unknown,
+    params: unknown[],
+  ): void {
+    const context =
+      typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
     const child = context ? this.pino.child({ context }) : this.pino;
     if (typeof message === 'object' && message !== null && !(message instanceof Error)) {
       const msg = typeof params[0] === 'string' ? params[0] : undefined;

@@ -12,7 +12,11 @@ const ID_RE = /^[A-Za-z0-9_.:-]{1,100}$/;
  * but nothing in a query is worth the risk).
  */
 export function requestContext(log: Pino, metrics: ChatMetrics) {
-  return (req: Request & { id?: string; principal?: { userId: string } }, res: Response, next: NextFunction) => {
+  return (
+    req: Request & { id?: string; principal?: { userId: string } },
+    res: Response,
+    next: NextFunction,
+  ) => {
     const inbound = req.headers['x-request-id'];
     const id = typeof inbound === 'string' && ID_RE.test(inbound) ? inbound : randomUUID();
     req.id = id;
@@ -22,7 +26,10 @@ export function requestContext(log: Pino, metrics: ChatMetrics) {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const route = (req.route as { path?: string } | undefined)?.path;
       const routeLabel = route ? `${req.baseUrl}${route}` : 'unmatched';
-      metrics.httpDuration.observe({ method: req.method, route: routeLabel, status: String(res.statusCode) }, seconds);
+      metrics.httpDuration.observe(
+        { method: req.method, route: routeLabel, status: String(res.statusCode) },
+        seconds,
+      );
       if (req.path.startsWith('/health') || req.path === '/metrics') return;
       log.info(
         {

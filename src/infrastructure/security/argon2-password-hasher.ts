@@ -6,7 +6,12 @@ import { PasswordHasher } from '../../common/security/password-hasher.js';
 @Injectable()
 export class Argon2PasswordHasher extends PasswordHasher {
   async hash(password: string): Promise<string> {
-    return hash(password, { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    return hash(password, {
+      algorithm: Algorithm.Argon2id,
+      memoryCost: 19456,
+      timeCost: 2,
+      parallelism: 1,
+    });
   }
 
   async verify(stored: string, password: string): Promise<boolean> {

@@ -1,8 +1,20 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiErrors } from '../../common/http/api-errors.js';
 import { AuthService } from './auth.service.js';
-import { AuthResponseDto, LoginDto, RefreshTokenDto, RegisterDto, WsTicketDto } from './dto/auth.dto.js';
+import {
+  AuthResponseDto,
+  LoginDto,
+  RefreshTokenDto,
+  RegisterDto,
+  WsTicketDto,
+} from './dto/auth.dto.js';
 import { CurrentUser, Public, type Principal } from './principal.js';
 
 @ApiTags('auth')
@@ -30,7 +42,10 @@ export class AuthController {
   @Public()
   @Post('refresh')
   @HttpCode(200)
-  @ApiOkResponse({ type: AuthResponseDto, description: 'a new pair; the presented refresh token is spent' })
+  @ApiOkResponse({
+    type: AuthResponseDto,
+    description: 'a new pair; the presented refresh token is spent',
+  })
   @ApiErrors(400, 401, 403, 429)
   async refresh(@Body() body: RefreshTokenDto): Promise<AuthResponseDto> {
     return AuthResponseDto.from(await this.auth.refresh(body.refreshToken));

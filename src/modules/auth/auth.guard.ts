@@ -43,7 +43,8 @@ export class AccessTokenGuard implements CanActivate {
     if (!this.reflector.getAllAndOverride<boolean>(SKIP_RATE_LIMIT, targets)) {
       const key = req.principal ? `u:${req.principal.userId}` : `ip:${req.ip}`;
       const r = this.limiter.take(key);
-      if (!r.ok) throw Errors.rateLimited('RATE_LIMITED', 'too many requests', r.retryAfterMs / 1000);
+      if (!r.ok)
+        throw Errors.rateLimited('RATE_LIMITED', 'too many requests', r.retryAfterMs / 1000);
     }
     return true;
   }

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { authConfig, type AuthConfig } from '../../config/configuration.js';
 import { Errors } from '../../common/errors/domain-error.js';
@@ -52,7 +58,9 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
       }
     });
     this.purgeTimer = setInterval(() => {
-      this.sessions.purgeExpired(new Date()).catch((err: unknown) => this.logger.warn({ err: String(err) }, 'purge failed'));
+      this.sessions
+        .purgeExpired(new Date())
+        .catch((err: unknown) => this.logger.warn({ err: String(err) }, 'purge failed'));
     }, 10 * 60_000);
     this.purgeTimer.unref();
   }
@@ -62,9 +70,17 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
   }
 
-  async register(input: { username: string; email: string; password: string }): Promise<AuthResult> {
+  async register(input: {
+    username: string;
+    email: string;
+    password: string;
+  }): Promise<AuthResult> {
     const passwordHash = await this.hasher.hash(input.password);
-    const user = await this.users.create({ username: input.username, email: input.email, passwordHash });
+    const user = await this.users.create({
+      username: input.username,
+      email: input.email,
+      passwordHash,
+    });
     return this.startSession(user);
   }
 
@@ -75,7 +91,8 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
       ? await this.hasher.verify(user.passwordHash, password)
       : (await this.hasher.verify(await this.getDummyHash(), password), false);
     if (!user || !ok) throw Errors.unauthorized('INVALID_CREDENTIALS', 'invalid login or password');
-    if (!canAuthenticate(user)) throw Errors.forbidden('USER_DISABLED', `account is ${user.status}`);
+    if (!canAuthenticate(user))
+      throw Errors.forbidden('USER_DISABLED', `account is ${user.status}`);
     return this.startSession(user);
   }
 
@@ -90,12 +107,20 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
     });
     if (!result.ok) {
       if (result.reason === 'reused') {
-        this.logger.warn({ userId: result.userId, sessionId: result.sessionId }, 'refresh token reuse: session revoked');
+        this.logger.warn(
+          { userId: result.userId, sessionId: result.sessionId },
+          'refresh token reuse: session revoked',
+        );
         await this.announceRevoked(result.userId, result.sessionId, 'refresh_token_reuse');
-        throw Errors.unauthorized('REFRESH_TOKEN_REUSED', 'refresh token was already used; the session is revoked');
+        throw Errors.unauthorized(
+          'REFRESH_TOKEN_REUSED',
+          'refresh token was already used; the session is revoked',
+        );
       }
-      if (result.reason === 'revoked') throw Errors.unauthorized('SESSION_REVOKED', 'session has been revoked');
-      if (result.reason === 'expired') throw Errors.unauthorized('REFRESH_TOKEN_INVALID', 'refresh token has expired');
+      if (result.reason === 'revoked')
+        throw Errors.unauthorized('SESSION_REVOKED', 'session has been revoked');
+      if (result.reason === 'expired')
+        throw Errors.unauthorized('REFRESH_TOKEN_INVALID', 'refresh token has expired');
       throw Errors.unauthorized('REFRESH_TOKEN_INVALID', 'refresh token is invalid');
     }
     const user = await this.users.findById(result.userId);
@@ -157,9 +182,11 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
 
   private async principalForSession(sessionId: string, userId: string): Promise<Principal> {
     const state = await this.sessionState(sessionId);
-    if (!state || state.userId !== userId) throw Errors.unauthorized('TOKEN_INVALID', 'access token is invalid');
+    if (!state || state.userId !== userId)
+      throw Errors.unauthorized('TOKEN_INVALID', 'access token is invalid');
     if (state.revoked) throw Errors.unauthorized('SESSION_REVOKED', 'session has been revoked');
-    if (state.userStatus !== 'active') throw Errors.forbidden('USER_DISABLED', `account is ${state.userStatus}`);
+    if (state.userStatus !== 'active')
+      throw Errors.forbidden('USER_DISABLED', `account is ${state.userStatus}`);
     return { userId: state.userId, username: state.username, sessionId: state.sessionId };
   }
 
@@ -194,7 +221,12 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
   }
 
   private signAccess(user: User, sessionId: string): Promise<string> {
-    const claims: AccessClaims = { sub: user.id, sid: sessionId, usr: user.username, typ: 'access' };
+    const claims: AccessClaims = {
+      sub: user.id,
+      sid: sessionId,
+      usr: user.username,
+      typ: 'access',
+    };
     return this.jwt.signAsync(claims, { expiresIn: this.cfg.accessTtlSec, algorithm: 'HS256' });
   }
 

@@ -6,7 +6,11 @@ import path from 'node:path';
  * JWT_SECRET when configured (required in production, checked by config validation);
  * otherwise a random secret generated once and kept under DATA_DIR so restarts keep sessions.
  */
-export function resolveJwtSecret(cfg: { jwtSecret: string | null; dataDir: string; isProduction: boolean }): string {
+export function resolveJwtSecret(cfg: {
+  jwtSecret: string | null;
+  dataDir: string;
+  isProduction: boolean;
+}): string {
   if (cfg.jwtSecret) return cfg.jwtSecret;
   if (cfg.isProduction) throw new Error('JWT_SECRET is required when NODE_ENV=production');
   const file = path.resolve(cfg.dataDir, 'jwt-secret');

@@ -4,7 +4,13 @@ import { EventBus } from '../../common/events/event-bus.js';
 import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
 import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import { RoomsService } from '../rooms/rooms.service.js';
-import { checkClientMsgId, checkContent, checkSameSend, type HistoryQuery, type Message } from './domain/message.js';
+import {
+  checkClientMsgId,
+  checkContent,
+  checkSameSend,
+  type HistoryQuery,
+  type Message,
+} from './domain/message.js';
 import { MessageRepository } from './domain/message.repository.js';
 
 export interface SendInput {
@@ -22,7 +28,11 @@ export class MessagesService {
     private readonly metrics: ChatMetrics,
   ) {}
 
-  async send(caller: { userId: string }, roomId: string, input: SendInput): Promise<{ message: Message; created: boolean }> {
+  async send(
+    caller: { userId: string },
+    roomId: string,
+    input: SendInput,
+  ): Promise<{ message: Message; created: boolean }> {
     checkContent(input.content);
     checkClientMsgId(input.clientMsgId);
     await this.rooms.requireMember(caller.userId, roomId);
@@ -42,14 +52,21 @@ export class MessagesService {
     return result;
   }
 
-  async history(caller: { userId: string }, roomId: string, query: HistoryQuery): Promise<Page<Message>> {
+  async history(
+    caller: { userId: string },
+    roomId: string,
+    query: HistoryQuery,
+  ): Promise<Page<Message>> {
     await this.rooms.requireMember(caller.userId, roomId);
     // Ask for one more than the page to know whether another page exists.
     const n = query.limit + 1;
     if (query.kind === 'after') {
       const rows = await this.messages.findAfterSeq(roomId, query.seq, n);
       const items = rows.slice(0, query.limit);
-      return { items, nextCursor: rows.length > query.limit ? String(items[items.length - 1].seq) : null };
+      return {
+        items,
+        nextCursor: rows.length > query.limit ? String(items[items.length - 1].seq) : null,
+      };
     }
     const rows =
       query.kind === 'before'

@@ -37,7 +37,11 @@ export class ChatConnection {
   /** Resolves when the send buffer is below a quarter of the bound (or the socket is gone). */
   async writable(): Promise<void> {
     const low = this.maxBufferedBytes / 4;
-    while (!this.closing && this.socket.readyState === this.socket.OPEN && this.socket.bufferedAmount > low) {
+    while (
+      !this.closing &&
+      this.socket.readyState === this.socket.OPEN &&
+      this.socket.bufferedAmount > low
+    ) {
       await new Promise((r) => setTimeout(r, 10));
     }
   }

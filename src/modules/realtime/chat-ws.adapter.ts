@@ -59,7 +59,10 @@ export class ChatWsAdapter extends WsAdapter {
     });
   }
 
-  private async verify(info: { origin: string; req: IncomingMessage }, cb: VerifyCallback): Promise<void> {
+  private async verify(
+    info: { origin: string; req: IncomingMessage },
+    cb: VerifyCallback,
+  ): Promise<void> {
     const allowed = this.opts.allowedOrigins;
     if (allowed && info.origin && !allowed.includes(info.origin)) {
       cb(false, 403, 'Origin not allowed');
@@ -70,7 +73,11 @@ export class ChatWsAdapter extends WsAdapter {
       cb(true);
     } catch (err) {
       if (err instanceof DomainError) {
-        cb(false, err.kind === 'forbidden' ? 403 : 401, err.kind === 'forbidden' ? 'Forbidden' : 'Unauthorized');
+        cb(
+          false,
+          err.kind === 'forbidden' ? 403 : 401,
+          err.kind === 'forbidden' ? 'Forbidden' : 'Unauthorized',
+        );
       } else {
         this.log.error({ err: String(err) }, 'upgrade authentication failed');
         cb(false, 503, 'Service Unavailable');
@@ -85,12 +92,16 @@ export class ChatWsAdapter extends WsAdapter {
   ): void {
     const byEvent = new Map<string, MessageHandler>();
     for (const h of handlers) if (typeof h.message === 'string') byEvent.set(h.message, h);
-    this.buckets.set(client, { bucket: new TokenBucket(this.opts.ratePerSec, this.opts.rateBurst), strikes: 0 });
+    this.buckets.set(client, {
+      bucket: new TokenBucket(this.opts.ratePerSec, this.opts.rateBurst),
+      strikes: 0,
+    });
 
     client.on('message', (raw: Buffer, isBinary: boolean) => {
       if (!this.admit(client)) return;
       const reply = (code: string, message: string, ref?: string) => {
-        if (client.readyState === client.OPEN) client.send(frame('error', { code, message, ...(ref ? { ref } : {}) }));
+        if (client.readyState === client.OPEN)
+          client.send(frame('error', { code, message, ...(ref ? { ref } : {}) }));
       };
       if (isBinary) return reply('BAD_FRAME', 'frames must be JSON text');
       let parsed: unknown;
@@ -117,7 +128,8 @@ export class ChatWsAdapter extends WsAdapter {
       }
       result$.subscribe({
         next: (res) => {
-          if (res !== undefined && res !== null && client.readyState === client.OPEN) client.send(JSON.stringify(res));
+          if (res !== undefined && res !== null && client.readyState === client.OPEN)
+            client.send(JSON.stringify(res));
         },
         error: (err: unknown) => this.log.error({ err: String(err), event }, 'ws handler failed'),
       });
@@ -135,7 +147,12 @@ export class ChatWsAdapter extends WsAdapter {
     }
     state.strikes++;
     if (state.strikes === 1 && client.readyState === client.OPEN) {
-      client.send(frame('error', { code: 'RATE_LIMITED', message: `too many frames; retry in ${r.retryAfterMs} ms` }));
+      client.send(
+        frame('error', {
+          code: 'RATE_LIMITED',
+          message: `too many frames; retry in ${r.retryAfterMs} ms`,
+        }),
+      );
     }
     if (state.strikes > this.opts.rateBurst) {
       client.close(CloseCodes.policyViolation, 'rate limit exceeded');

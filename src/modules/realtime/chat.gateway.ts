@@ -1,4 +1,10 @@
-import { Inject, Logger, UseFilters, UsePipes, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Logger,
+  UseFilters,
+  UsePipes,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -30,7 +36,9 @@ type Socket = WebSocket & { [CONN]?: ChatConnection };
 @WebSocketGateway({ path: '/ws' })
 @UseFilters(WsErrorFilter)
 @UsePipes(createValidationPipe())
-export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown {
+export class ChatGateway
+  implements OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown
+{
   private readonly log = new Logger('ChatGateway');
 
   constructor(
@@ -60,7 +68,10 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, Be
   }
 
   @SubscribeMessage('room.subscribe')
-  async subscribe(@ConnectedSocket() socket: Socket, @MessageBody() body: SubscribeDto): Promise<void> {
+  async subscribe(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: SubscribeDto,
+  ): Promise<void> {
     const conn = this.connectionOf(socket);
     await this.hub.subscribe(conn, body.roomId, body.afterSeq, async () => {
       const { room } = await this.rooms.requireMember(conn.userId, body.roomId);
@@ -83,7 +94,12 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, Be
       clientMsgId: body.clientMsgId,
     });
     conn.send(
-      frame('message.ack', { clientMsgId: body.clientMsgId, id: message.id, seq: message.seq, createdAt: message.createdAt }),
+      frame('message.ack', {
+        clientMsgId: body.clientMsgId,
+        id: message.id,
+        seq: message.seq,
+        createdAt: message.createdAt,
+      }),
     );
   }
 
@@ -92,7 +108,12 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, Be
     const conn = this.connectionOf(socket);
     if (!this.hub.isSubscribed(conn, body.roomId))
       throw Errors.forbidden('NOT_SUBSCRIBED', 'subscribe to the room before sending typing');
-    await this.bus.publish({ type: 'typing', roomId: body.roomId, userId: conn.userId, username: conn.principal.username });
+    await this.bus.publish({
+      type: 'typing',
+      roomId: body.roomId,
+      userId: conn.userId,
+      username: conn.principal.username,
+    });
   }
 
   @SubscribeMessage('ping')

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { websocketConfig, type WebsocketConfig } from '../../config/configuration.js';
@@ -52,11 +58,17 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   }
 
   attach(socket: WebSocket, principal: Principal): ChatConnection {
-    const conn = new ChatConnection(randomUUID(), socket, principal, this.cfg.maxBufferedBytes, (c) => {
-      this.metrics.wsDisconnects.inc({ reason: 'slow_reader' });
-      this.log.warn({ userId: c.userId, connId: c.id }, 'closing slow reader');
-      c.close(CloseCodes.policyViolation, 'send buffer limit exceeded');
-    });
+    const conn = new ChatConnection(
+      randomUUID(),
+      socket,
+      principal,
+      this.cfg.maxBufferedBytes,
+      (c) => {
+        this.metrics.wsDisconnects.inc({ reason: 'slow_reader' });
+        this.log.warn({ userId: c.userId, connId: c.id }, 'closing slow reader');
+        c.close(CloseCodes.policyViolation, 'send buffer limit exceeded');
+      },
+    );
     socket.on('pong', () => {
       conn.missedPongs = 0;
     });
@@ -101,16 +113,25 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
         writable: () => conn.writable(),
         onGapFill: () => this.metrics.gapFills.inc(),
         fail: (err) => {
-          this.log.error({ err: String(err), roomId, connId: conn.id }, 'subscription catch-up failed');
+          this.log.error(
+            { err: String(err), roomId, connId: conn.id },
+            'subscription catch-up failed',
+          );
           this.removeSubscription(conn, roomId);
-          conn.send(frame('error', { code: 'INTERNAL_ERROR', message: 'subscription lost; subscribe again', ref: 'room.subscribe' }));
+          conn.send(
+            frame('error', {
+              code: 'INTERNAL_ERROR',
+              message: 'subscription lost; subscribe again',
+              ref: 'room.subscribe',
+            }),
+          );
         },
       },
       { gapFillMs: this.cfg.gapFillMs, pageSize: REPLAY_PAGE, maxPending: 10_000 },
     );
     conn.subscriptions.set(roomId, sub);
     let room = this.byRoom.get(roomId);
-    if (!room) this.byRoom.set(roomId, (room = new Map()));
+    if (!room) this.byRoom.set(roomId, (room = new Map<ChatConnection, RoomSubscription>()));
     room.set(conn, sub);
     let lastSeq: number;
     try {
@@ -178,7 +199,11 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
         return;
       }
       case 'member.joined':
-        this.broadcast(e.roomId, 'member.joined', { roomId: e.roomId, userId: e.userId, username: e.username });
+        this.broadcast(e.roomId, 'member.joined', {
+          roomId: e.roomId,
+          userId: e.userId,
+          username: e.username,
+        });
         return;
       case 'member.left': {
         // The leaver's live delivery stops at once, on every instance.
@@ -186,7 +211,11 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
           if (this.removeSubscription(conn, e.roomId))
             conn.send(frame('room.unsubscribed', { roomId: e.roomId, reason: e.reason }));
         }
-        this.broadcast(e.roomId, 'member.left', { roomId: e.roomId, userId: e.userId, username: e.username });
+        this.broadcast(e.roomId, 'member.left', {
+          roomId: e.roomId,
+          userId: e.userId,
+          username: e.username,
+        });
         return;
       }
       case 'room.updated':
@@ -203,7 +232,12 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
         return;
       }
       case 'typing':
-        this.broadcast(e.roomId, 'typing', { roomId: e.roomId, userId: e.userId, username: e.username }, e.userId);
+        this.broadcast(
+          e.roomId,
+          'typing',
+          { roomId: e.roomId, userId: e.userId, username: e.username },
+          e.userId,
+        );
         return;
       case 'session.revoked': {
         for (const conn of [...(this.byUser.get(e.userId) ?? [])]) {

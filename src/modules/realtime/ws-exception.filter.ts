@@ -19,12 +19,19 @@ export class WsErrorFilter implements WsExceptionFilter {
     const { body } = toErrorBody(exception);
     if (body.statusCode >= 500) {
       this.log.error(
-        { err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : String(exception), event: pattern },
+        {
+          err:
+            exception instanceof Error
+              ? { message: exception.message, stack: exception.stack }
+              : String(exception),
+          event: pattern,
+        },
         'ws handler error',
       );
     }
     const ref = typeof data?.clientMsgId === 'string' ? data.clientMsgId : pattern;
     const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
-    if (client.readyState === client.OPEN) client.send(frame('error', { code: body.code, message, ...(ref ? { ref } : {}) }));
+    if (client.readyState === client.OPEN)
+      client.send(frame('error', { code: body.code, message, ...(ref ? { ref } : {}) }));
   }
 }

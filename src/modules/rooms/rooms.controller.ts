@@ -37,7 +37,10 @@ export class RoomsController {
   }
 
   @Get()
-  @ApiOkResponse({ type: RoomPageDto, description: 'public rooms and the caller\'s own rooms, newest first' })
+  @ApiOkResponse({
+    type: RoomPageDto,
+    description: "public rooms and the caller's own rooms, newest first",
+  })
   @ApiErrors(400, 401, 429)
   async list(@CurrentUser() p: Principal, @Query() query: ListRoomsQueryDto): Promise<RoomPageDto> {
     const page = await this.rooms.list(p, query.q, query.limit, query.cursor);
@@ -56,7 +59,11 @@ export class RoomsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: RoomDto })
   @ApiErrors(400, 401, 403, 404, 409, 429)
-  async update(@CurrentUser() p: Principal, @UuidParam('id') id: string, @Body() body: UpdateRoomDto): Promise<RoomDto> {
+  async update(
+    @CurrentUser() p: Principal,
+    @UuidParam('id') id: string,
+    @Body() body: UpdateRoomDto,
+  ): Promise<RoomDto> {
     return RoomDto.from(await this.rooms.update(p, id, body));
   }
 
@@ -72,16 +79,25 @@ export class RoomsController {
   @Post(':id/join')
   @HttpCode(200)
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ type: MembershipDto, description: 'joining a room one is already in answers the same membership' })
+  @ApiOkResponse({
+    type: MembershipDto,
+    description: 'joining a room one is already in answers the same membership',
+  })
   @ApiErrors(400, 401, 403, 404, 429)
-  async join(@CurrentUser() p: Principal, @UuidParam('id') id: string, @Body() body: JoinRoomDto): Promise<MembershipDto> {
+  async join(
+    @CurrentUser() p: Principal,
+    @UuidParam('id') id: string,
+    @Body() body: JoinRoomDto,
+  ): Promise<MembershipDto> {
     return MembershipDto.from(await this.rooms.join(p, id, body.password));
   }
 
   @Post(':id/leave')
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiNoContentResponse({ description: 'an owner leaving hands the room to the longest-standing member' })
+  @ApiNoContentResponse({
+    description: 'an owner leaving hands the room to the longest-standing member',
+  })
   @ApiErrors(400, 401, 403, 404, 409, 429)
   async leave(@CurrentUser() p: Principal, @UuidParam('id') id: string): Promise<void> {
     await this.rooms.leave(p, id);
@@ -91,7 +107,11 @@ export class RoomsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: MembershipPageDto })
   @ApiErrors(400, 401, 403, 404, 429)
-  async members(@CurrentUser() p: Principal, @UuidParam('id') id: string, @Query() q: PageQueryDto): Promise<MembershipPageDto> {
+  async members(
+    @CurrentUser() p: Principal,
+    @UuidParam('id') id: string,
+    @Query() q: PageQueryDto,
+  ): Promise<MembershipPageDto> {
     const page = await this.rooms.members(p, id, q.limit, q.cursor);
     return { items: page.items.map(MembershipDto.from), nextCursor: page.nextCursor };
   }

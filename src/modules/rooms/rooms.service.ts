@@ -47,7 +47,8 @@ export class RoomsService {
     input: { name: string; description?: string; isPrivate: boolean; password?: string },
   ): Promise<Room> {
     checkPrivacySettings(input.isPrivate, false, input.password !== undefined);
-    const passwordHash = input.isPrivate && input.password ? await this.hasher.hash(input.password) : null;
+    const passwordHash =
+      input.isPrivate && input.password ? await this.hasher.hash(input.password) : null;
     return this.rooms.create({
       name: input.name,
       description: input.description ?? '',
@@ -57,7 +58,12 @@ export class RoomsService {
     });
   }
 
-  async list(caller: Caller, q: string | undefined, limit = DEFAULT_LIMIT, cursor?: string): Promise<Page<Room>> {
+  async list(
+    caller: Caller,
+    q: string | undefined,
+    limit = DEFAULT_LIMIT,
+    cursor?: string,
+  ): Promise<Page<Room>> {
     const after = cursor ? decodeTimeIdCursor(cursor) : null;
     const page = await this.rooms.listVisible(caller.userId, q?.trim() || undefined, limit, after);
     return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
@@ -70,7 +76,10 @@ export class RoomsService {
   }
 
   /** The room, if the caller may read and write in it (members only). */
-  async requireMember(userId: string, roomId: string): Promise<{ room: Room; membership: Membership }> {
+  async requireMember(
+    userId: string,
+    roomId: string,
+  ): Promise<{ room: Room; membership: Membership }> {
     const [room, membership] = await this.roomAndMembership(roomId, userId);
     assertCanAccess(room, membership);
     return { room, membership: membership! };
@@ -88,10 +97,19 @@ export class RoomsService {
     const { room } = await this.requireMember(caller.userId, roomId);
     assertOwner(room, caller.userId);
     const isPrivate = input.isPrivate ?? room.isPrivate;
-    checkPrivacySettings(isPrivate, room.passwordHash !== null && room.isPrivate, input.password !== undefined);
-    const patch: RoomPatch = { name: input.name, description: input.description, isPrivate: input.isPrivate };
+    checkPrivacySettings(
+      isPrivate,
+      room.passwordHash !== null && room.isPrivate,
+      input.password !== undefined,
+    );
+    const patch: RoomPatch = {
+      name: input.name,
+      description: input.description,
+      isPrivate: input.isPrivate,
+    };
     if (!isPrivate) patch.passwordHash = null;
-    else if (input.password !== undefined) patch.passwordHash = await this.hasher.hash(input.password);
+    else if (input.password !== undefined)
+      patch.passwordHash = await this.hasher.hash(input.password);
     const updated = await this.rooms.update(roomId, patch);
     await this.bus.publish({ type: 'room.updated', roomId, room: toRoomView(updated) });
     return updated;
@@ -110,23 +128,38 @@ export class RoomsService {
     if (existing) return existing;
     if (room.isPrivate) {
       const { joinMaxFailures, joinFailureWindowSec } = this.authCfg;
-      const failures = await this.rooms.countJoinFailures(roomId, caller.userId, joinFailureWindowSec);
+      const failures = await this.rooms.countJoinFailures(
+        roomId,
+        caller.userId,
+        joinFailureWindowSec,
+      );
       if (failures.count >= joinMaxFailures)
         throw Errors.rateLimited(
           'ROOM_JOIN_THROTTLED',
           'too many wrong passwords for this room; try again later',
           failures.retryAfterSec,
         );
-      const ok = password !== undefined && room.passwordHash !== null && (await this.hasher.verify(room.passwordHash, password));
+      const ok =
+        password !== undefined &&
+        room.passwordHash !== null &&
+        (await this.hasher.verify(room.passwordHash, password));
       if (!ok) {
         await this.rooms.recordJoinFailure(roomId, caller.userId);
-        throw Errors.forbidden('ROOM_PASSWORD_INVALID', password === undefined ? 'this room needs a password' : 'wrong room password');
+        throw Errors.forbidden(
+          'ROOM_PASSWORD_INVALID',
+          password === undefined ? 'this room needs a password' : 'wrong room password',
+        );
       }
       if (failures.count > 0) await this.rooms.clearJoinFailures(roomId, caller.userId);
     }
     const { membership, created } = await this.rooms.addMember(roomId, caller.userId);
     if (created)
-      await this.bus.publish({ type: 'member.joined', roomId, userId: caller.userId, username: membership.username });
+      await this.bus.publish({
+        type: 'member.joined',
+        roomId,
+        userId: caller.userId,
+        username: membership.username,
+      });
     return membership;
   }
 
@@ -134,21 +167,35 @@ export class RoomsService {
     await this.requireMember(caller.userId, roomId);
     const result = await this.rooms.removeMember(roomId, caller.userId);
     if (!result) return; // already gone (a concurrent leave)
-    await this.bus.publish({ type: 'member.left', roomId, userId: caller.userId, username: caller.username, reason: 'left' });
+    await this.bus.publish({
+      type: 'member.left',
+      roomId,
+      userId: caller.userId,
+      username: caller.username,
+      reason: 'left',
+    });
     if (result.newOwnerId) {
       const room = await this.rooms.findById(roomId);
       if (room) await this.bus.publish({ type: 'room.updated', roomId, room: toRoomView(room) });
     }
   }
 
-  async members(caller: Caller, roomId: string, limit = DEFAULT_LIMIT, cursor?: string): Promise<Page<Membership>> {
+  async members(
+    caller: Caller,
+    roomId: string,
+    limit = DEFAULT_LIMIT,
+    cursor?: string,
+  ): Promise<Page<Membership>> {
     await this.requireMember(caller.userId, roomId);
     const after = cursor ? decodeTimeIdCursor(cursor) : null;
     const page = await this.rooms.listMembers(roomId, limit, after);
     return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
   }
 
-  private roomAndMembership(roomId: string, userId: string): Promise<[Room | null, Membership | null]> {
+  private roomAndMembership(
+    roomId: string,
+    userId: string,
+  ): Promise<[Room | null, Membership | null]> {
     return Promise.all([this.rooms.findById(roomId), this.rooms.findMembership(roomId, userId)]);
   }
 }

@@ -18,7 +18,12 @@ export type RotateResult =
  * one-time WebSocket tickets. Only token hashes are stored.
  */
 export abstract class SessionRepository {
-  abstract createSession(userId: string, tokenId: string, tokenHash: string, expiresAt: Date): Promise<string>;
+  abstract createSession(
+    userId: string,
+    tokenId: string,
+    tokenHash: string,
+    expiresAt: Date,
+  ): Promise<string>;
   /**
    * Atomically spends the presented token and stores its successor. Presenting an already spent
    * token revokes the whole family (reason 'reused').
@@ -29,12 +34,22 @@ export abstract class SessionRepository {
     next: { id: string; hash: string; expiresAt: Date },
   ): Promise<RotateResult>;
   /** The session a live (or spent) refresh token belongs to, if the hash matches. */
-  abstract findSessionByToken(tokenId: string, tokenHash: string): Promise<{ sessionId: string; userId: string; revoked: boolean } | null>;
+  abstract findSessionByToken(
+    tokenId: string,
+    tokenHash: string,
+  ): Promise<{ sessionId: string; userId: string; revoked: boolean } | null>;
   abstract revokeSession(sessionId: string, reason: string): Promise<void>;
   abstract revokeAllForUser(userId: string, reason: string): Promise<string[]>;
   abstract getState(sessionId: string): Promise<SessionState | null>;
-  abstract createWsTicket(ticketHash: string, sessionId: string, userId: string, expiresAt: Date): Promise<void>;
+  abstract createWsTicket(
+    ticketHash: string,
+    sessionId: string,
+    userId: string,
+    expiresAt: Date,
+  ): Promise<void>;
   /** Marks the ticket used and returns its owner; null if unknown, used or expired. */
-  abstract consumeWsTicket(ticketHash: string): Promise<{ userId: string; sessionId: string } | null>;
+  abstract consumeWsTicket(
+    ticketHash: string,
+  ): Promise<{ userId: string; sessionId: string } | null>;
   abstract purgeExpired(now: Date): Promise<void>;
 }

@@ -16,7 +16,11 @@ export class RegisterDto {
   @IsEmail({}, { message: 'email must be a valid email address' })
   email: string;
 
-  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, example: 'correct horse battery' })
+  @ApiProperty({
+    minLength: PASSWORD_MIN,
+    maxLength: PASSWORD_MAX,
+    example: 'correct horse battery',
+  })
   @IsString()
   @MinLength(PASSWORD_MIN)
   @MaxLength(PASSWORD_MAX)
@@ -48,7 +52,8 @@ export class RefreshTokenDto {
 export class AuthResponseDto {
   @ApiProperty({ type: UserDto }) user: UserDto;
   @ApiProperty({ description: 'JWT for Authorization: Bearer' }) accessToken: string;
-  @ApiProperty({ description: 'opaque, single use; rotate with /api/auth/refresh' }) refreshToken: string;
+  @ApiProperty({ description: 'opaque, single use; rotate with /api/auth/refresh' })
+  refreshToken: string;
   @ApiProperty({ description: 'access token lifetime, seconds', example: 900 }) expiresIn: number;
 
   static from(r: AuthResult): AuthResponseDto {

@@ -10,22 +10,32 @@ export const CLIENT_MSG_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** Content is 1 to 4,000 characters (code points), and not only white space. */
 export function checkContent(content: string): void {
-  if (content.trim().length === 0) throw Errors.validation('VALIDATION_FAILED', 'content must not be empty');
+  if (content.trim().length === 0)
+    throw Errors.validation('VALIDATION_FAILED', 'content must not be empty');
   let n = 0;
   for (const _ of content) if (++n > CONTENT_MAX) break;
   if (n > CONTENT_MAX)
-    throw Errors.validation('VALIDATION_FAILED', `content must be at most ${CONTENT_MAX} characters`);
+    throw Errors.validation(
+      'VALIDATION_FAILED',
+      `content must be at most ${CONTENT_MAX} characters`,
+    );
 }
 
 export function checkClientMsgId(id: string | null | undefined): void {
   if (id !== null && id !== undefined && !CLIENT_MSG_ID_PATTERN.test(id))
-    throw Errors.validation('VALIDATION_FAILED', 'clientMsgId must be 1-64 characters of A-Z a-z 0-9 _ . : -');
+    throw Errors.validation(
+      'VALIDATION_FAILED',
+      'clientMsgId must be 1-64 characters of A-Z a-z 0-9 _ . : -',
+    );
 }
 
 /** An idempotent re-send must be the same send: same room. */
 export function checkSameSend(existing: Message, roomId: string): void {
   if (existing.roomId !== roomId)
-    throw Errors.conflict('CLIENT_MSG_ID_CONFLICT', 'clientMsgId was already used for a message in another room');
+    throw Errors.conflict(
+      'CLIENT_MSG_ID_CONFLICT',
+      'clientMsgId was already used for a message in another room',
+    );
 }
 
 export type HistoryQuery =

@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { MAX_LIMIT, toIntQuery } from '../../../common/http/pagination.js';
 import { CLIENT_MSG_ID_PATTERN, CONTENT_MAX, type Message } from '../domain/message.js';
 
@@ -27,15 +37,25 @@ export class SendMessageDto {
   @MaxLength(CONTENT_MAX * 2) // UTF-16 units; the exact 4,000-character rule is the domain's
   content: string;
 
-  @ApiPropertyOptional({ enum: ['text'], description: 'users send text; system and bot types are the service\'s' })
+  @ApiPropertyOptional({
+    enum: ['text'],
+    description: "users send text; system and bot types are the service's",
+  })
   @IsOptional()
-  @IsIn(['text'], { message: 'type must be text (system and bot messages are sent by the service)' })
+  @IsIn(['text'], {
+    message: 'type must be text (system and bot messages are sent by the service)',
+  })
   type?: 'text';
 
-  @ApiPropertyOptional({ pattern: CLIENT_MSG_ID_PATTERN.source, description: 'makes the send idempotent per sender' })
+  @ApiPropertyOptional({
+    pattern: CLIENT_MSG_ID_PATTERN.source,
+    description: 'makes the send idempotent per sender',
+  })
   @IsOptional()
   @IsString()
-  @Matches(CLIENT_MSG_ID_PATTERN, { message: 'clientMsgId must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
+  @Matches(CLIENT_MSG_ID_PATTERN, {
+    message: 'clientMsgId must be 1-64 characters of A-Z a-z 0-9 _ . : -',
+  })
   clientMsgId?: string;
 }
 

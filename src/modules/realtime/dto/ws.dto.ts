@@ -1,4 +1,13 @@
-import { IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { CLIENT_MSG_ID_PATTERN, CONTENT_MAX } from '../../messages/domain/message.js';
 
 export class SubscribeDto {
@@ -14,7 +23,9 @@ export class SendDto {
   @IsUUID('all', { message: 'roomId must be a UUID' }) roomId: string;
   @IsString() @MinLength(1) @MaxLength(CONTENT_MAX * 2) content: string;
   @IsString()
-  @Matches(CLIENT_MSG_ID_PATTERN, { message: 'clientMsgId must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
+  @Matches(CLIENT_MSG_ID_PATTERN, {
+    message: 'clientMsgId must be 1-64 characters of A-Z a-z 0-9 _ . : -',
+  })
   clientMsgId: string;
 }
 

@@ -37,15 +37,29 @@ export abstract class RoomRepository {
   abstract update(id: string, patch: RoomPatch): Promise<Room>;
   abstract delete(id: string): Promise<void>;
   /** Adds a member (idempotent); `created` is false when they already were one. */
-  abstract addMember(roomId: string, userId: string): Promise<{ membership: Membership; created: boolean }>;
+  abstract addMember(
+    roomId: string,
+    userId: string,
+  ): Promise<{ membership: Membership; created: boolean }>;
   /**
    * Removes a member. An owner hands the room to the longest-standing other member; with none
    * left, OWNER_LAST_MEMBER is thrown and nothing changes.
    */
-  abstract removeMember(roomId: string, userId: string): Promise<{ newOwnerId: string | null } | null>;
-  abstract listMembers(roomId: string, limit: number, after: [string, string] | null): Promise<KeysetPage<Membership>>;
+  abstract removeMember(
+    roomId: string,
+    userId: string,
+  ): Promise<{ newOwnerId: string | null } | null>;
+  abstract listMembers(
+    roomId: string,
+    limit: number,
+    after: [string, string] | null,
+  ): Promise<KeysetPage<Membership>>;
   /** Failed password attempts by this user on this room within the window. */
-  abstract countJoinFailures(roomId: string, userId: string, windowSec: number): Promise<{ count: number; retryAfterSec: number }>;
+  abstract countJoinFailures(
+    roomId: string,
+    userId: string,
+    windowSec: number,
+  ): Promise<{ count: number; retryAfterSec: number }>;
   abstract recordJoinFailure(roomId: string, userId: string): Promise<void>;
   abstract clearJoinFailures(roomId: string, userId: string): Promise<void>;
 }

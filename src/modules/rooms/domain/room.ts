@@ -30,7 +30,11 @@ export const ROOM_PASSWORD_MIN = 4;
 export const ROOM_PASSWORD_MAX = 128;
 
 /** A private room always has a password; a public one never keeps one. */
-export function checkPrivacySettings(isPrivate: boolean, hasPassword: boolean, passwordGiven: boolean): void {
+export function checkPrivacySettings(
+  isPrivate: boolean,
+  hasPassword: boolean,
+  passwordGiven: boolean,
+): void {
   if (isPrivate && !hasPassword && !passwordGiven)
     throw Errors.validation('ROOM_PASSWORD_REQUIRED', 'password is required for a private room');
   if (!isPrivate && passwordGiven)
@@ -41,15 +45,24 @@ export function checkPrivacySettings(isPrivate: boolean, hasPassword: boolean, p
  * Non-members see a private room as absent (404); a public room exists for everyone but its
  * content is for members (403).
  */
-export function assertCanAccess(room: Room | null, membership: Membership | null): asserts room is Room {
-  if (!room || (room.isPrivate && !membership)) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
+export function assertCanAccess(
+  room: Room | null,
+  membership: Membership | null,
+): asserts room is Room {
+  if (!room || (room.isPrivate && !membership))
+    throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
   if (!membership) throw Errors.forbidden('NOT_ROOM_MEMBER', 'you are not a member of this room');
 }
 
-export function assertVisible(room: Room | null, membership: Membership | null): asserts room is Room {
-  if (!room || (room.isPrivate && !membership)) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
+export function assertVisible(
+  room: Room | null,
+  membership: Membership | null,
+): asserts room is Room {
+  if (!room || (room.isPrivate && !membership))
+    throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
 }
 
 export function assertOwner(room: Room, userId: string): void {
-  if (room.ownerId !== userId) throw Errors.forbidden('NOT_ROOM_OWNER', 'only the room owner may do this');
+  if (room.ownerId !== userId)
+    throw Errors.forbidden('NOT_ROOM_OWNER', 'only the room owner may do this');
 }

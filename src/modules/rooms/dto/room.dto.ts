@@ -20,7 +20,8 @@ export class RoomDto {
   @ApiProperty({ format: 'uuid' }) ownerId: string;
   @ApiProperty() isPrivate: boolean;
   @ApiProperty({ example: 3 }) memberCount: number;
-  @ApiProperty({ description: 'seq of the newest message, 0 when empty', example: 42 }) lastSeq: number;
+  @ApiProperty({ description: 'seq of the newest message, 0 when empty', example: 42 })
+  lastSeq: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -57,7 +58,11 @@ export class CreateRoomDto {
   @IsBoolean()
   isPrivate: boolean;
 
-  @ApiPropertyOptional({ minLength: ROOM_PASSWORD_MIN, maxLength: ROOM_PASSWORD_MAX, description: 'required when isPrivate' })
+  @ApiPropertyOptional({
+    minLength: ROOM_PASSWORD_MIN,
+    maxLength: ROOM_PASSWORD_MAX,
+    description: 'required when isPrivate',
+  })
   @IsOptional()
   @IsString()
   @MinLength(ROOM_PASSWORD_MIN)
@@ -117,7 +122,13 @@ export class MembershipDto {
   @ApiProperty({ format: 'date-time' }) joinedAt: string;
 
   static from(m: Membership): MembershipDto {
-    return { roomId: m.roomId, userId: m.userId, username: m.username, role: m.role, joinedAt: m.joinedAt.toISOString() };
+    return {
+      roomId: m.roomId,
+      userId: m.userId,
+      username: m.username,
+      role: m.role,
+      joinedAt: m.joinedAt.toISOString(),
+    };
   }
 }
 

@@ -26,12 +26,17 @@ export class SqlSessionRepository extends SessionRepository {
     super();
   }
 
-  async createSession(userId: string, tokenId: string, tokenHash: string, expiresAt: Date): Promise<string> {
+  async createSession(
+    userId: string,
+    tokenId: string,
+    tokenHash: string,
+    expiresAt: Date,
+  ): Promise<string> {
     return this.ds.transaction(async (m) => {
-      const [s] = (await m.query(
+      const [s] = await m.query<{ id: string }[]>(
         `INSERT INTO auth_sessions (user_id) VALUES ($1) RETURNING id`,
         [userId],
-      )) as { id: string }[];
+      );
       await m.query(
         `INSERT INTO refresh_tokens (id, session_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)`,
         [tokenId, s.id, tokenHash, expiresAt],
@@ -46,13 +51,13 @@ export class SqlSessionRepository extends SessionRepository {
     next: { id: string; hash: string; expiresAt: Date },
   ): Promise<RotateResult> {
     return this.ds.transaction(async (m) => {
-      const rows = (await m.query(
+      const rows = await m.query<TokenRow[]>(
         `SELECT t.session_id, s.user_id, t.token_hash, t.used_at, t.expires_at, s.revoked_at
            FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id
           WHERE t.id = $1
           FOR UPDATE OF t, s`,
         [tokenId],
-      )) as TokenRow[];
+      );
       const row = rows[0];
       if (!row || !sameHash(row.token_hash, tokenHash)) return { ok: false, reason: 'invalid' };
       if (row.revoked_at) return { ok: false, reason: 'revoked' };
@@ -73,7 +78,9 @@ export class SqlSessionRepository extends SessionRepository {
         `INSERT INTO refresh_tokens (id, session_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)`,
         [next.id, row.session_id, next.hash, next.expiresAt],
       );
-      await m.query(`UPDATE auth_sessions SET last_used_at = now() WHERE id = $1`, [row.session_id]);
+      await m.query(`UPDATE auth_sessions SET last_used_at = now() WHERE id = $1`, [
+        row.session_id,
+      ]);
       return { ok: true, userId: row.user_id, sessionId: row.session_id };
     });
   }
@@ -82,11 +89,11 @@ export class SqlSessionRepository extends SessionRepository {
     tokenId: string,
     tokenHash: string,
   ): Promise<{ sessionId: string; userId: string; revoked: boolean } | null> {
-    const rows = (await this.ds.query(
+    const rows = await this.ds.query<TokenRow[]>(
       `SELECT t.session_id, s.user_id, t.token_hash, s.revoked_at
          FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id WHERE t.id = $1`,
       [tokenId],
-    )) as TokenRow[];
+    );
     const row = rows[0];
     if (!row || !sameHash(row.token_hash, tokenHash)) return null;
     return { sessionId: row.session_id, userId: row.user_id, revoked: row.revoked_at !== null };
@@ -111,11 +118,19 @@ export class SqlSessionRepository extends SessionRepository {
   }
 
   async getState(sessionId: string): Promise<SessionState | null> {
-    const rows = (await this.ds.query(
+    const rows = await this.ds.query<
+      {
+        id: string;
+        user_id: string;
+        revoked_at: Date | null;
+        username: string;
+        status: UserStatus;
+      }[]
+    >(
       `SELECT s.id, s.user_id, s.revoked_at, u.username, u.status
          FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`,
       [sessionId],
-    )) as { id: string; user_id: string; revoked_at: Date | null; username: string; status: UserStatus }[];
+    );
     const r = rows[0];
     if (!r) return null;
     return {
@@ -127,7 +142,12 @@ export class SqlSessionRepository extends SessionRepository {
     };
   }
 
-  async createWsTicket(ticketHash: string, sessionId: string, userId: string, expiresAt: Date): Promise<void> {
+  async createWsTicket(
+    ticketHash: string,
+    sessionId: string,
+    userId: string,
+    expiresAt: Date,
+  ): Promise<void> {
     await this.ds.query(
       `INSERT INTO ws_tickets (ticket_hash, session_id, user_id, expires_at) VALUES ($1, $2, $3, $4)`,
       [ticketHash, sessionId, userId, expiresAt],
@@ -149,9 +169,8 @@ export class SqlSessionRepository extends SessionRepository {
 
   async purgeExpired(now: Date): Promise<void> {
     await this.ds.query(`DELETE FROM ws_tickets WHERE expires_at < $1 - interval '1 hour'`, [now]);
-    await this.ds.query(
-      `DELETE FROM refresh_tokens WHERE expires_at < $1 - interval '1 day'`,
-      [now],
-    );
+    await this.ds.query(`DELETE FROM refresh_tokens WHERE expires_at < $1 - interval '1 day'`, [
+      now,
+    ]);
   }
 }

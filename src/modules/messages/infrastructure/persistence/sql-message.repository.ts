@@ -64,7 +64,9 @@ export class SqlMessageRepository extends MessageRepository {
       if (rows.length === 0) {
         await runner.rollbackTransaction();
         // Either the room is gone, or a concurrent send with the same clientMsgId won.
-        const winner = msg.clientMsgId ? await this.findByClientMsgId(msg.userId, msg.clientMsgId) : null;
+        const winner = msg.clientMsgId
+          ? await this.findByClientMsgId(msg.userId, msg.clientMsgId)
+          : null;
         return winner ? { message: winner, created: false } : null;
       }
       await runner.commitTransaction();
@@ -78,35 +80,34 @@ export class SqlMessageRepository extends MessageRepository {
   }
 
   async findAfterSeq(roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
-    const rows = (await this.ds.query(`${SELECT} WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3`, [
-      roomId,
-      afterSeq,
-      limit,
-    ])) as MessageRow[];
+    const rows = await this.ds.query<MessageRow[]>(
+      `${SELECT} WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3`,
+      [roomId, afterSeq, limit],
+    );
     return rows.map(toMessage);
   }
 
   async findBeforeSeq(roomId: string, beforeSeq: number, limit: number): Promise<Message[]> {
-    const rows = (await this.ds.query(
+    const rows = await this.ds.query<MessageRow[]>(
       `${SELECT} WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
       [roomId, beforeSeq, limit],
-    )) as MessageRow[];
+    );
     return rows.reverse().map(toMessage);
   }
 
   async findLatest(roomId: string, limit: number): Promise<Message[]> {
-    const rows = (await this.ds.query(`${SELECT} WHERE m.room_id = $1 ORDER BY m.seq DESC LIMIT $2`, [
-      roomId,
-      limit,
-    ])) as MessageRow[];
+    const rows = await this.ds.query<MessageRow[]>(
+      `${SELECT} WHERE m.room_id = $1 ORDER BY m.seq DESC LIMIT $2`,
+      [roomId, limit],
+    );
     return rows.reverse().map(toMessage);
   }
 
   private async findByClientMsgId(userId: string, clientMsgId: string): Promise<Message | null> {
-    const rows = (await this.ds.query(`${SELECT} WHERE m.user_id = $1 AND m.client_msg_id = $2`, [
-      userId,
-      clientMsgId,
-    ])) as MessageRow[];
+    const rows = await this.ds.query<MessageRow[]>(
+      `${SELECT} WHERE m.user_id = $1 AND m.client_msg_id = $2`,
+      [userId, clientMsgId],
+    );
     return rows[0] ? toMessage(rows[0]) : null;
   }
 }

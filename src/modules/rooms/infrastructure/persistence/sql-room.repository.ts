@@ -4,7 +4,12 @@ import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { Errors } from '../../../../common/errors/domain-error.js';
 import { rowsOf } from '../../../../infrastructure/database/rows.js';
 import type { Membership, MemberRole, Room } from '../../domain/room.js';
-import { RoomRepository, type KeysetPage, type NewRoom, type RoomPatch } from '../../domain/room.repository.js';
+import {
+  RoomRepository,
+  type KeysetPage,
+  type NewRoom,
+  type RoomPatch,
+} from '../../domain/room.repository.js';
 
 interface RoomRow {
   id: string;
@@ -66,15 +71,15 @@ export class SqlRoomRepository extends RoomRepository {
   async create(room: NewRoom): Promise<Room> {
     try {
       return await this.ds.transaction(async (m) => {
-        const [row] = (await m.query(
+        const [row] = await m.query<RoomRow[]>(
           `INSERT INTO rooms (name, description, owner_id, is_private, password_hash, member_count)
            VALUES ($1, $2, $3, $4, $5, 1) RETURNING ${ROOM_COLS}`,
           [room.name, room.description, room.ownerId, room.isPrivate, room.passwordHash],
-        )) as RoomRow[];
-        await m.query(`INSERT INTO room_members (room_id, user_id, role) VALUES ($1, $2, 'owner')`, [
-          row.id,
-          room.ownerId,
-        ]);
+        );
+        await m.query(
+          `INSERT INTO room_members (room_id, user_id, role) VALUES ($1, $2, 'owner')`,
+          [row.id, room.ownerId],
+        );
         return toRoom(row);
       });
     } catch (err) {
@@ -83,17 +88,19 @@ export class SqlRoomRepository extends RoomRepository {
   }
 
   async findById(id: string): Promise<Room | null> {
-    const rows = (await this.ds.query(`SELECT ${ROOM_COLS} FROM rooms WHERE id = $1`, [id])) as RoomRow[];
+    const rows = await this.ds.query<RoomRow[]>(`SELECT ${ROOM_COLS} FROM rooms WHERE id = $1`, [
+      id,
+    ]);
     return rows[0] ? toRoom(rows[0]) : null;
   }
 
   async findMembership(roomId: string, userId: string): Promise<Membership | null> {
-    const rows = (await this.ds.query(
+    const rows = await this.ds.query<MemberRow[]>(
       `SELECT m.room_id, m.user_id, u.username, m.role, m.joined_at
          FROM room_members m JOIN users u ON u.id = m.user_id
         WHERE m.room_id = $1 AND m.user_id = $2`,
       [roomId, userId],
-    )) as MemberRow[];
+    );
     return rows[0] ? toMembership(rows[0]) : null;
   }
 
@@ -113,13 +120,15 @@ export class SqlRoomRepository extends RoomRepository {
       params.push(after[0], after[1]);
       where += ` AND (r.created_at, r.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
     }
-    const rows = (await this.ds.query(
-      `SELECT ${ROOM_COLS.split(', ').map((c) => 'r.' + c).join(', ')},
+    const rows = await this.ds.query<(RoomRow & { cursor_ts: string })[]>(
+      `SELECT ${ROOM_COLS.split(', ')
+        .map((c) => 'r.' + c)
+        .join(', ')},
               to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
          FROM rooms r WHERE ${where}
         ORDER BY r.created_at DESC, r.id DESC LIMIT $2`,
       params,
-    )) as (RoomRow & { cursor_ts: string })[];
+    );
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
@@ -144,7 +153,10 @@ export class SqlRoomRepository extends RoomRepository {
     sets.push('updated_at = now()');
     try {
       const rows = rowsOf<RoomRow>(
-        await this.ds.query(`UPDATE rooms SET ${sets.join(', ')} WHERE id = $1 RETURNING ${ROOM_COLS}`, params),
+        await this.ds.query(
+          `UPDATE rooms SET ${sets.join(', ')} WHERE id = $1 RETURNING ${ROOM_COLS}`,
+          params,
+        ),
       );
       if (!rows[0]) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
       return toRoom(rows[0]);
@@ -157,100 +169,141 @@ export class SqlRoomRepository extends RoomRepository {
     await this.ds.query(`DELETE FROM rooms WHERE id = $1`, [id]);
   }
 
-  async addMember(roomId: string, userId: string): Promise<{ membership: Membership; created: boolean }> {
+  async addMember(
+    roomId: string,
+    userId: string,
+  ): Promise<{ membership: Membership; created: boolean }> {
     return this.ds.transaction(async (m) => {
       // Lock the room row first: a concurrent delete then either wins (we see no row) or waits.
-      const exists = (await m.query(`SELECT 1 FROM rooms WHERE id = $1 FOR SHARE`, [roomId])) as unknown[];
+      const exists = await m.query<unknown[]>(`SELECT 1 FROM rooms WHERE id = $1 FOR SHARE`, [
+        roomId,
+      ]);
       if (exists.length === 0) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
-      const inserted = (await m.query(
+      const inserted = await m.query<unknown[]>(
         `INSERT INTO room_members (room_id, user_id, role) VALUES ($1, $2, 'member')
          ON CONFLICT (room_id, user_id) DO NOTHING RETURNING room_id`,
         [roomId, userId],
-      )) as unknown[];
+      );
       const created = inserted.length > 0;
-      if (created) await m.query(`UPDATE rooms SET member_count = member_count + 1 WHERE id = $1`, [roomId]);
+      if (created)
+        await m.query(`UPDATE rooms SET member_count = member_count + 1 WHERE id = $1`, [roomId]);
       const membership = await this.membershipIn(m, roomId, userId);
       if (!membership) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
       return { membership, created };
     });
   }
 
-  async removeMember(roomId: string, userId: string): Promise<{ newOwnerId: string | null } | null> {
+  async removeMember(
+    roomId: string,
+    userId: string,
+  ): Promise<{ newOwnerId: string | null } | null> {
     return this.ds.transaction(async (m) => {
-      const [room] = (await m.query(`SELECT owner_id FROM rooms WHERE id = $1 FOR UPDATE`, [roomId])) as {
-        owner_id: string;
-      }[];
+      const [room] = await m.query<
+        {
+          owner_id: string;
+        }[]
+      >(`SELECT owner_id FROM rooms WHERE id = $1 FOR UPDATE`, [roomId]);
       if (!room) return null;
       const member = await this.membershipIn(m, roomId, userId);
       if (!member) return null;
       let newOwnerId: string | null = null;
       if (room.owner_id === userId) {
-        const [heir] = (await m.query(
+        const [heir] = await m.query<{ user_id: string }[]>(
           `SELECT user_id FROM room_members WHERE room_id = $1 AND user_id <> $2
             ORDER BY joined_at, user_id LIMIT 1`,
           [roomId, userId],
-        )) as { user_id: string }[];
+        );
         if (!heir)
           throw Errors.conflict(
             'OWNER_LAST_MEMBER',
             'the owner is the last member; delete the room instead of leaving it',
           );
         newOwnerId = heir.user_id;
-        await m.query(`UPDATE room_members SET role = 'owner' WHERE room_id = $1 AND user_id = $2`, [roomId, newOwnerId]);
-        await m.query(`UPDATE rooms SET owner_id = $2, updated_at = now() WHERE id = $1`, [roomId, newOwnerId]);
+        await m.query(
+          `UPDATE room_members SET role = 'owner' WHERE room_id = $1 AND user_id = $2`,
+          [roomId, newOwnerId],
+        );
+        await m.query(`UPDATE rooms SET owner_id = $2, updated_at = now() WHERE id = $1`, [
+          roomId,
+          newOwnerId,
+        ]);
       }
-      await m.query(`DELETE FROM room_members WHERE room_id = $1 AND user_id = $2`, [roomId, userId]);
+      await m.query(`DELETE FROM room_members WHERE room_id = $1 AND user_id = $2`, [
+        roomId,
+        userId,
+      ]);
       await m.query(`UPDATE rooms SET member_count = member_count - 1 WHERE id = $1`, [roomId]);
       return { newOwnerId };
     });
   }
 
-  async listMembers(roomId: string, limit: number, after: [string, string] | null): Promise<KeysetPage<Membership>> {
+  async listMembers(
+    roomId: string,
+    limit: number,
+    after: [string, string] | null,
+  ): Promise<KeysetPage<Membership>> {
     const params: unknown[] = [roomId, limit + 1];
     let where = 'm.room_id = $1';
     if (after) {
       params.push(after[0], after[1]);
       where += ` AND (m.joined_at, m.user_id) > ($3::timestamptz, $4::uuid)`;
     }
-    const rows = (await this.ds.query(
+    const rows = await this.ds.query<(MemberRow & { cursor_ts: string })[]>(
       `SELECT m.room_id, m.user_id, u.username, m.role, m.joined_at,
               to_char(m.joined_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
          FROM room_members m JOIN users u ON u.id = m.user_id
         WHERE ${where} ORDER BY m.joined_at, m.user_id LIMIT $2`,
       params,
-    )) as (MemberRow & { cursor_ts: string })[];
+    );
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { items: page.map(toMembership), next: more && last ? [last.cursor_ts, last.user_id] : null };
+    return {
+      items: page.map(toMembership),
+      next: more && last ? [last.cursor_ts, last.user_id] : null,
+    };
   }
 
-  async countJoinFailures(roomId: string, userId: string, windowSec: number): Promise<{ count: number; retryAfterSec: number }> {
-    const [row] = (await this.ds.query(
+  async countJoinFailures(
+    roomId: string,
+    userId: string,
+    windowSec: number,
+  ): Promise<{ count: number; retryAfterSec: number }> {
+    const [row] = await this.ds.query<{ count: number; retry: number }[]>(
       `SELECT count(*)::int AS count,
               COALESCE(EXTRACT(EPOCH FROM (min(failed_at) + make_interval(secs => $3) - now())), 0)::float AS retry
          FROM room_join_failures
         WHERE room_id = $1 AND user_id = $2 AND failed_at > now() - make_interval(secs => $3)`,
       [roomId, userId, windowSec],
-    )) as { count: number; retry: number }[];
+    );
     return { count: row.count, retryAfterSec: Math.max(1, Math.ceil(row.retry)) };
   }
 
   async recordJoinFailure(roomId: string, userId: string): Promise<void> {
-    await this.ds.query(`INSERT INTO room_join_failures (room_id, user_id) VALUES ($1, $2)`, [roomId, userId]);
+    await this.ds.query(`INSERT INTO room_join_failures (room_id, user_id) VALUES ($1, $2)`, [
+      roomId,
+      userId,
+    ]);
   }
 
   async clearJoinFailures(roomId: string, userId: string): Promise<void> {
-    await this.ds.query(`DELETE FROM room_join_failures WHERE room_id = $1 AND user_id = $2`, [roomId, userId]);
+    await this.ds.query(`DELETE FROM room_join_failures WHERE room_id = $1 AND user_id = $2`, [
+      roomId,
+      userId,
+    ]);
   }
 
-  private async membershipIn(m: EntityManager, roomId: string, userId: string): Promise<Membership | null> {
-    const rows = (await m.query(
+  private async membershipIn(
+    m: EntityManager,
+    roomId: string,
+    userId: string,
+  ): Promise<Membership | null> {
+    const rows = await m.query<MemberRow[]>(
       `SELECT mb.room_id, mb.user_id, u.username, mb.role, mb.joined_at
          FROM room_members mb JOIN users u ON u.id = mb.user_id
         WHERE mb.room_id = $1 AND mb.user_id = $2`,
       [roomId, userId],
-    )) as MemberRow[];
+    );
     return rows[0] ? toMembership(rows[0]) : null;
   }
 }

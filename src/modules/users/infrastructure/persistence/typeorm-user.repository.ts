@@ -49,7 +49,9 @@ export class TypeormUserRepository extends UserRepository {
     const e =
       loginKind(login) === 'email'
         ? await qb.where('u.email = :email', { email: normalizeEmail(login) }).getOne()
-        : await qb.where('lower(u.username) = lower(:username)', { username: login.trim() }).getOne();
+        : await qb
+            .where('lower(u.username) = lower(:username)', { username: login.trim() })
+            .getOne();
     return e ? toDomain(e) : null;
   }
 
