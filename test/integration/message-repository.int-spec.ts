@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { DataSource } from 'typeorm';
+import { SqlMessageRepository } from '../../src/modules/messages/infrastructure/persistence/sql-message.repository.js';
+import { insertRoom, insertUser, openDataSource } from '../support/db.js';
+
+describe('SqlMessageRepository on a real PostgreSQL', () => {
+  let ds: DataSource;
+  let repo: SqlMessageRepository;
+
+  beforeAll(async () => {
+    ds = await openDataSource(30);
+    repo = new SqlMessageRepository(ds);
+  });
+  afterAll(async () => {
+    await ds.destroy();
+  });
+
+  it('assigns gapless, unique seqs under 300 concurrent appends from 10 senders', async () => {
+    const owner = await insertUser(ds);
+    const room = await insertRoom(ds, owner);
+    const senders = await Promise.all(Array.from({ length: 10 }, () => insertUser(ds)));
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        repo.appendToRoom({
+          roomId: room,
+          userId: senders[i % 10],
+          content: `m${i}`,
+          type: 'text',
+          clientMsgId: `c${i}`,
+        }),
+      ),
+    );
+    const seqs = results.map((r) => r!.message.seq).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    const [{ last_seq }] = await ds.query<{ last_seq: string }[]>(
+      `SELECT last_seq FROM rooms WHERE id = $1`,
+      [room],
+    );
+    expect(Number(last_seq)).toBe(300);
+    const stored = await repo.findAfterSeq(room, 0, 1000);
+    expect(stored.map((m) => m.seq)).toEqual(seqs);
+  });
+
+  it('stores one message for concurrent sends of one clientMsgId, leaving no seq gap', async () => {
+    const owner = await insertUser(ds);
+    const room = await insertRoom(ds, owner);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        repo.appendToRoom({
+          roomId: room,
+          userId: owner,
+          content: 'once',
+          type: 'text',
+          clientMsgId: 'dup-1',
+        }),
+      ),
+    );
+    expect(results.filter((r) => r!.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r!.message.id)).size).toBe(1);
+    const next = await repo.appendToRoom({
+      roomId: room,
+      userId: owner,
+      content: 'next',
+      type: 'text',
+      clientMsgId: 'dup-2',
+    });
+    expect(next!.message.seq).toBe(2);
+  });
+
+  it('answers null for a room that does not exist and stores nothing', async () => {
+    const user = await insertUser(ds);
+    const missing = '00000000-0000-4000-8000-00000000dead';
+    expect(
+      await repo.appendToRoom({
+        roomId: missing,
+        userId: user,
+        content: 'x',
+        type: 'text',
+        clientMsgId: null,
+      }),
+    ).toBeNull();
+  });
+
+  it('pages after, before and latest exactly', async () => {
+    const owner = await insertUser(ds);
+    const room = await insertRoom(ds, owner);
+    for (let i = 0; i < 10; i++)
+      await repo.appendToRoom({
+        roomId: room,
+        userId: owner,
+        content: `m${i + 1}`,
+        type: 'text',
+        clientMsgId: null,
+      });
+    expect((await repo.findAfterSeq(room, 3, 4)).map((m) => m.seq)).toEqual([4, 5, 6, 7]);
+    expect((await repo.findBeforeSeq(room, 5, 3)).map((m) => m.seq)).toEqual([2, 3, 4]);
+    expect((await repo.findLatest(room, 3)).map((m) => m.seq)).toEqual([8, 9, 10]);
+    expect((await repo.findBeforeSeq(room, 2, 50)).map((m) => m.seq)).toEqual([1]);
+  });
+});
