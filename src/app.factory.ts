@@ -16,6 +16,7 @@ import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { createRootLogger, PinoNestLogger } from './infrastructure/logging/logger.js';
 import { requestContext } from './infrastructure/logging/request-context.middleware.js';
+import { KafkaEventBus } from './infrastructure/event-bus/kafka/kafka-event-bus.js';
 import { ChatMetrics } from './infrastructure/metrics/chat-metrics.js';
 import { bearerToken } from './modules/auth/auth.guard.js';
 import { AuthService } from './modules/auth/auth.service.js';
@@ -51,6 +52,8 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
   );
   if (http.trustProxy) app.set('trust proxy', true);
   app.disable('x-powered-by');
+  // Before the body parser, so every answer (a malformed-body error too) carries the request id.
+  app.use(requestContext(pino, app.get(ChatMetrics)));
   app.useBodyParser('json', { limit: '64kb' });
 
   // Outside production an unset allowlist means any Origin; in production, none but same-origin.
@@ -60,7 +63,6 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
   });
 
-  app.use(requestContext(pino, app.get(ChatMetrics)));
   app.setGlobalPrefix('api', {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
@@ -81,6 +83,15 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
       authenticate: (req) => authenticateUpgrade(auth, req),
     }),
   );
+
+  if (bus.driver === 'kafka') {
+    // ChatEvents from every instance arrive through Nest's Kafka server (a microservice on this app).
+    const kafka = app.get(KafkaEventBus);
+    await app.init(); // connects the producer and creates the topic before the consumer subscribes
+    app.connectMicroservice({ strategy: kafka.server }, { inheritAppConfig: false });
+    await app.startAllMicroservices();
+    await kafka.waitUntilConsuming();
+  }
 
   const doc = new DocumentBuilder()
     .setTitle('Chat backend')

@@ -6,6 +6,7 @@ import { createScratchDatabase } from '../support/db.js';
 
 const CORE_TABLES = [
   'auth_sessions',
+  'event_outbox',
   'messages',
   'refresh_tokens',
   'room_join_failures',
@@ -39,9 +40,10 @@ describe('migrations on a real PostgreSQL', () => {
   it('apply from zero, revert to zero, and apply again', async () => {
     expect(await tables(ds)).toEqual([]);
     const applied = await ds.runMigrations({ transaction: 'each' });
-    expect(applied.map((m) => m.name)).toEqual(['CoreSchema1764000000000']);
+    expect(applied.map((m) => m.name)).toEqual(['CoreSchema1764000000000', 'EventOutbox1764000001000']);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending
+    await ds.undoLastMigration({ transaction: 'each' });
     await ds.undoLastMigration({ transaction: 'each' });
     expect(await tables(ds)).toEqual([]);
     await ds.runMigrations({ transaction: 'each' });

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { OutboxPolicy } from '../../../../common/events/outbox.js';
 import type { Message, MessageType } from '../../domain/message.js';
 import { MessageRepository, type NewMessage } from '../../domain/message.repository.js';
 
@@ -35,10 +36,33 @@ const SELECT = `SELECT m.id, m.room_id, m.seq, m.user_id, u.username, m.content,
  * Plain SQL on the hot path: no entity hydration. History reads ride the (room_id, seq)
  * primary key, never OFFSET.
  */
+/**
+ * One statement takes the room's next seq and stores the message (and, with the Kafka bus, its
+ * outbox record, in the same transaction).
+ */
+const appendSql = (withOutbox: boolean) => `
+  WITH s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq),
+       m AS (INSERT INTO messages (room_id, seq, user_id, content, type, client_msg_id)
+             SELECT $1, s.last_seq, $2, $3, $4, $5 FROM s
+             ON CONFLICT (user_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
+             RETURNING id, room_id, seq, user_id, content, type, client_msg_id, created_at)${
+               withOutbox
+                 ? `,
+       o AS (INSERT INTO event_outbox (event_key, room_id, seq) SELECT room_id::text, room_id, seq FROM m)`
+                 : ''
+             }
+  SELECT m.*, (SELECT username FROM users WHERE id = $2) AS username FROM m`;
+
 @Injectable()
 export class SqlMessageRepository extends MessageRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {
+  private readonly appendSql: string;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Optional() outbox?: OutboxPolicy,
+  ) {
     super();
+    this.appendSql = appendSql(outbox?.enabled ?? false);
   }
 
   async appendToRoom(msg: NewMessage): Promise<{ message: Message; created: boolean } | null> {
@@ -52,15 +76,13 @@ export class SqlMessageRepository extends MessageRepository {
       await runner.startTransaction();
       // The room row lock serialises writers per room; a rollback undoes the increment,
       // so seqs stay gapless.
-      const rows = (await runner.query(
-        `WITH s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)
-         INSERT INTO messages (room_id, seq, user_id, content, type, client_msg_id)
-         SELECT $1, s.last_seq, $2, $3, $4, $5 FROM s
-         ON CONFLICT (user_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
-         RETURNING id, room_id, seq, user_id, content, type, client_msg_id, created_at,
-                   (SELECT username FROM users WHERE id = $2) AS username`,
-        [msg.roomId, msg.userId, msg.content, msg.type, msg.clientMsgId],
-      )) as MessageRow[];
+      const rows = (await runner.query(this.appendSql, [
+        msg.roomId,
+        msg.userId,
+        msg.content,
+        msg.type,
+        msg.clientMsgId,
+      ])) as MessageRow[];
       if (rows.length === 0) {
         await runner.rollbackTransaction();
         // Either the room is gone, or a concurrent send with the same clientMsgId won.
