@@ -10,8 +10,36 @@ import { migrationsFor } from '../../dist/migrations/index.js';
 import { loadFeatureFlags } from '../../dist/src/config/configuration.js';
 import { buildDataSourceOptions } from '../../dist/src/infrastructure/database/data-source-options.js';
 import { startEmbeddedPostgres } from '../../dist/src/infrastructure/database/embedded-postgres.js';
+import { ensureBroker } from '../../scripts/kafka-broker.mjs';
+
+/** The Kafka suites run when the kafka project is selected and no path filter excludes them. */
+function kafkaSuitesSelected(argv) {
+  const sel = argv.indexOf('--selectProjects');
+  if (sel !== -1) {
+    const projects = [];
+    for (let i = sel + 1; i < argv.length && !argv[i].startsWith('-'); i++) projects.push(argv[i]);
+    if (!projects.includes('kafka')) return false;
+  }
+  const paths = argv
+    .slice(2)
+    .filter((a, i, all) => !a.startsWith('-') && !(all[i - 1] ?? '').startsWith('--'));
+  return paths.length === 0 || paths.some((p) => p.includes('kafka'));
+}
 
 export default async function globalSetup() {
+  if (kafkaSuitesSelected(process.argv)) {
+    // A real broker: KAFKA_BROKERS when given, else the project's own (scripts/kafka.sh).
+    try {
+      process.env.KAFKA_TEST_BROKERS = await ensureBroker();
+    } catch (err) {
+      // The Kafka suites fail with this message; the others run.
+      process.env.KAFKA_SETUP_ERROR =
+        `${err instanceof Error ? err.message : String(err)}\n` +
+        'The Kafka suites need a broker: install Java 17+ and Maven (scripts/kafka.sh fetches Apache Kafka ' +
+        'from Maven Central), or point KAFKA_BROKERS at a running broker.';
+    }
+  }
+
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     // A throwaway server per run, so concurrent runs never share a data directory.
@@ -41,6 +69,8 @@ export default async function globalSetup() {
   await ds.destroy();
   // Apps under test share the migrated database and do not race to migrate it again.
   process.env.DB_MIGRATIONS_RUN = 'false';
+  // Apps use the in-process bus unless a test passes KAFKA_BROKERS (from KAFKA_TEST_BROKERS).
+  delete process.env.KAFKA_BROKERS;
   process.env.LOG_LEVEL ??= 'silent';
   process.env.DATA_DIR ??= '.data/test';
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { stopBrokerIfStarted } from '../../scripts/kafka-broker.mjs';
 
 export default async function globalTeardown() {
   const server = process.env.TEST_DB_SERVER_URL;
@@ -10,4 +11,5 @@ export default async function globalTeardown() {
     await admin.end();
   }
   await globalThis.__TEST_DB_STOP__?.();
+  if (process.env.KEEP_KAFKA !== '1') await stopBrokerIfStarted();
 }
