@@ -28,7 +28,10 @@ const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 /** A (timestamp, uuid) keyset position, checked so a forged cursor is a 400, not a SQL error. */
 export function decodeTimeIdCursor(cursor: string): [string, string] {
   const [ts, id] = decodeCursor(cursor, ['string', 'string']) as [string, string];
-  if (!ISO_RE.test(ts) || Number.isNaN(Date.parse(ts)) || !UUID_RE.test(id))
+  const ms = Date.parse(ts);
+  // Date.parse rolls 2024-02-31 over to March where PostgreSQL refuses it: demand a round trip.
+  const real = ms >= 0 && new Date(ms).toISOString().slice(0, 19) === ts.slice(0, 19);
+  if (!ISO_RE.test(ts) || !real || !UUID_RE.test(id))
     throw Errors.validation('VALIDATION_FAILED', 'cursor is not a valid cursor');
   return [ts, id];
 }

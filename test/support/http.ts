@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of any shape; the tests assert on it
 export interface HttpResult<T = any> {
   status: number;
   body: T;
@@ -7,6 +9,7 @@ export interface HttpResult<T = any> {
 }
 
 /** A thin fetch wrapper: JSON in, JSON out, never throws on a status. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of any shape; the tests assert on it
 export async function http<T = any>(
   baseUrl: string,
   method: string,
@@ -79,6 +82,7 @@ export async function createRoom(
   baseUrl: string,
   owner: TestUser,
   opts: { isPrivate?: boolean; password?: string; name?: string; description?: string } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the room as answered
 ): Promise<any> {
   const body: Record<string, unknown> = {
     name: opts.name ?? uniqueName('room'),
@@ -102,4 +106,62 @@ export async function joinRoom(
     token: user.accessToken,
     body: password === undefined ? {} : { password },
   });
+}
+
+// ---- helpers for the REST end-to-end suites ----
+
+/** Asserts the contract's error body: {statusCode, error, message, code} plus a requestId. */
+export function expectError(res: HttpResult, status: number, code?: string): void {
+  const summary = `${res.status} ${JSON.stringify(res.body)}`;
+  if (res.status !== status) throw new Error(`expected HTTP ${status}, got ${summary}`);
+  const b = res.body as Record<string, unknown> | null;
+  const ok =
+    typeof b === 'object' &&
+    b !== null &&
+    b.statusCode === status &&
+    typeof b.error === 'string' &&
+    b.error.length > 0 &&
+    (typeof b.message === 'string' ||
+      (Array.isArray(b.message) && b.message.every((m) => typeof m === 'string'))) &&
+    typeof b.code === 'string' &&
+    typeof b.requestId === 'string' &&
+    b.requestId.length > 0;
+  if (!ok) throw new Error(`not a contract error body: ${summary}`);
+  if (code !== undefined && b.code !== code)
+    throw new Error(`expected code ${code}, got ${summary}`);
+}
+
+/** An error body's message as one string (it may be an array), for "names the field" checks. */
+export function errorText(res: HttpResult): string {
+  const m = (res.body as { message?: string | string[] } | null)?.message;
+  return Array.isArray(m) ? m.join('; ') : String(m ?? '');
+}
+
+export async function login(
+  baseUrl: string,
+  loginName: string,
+  password: string,
+): Promise<HttpResult> {
+  return http(baseUrl, 'POST', '/api/auth/login', { body: { login: loginName, password } });
+}
+
+/** Sends a message over REST; answers the raw result (status checked by the caller). */
+export async function sendMessage(
+  baseUrl: string,
+  user: TestUser,
+  roomId: string,
+  body: { content: string; type?: string; clientMsgId?: string },
+): Promise<HttpResult> {
+  return http(baseUrl, 'POST', `/api/rooms/${roomId}/messages`, { token: user.accessToken, body });
+}
+
+/** Runs `fn` with a direct connection to the run's database (for checks the API cannot show). */
+export async function withDb<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
 }

@@ -37,6 +37,8 @@ export const Errors = {
 /** Every error code the service emits, for the OpenAPI document and client authors. */
 export const ErrorCodes = [
   'VALIDATION_FAILED',
+  'MALFORMED_JSON',
+  'PAYLOAD_TOO_LARGE',
   'AUTH_REQUIRED',
   'TOKEN_INVALID',
   'TOKEN_EXPIRED',

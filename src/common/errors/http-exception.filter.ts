@@ -49,6 +49,10 @@ function reason(status: number): string {
     : 'Error';
 }
 
+/** body-parser's marker for a request body that is not valid JSON. */
+const isJsonParseError = (err: unknown): boolean =>
+  (err as { type?: unknown } | null | undefined)?.type === 'entity.parse.failed';
+
 /** Maps domain errors, Nest HTTP exceptions and crashes to the contract's error body. */
 export function toErrorBody(exception: unknown): { body: ErrorBody; retryAfterSec?: number } {
   if (exception instanceof DomainError) {
@@ -65,6 +69,13 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; retryAfterSe
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    // Nest wraps body-parser's SyntaxError for bad JSON in a BadRequestException.
+    if (isJsonParseError(exception.cause)) {
+      const message = 'request body is not valid JSON';
+      return {
+        body: { statusCode: status, error: reason(status), message, code: 'MALFORMED_JSON' },
+      };
+    }
     const res = exception.getResponse();
     let message: string | string[] = exception.message;
     let code = DEFAULT_CODE[status] ?? 'ERROR';
@@ -78,14 +89,12 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; retryAfterSe
   }
   const maybe = exception as { status?: number; type?: string; message?: string };
   if (typeof maybe?.status === 'number' && maybe.status >= 400 && maybe.status < 500) {
-    const code =
-      maybe.type === 'entity.parse.failed'
-        ? 'MALFORMED_JSON'
-        : (DEFAULT_CODE[maybe.status] ?? 'ERROR');
-    const message =
-      maybe.type === 'entity.parse.failed'
-        ? 'request body is not valid JSON'
-        : (maybe.message ?? 'bad request');
+    const code = isJsonParseError(maybe)
+      ? 'MALFORMED_JSON'
+      : (DEFAULT_CODE[maybe.status] ?? 'ERROR');
+    const message = isJsonParseError(maybe)
+      ? 'request body is not valid JSON'
+      : (maybe.message ?? 'bad request');
     return { body: { statusCode: maybe.status, error: reason(maybe.status), message, code } };
   }
   return {

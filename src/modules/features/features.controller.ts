@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { featuresConfig, type FeaturesConfig } from '../../config/configuration.js';
+import { ApiErrors } from '../../common/http/api-errors.js';
 import { Public } from '../auth/principal.js';
 
 export class FeatureFlagsDto {
@@ -20,6 +21,7 @@ export class FeaturesController {
   @Public()
   @Get()
   @ApiOkResponse({ type: FeatureFlagsDto, description: 'which enterprise modules are on' })
+  @ApiErrors(429)
   get(): FeatureFlagsDto {
     return { ...this.features.flags };
   }

@@ -65,6 +65,7 @@ export class HistoryQueryDto {
   @Transform(toIntQuery)
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   afterSeq?: number;
 
   @ApiPropertyOptional({ minimum: 1, description: 'the `limit` messages right before this seq' })
@@ -72,6 +73,7 @@ export class HistoryQueryDto {
   @Transform(toIntQuery)
   @IsInt()
   @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   beforeSeq?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_LIMIT, default: 50 })

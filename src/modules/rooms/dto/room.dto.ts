@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../../common/http/pagination.js';
+import { IsOmittable } from '../../../common/http/validation.js';
 import {
   ROOM_DESCRIPTION_MAX,
   ROOM_NAME_MAX,
@@ -49,7 +50,7 @@ export class CreateRoomDto {
   name: string;
 
   @ApiPropertyOptional({ maxLength: ROOM_DESCRIPTION_MAX })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(ROOM_DESCRIPTION_MAX)
   description?: string;
@@ -63,7 +64,7 @@ export class CreateRoomDto {
     maxLength: ROOM_PASSWORD_MAX,
     description: 'required when isPrivate',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(ROOM_PASSWORD_MIN)
   @MaxLength(ROOM_PASSWORD_MAX)
@@ -72,7 +73,7 @@ export class CreateRoomDto {
 
 export class UpdateRoomDto {
   @ApiPropertyOptional({ maxLength: ROOM_NAME_MAX })
-  @IsOptional()
+  @IsOmittable()
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -80,18 +81,18 @@ export class UpdateRoomDto {
   name?: string;
 
   @ApiPropertyOptional({ maxLength: ROOM_DESCRIPTION_MAX })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(ROOM_DESCRIPTION_MAX)
   description?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   isPrivate?: boolean;
 
   @ApiPropertyOptional({ minLength: ROOM_PASSWORD_MIN, maxLength: ROOM_PASSWORD_MAX })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(ROOM_PASSWORD_MIN)
   @MaxLength(ROOM_PASSWORD_MAX)
@@ -100,7 +101,7 @@ export class UpdateRoomDto {
 
 export class JoinRoomDto {
   @ApiPropertyOptional({ description: 'required for a private room' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(ROOM_PASSWORD_MAX)
   password?: string;

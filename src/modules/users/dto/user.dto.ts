@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUrl, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsOmittable } from '../../../common/http/validation.js';
 import { USERNAME_PATTERN, type User, type UserStatus } from '../domain/user.js';
 
 export class UserDto {
@@ -33,7 +34,7 @@ export class UpdateMeDto {
   avatarUrl?: string | null;
 
   @ApiPropertyOptional({ pattern: USERNAME_PATTERN.source })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(USERNAME_PATTERN, { message: 'username must be 3-32 letters, digits, _ . or -' })
   username?: string;
