@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Request, Response } from 'express';
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -84,15 +85,6 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
     }),
   );
 
-  if (bus.driver === 'kafka') {
-    // ChatEvents from every instance arrive through Nest's Kafka server (a microservice on this app).
-    const kafka = app.get(KafkaEventBus);
-    await app.init(); // connects the producer and creates the topic before the consumer subscribes
-    app.connectMicroservice({ strategy: kafka.server }, { inheritAppConfig: false });
-    await app.startAllMicroservices();
-    await kafka.waitUntilConsuming();
-  }
-
   const doc = new DocumentBuilder()
     .setTitle('Chat backend')
     .setDescription(
@@ -105,6 +97,31 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), {
     jsonDocumentUrl: 'docs-json',
   });
+
+  await app.init();
+  // Nest answers unknown routes under /api itself; anything else falls through to this, so
+  // every unknown path gets the contract's JSON error body rather than Express's HTML page.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .use((req: Request & { id?: string }, res: Response) => {
+      res.status(404).json({
+        statusCode: 404,
+        error: 'Not Found',
+        message: `Cannot ${req.method} ${req.path}`,
+        code: 'NOT_FOUND',
+        requestId: req.id,
+      });
+    });
+
+  if (bus.driver === 'kafka') {
+    // ChatEvents from every instance arrive through Nest's Kafka server (a microservice on this
+    // app); init above connected the producer and created the topic before the consumer subscribes.
+    const kafka = app.get(KafkaEventBus);
+    app.connectMicroservice({ strategy: kafka.server }, { inheritAppConfig: false });
+    await app.startAllMicroservices();
+    await kafka.waitUntilConsuming();
+  }
 
   return app;
 }

@@ -209,6 +209,14 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
       expectError(await http(t.baseUrl, 'GET', '/api/health/live'), 404, 'NOT_FOUND');
       expectError(await http(t.baseUrl, 'GET', '/api/metrics'), 404, 'NOT_FOUND');
     });
+
+    it('unknown paths outside /api get the JSON error body too', async () => {
+      for (const path of ['/nothing', '/health', '/metrics/x', '/ws/extra']) {
+        const res = await http(t.baseUrl, 'GET', path);
+        expectError(res, 404, 'NOT_FOUND');
+        expect(res.headers.get('content-type')).toMatch(/application\/json/);
+      }
+    });
   });
 
   describe('GET /metrics', () => {

@@ -33,6 +33,8 @@ describe('two app instances on one Kafka topic', () => {
     expect(res.status).toBe(201);
     const [m] = await bobWs.waitForMessages(room.id, 1);
     expect(m.content).toBe('across instances');
+    // The OpenAPI routes are mounted before the app starts consuming, so they work here too.
+    expect((await http(b.baseUrl, 'GET', '/docs-json')).status).toBe(200);
     const ready = await http(b.baseUrl, 'GET', '/health/ready');
     expect(ready.body.details.bus).toMatchObject({ status: 'up', driver: 'kafka' });
     bobWs.close();

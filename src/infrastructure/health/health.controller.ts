@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
@@ -34,6 +34,8 @@ export class HealthController {
   @SkipRateLimit()
   @Get('ready')
   @HealthCheck()
+  @ApiOkResponse({ description: 'database and event bus are up' })
+  @ApiServiceUnavailableResponse({ description: 'the database or the event bus is down (details in the body)' })
   ready() {
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 2000 }),
