@@ -30,6 +30,18 @@ interface MessageHandler {
 type VerifyCallback = (ok: boolean, code?: number, message?: string) => void;
 
 /**
+ * A page served from this host opening its own /ws (browsers send an Origin on every upgrade):
+ * never a cross-site request, so it needs no allowlist entry ("none but same-origin").
+ */
+function isSameOrigin(origin: string, req: IncomingMessage): boolean {
+  try {
+    return new URL(origin).host === req.headers.host?.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Nest's ws adapter with the contract's edge rules:
  * - the caller is authenticated and the Origin checked before the upgrade completes
  *   (a refusal is an HTTP 401/403, never an accepted-then-ignored socket);
@@ -64,7 +76,12 @@ export class ChatWsAdapter extends WsAdapter {
     cb: VerifyCallback,
   ): Promise<void> {
     const allowed = this.opts.allowedOrigins;
-    if (allowed && info.origin && !allowed.includes(info.origin)) {
+    if (
+      allowed &&
+      info.origin &&
+      !allowed.includes(info.origin) &&
+      !isSameOrigin(info.origin, info.req)
+    ) {
       cb(false, 403, 'Origin not allowed');
       return;
     }

@@ -144,9 +144,14 @@ export class RoomSubscription {
       while (!this.closed && this.lastSent < target) {
         const want = Math.min(this.opts.pageSize, target - this.lastSent);
         const rows = await this.sink.fetchAfter(this.lastSent, want);
+        // Paced frame by frame, not page by page: a page of large messages can be megabytes,
+        // more than the send buffer a reader is allowed before it counts as too slow.
         for (const m of rows) {
-          if (m.seq === this.lastSent + 1) this.send(m);
-          else if (m.seq > this.lastSent) this.pending.set(m.seq, m);
+          if (this.closed) return;
+          if (m.seq === this.lastSent + 1) {
+            this.send(m);
+            await this.sink.writable();
+          } else if (m.seq > this.lastSent) this.pending.set(m.seq, m);
         }
         // Live events that arrived meanwhile and are now next in line go out in order too.
         for (;;) {
@@ -154,9 +159,9 @@ export class RoomSubscription {
           if (!next || this.closed) break;
           this.pending.delete(next.seq);
           this.send(next);
+          await this.sink.writable();
         }
         if (rows.length < want) break;
-        await this.sink.writable();
       }
     } finally {
       this.fetching = false;
