@@ -19,7 +19,9 @@ export class EventOutbox1764000001000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
         CONSTRAINT event_outbox_message_or_payload CHECK ((room_id IS NOT NULL AND seq IS NOT NULL) OR payload IS NOT NULL)
       )`);
-    await q.query(`CREATE UNIQUE INDEX event_outbox_message_uq ON event_outbox (room_id, seq) WHERE seq IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX event_outbox_message_uq ON event_outbox (room_id, seq) WHERE seq IS NOT NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

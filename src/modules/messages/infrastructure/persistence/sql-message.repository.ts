@@ -33,72 +33,32 @@ const SELECT = `SELECT m.id, m.room_id, m.seq, m.user_id, u.username, m.content,
                   FROM messages m JOIN users u ON u.id = m.user_id`;
 
 /**
- * Plain SQL on the hot path: no entity hydration. History reads ride the (room_id, seq)
+ * Plain SQL on the hot path: no entity hydration. A send is one round trip (the
+ * chat_append_message function, see its migration); history reads ride the (room_id, seq)
  * primary key, never OFFSET.
  */
-/**
- * One statement takes the room's next seq and stores the message (and, with the Kafka bus, its
- * outbox record, in the same transaction).
- */
-const appendSql = (withOutbox: boolean) => `
-  WITH s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq),
-       m AS (INSERT INTO messages (room_id, seq, user_id, content, type, client_msg_id)
-             SELECT $1, s.last_seq, $2, $3, $4, $5 FROM s
-             ON CONFLICT (user_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
-             RETURNING id, room_id, seq, user_id, content, type, client_msg_id, created_at)${
-               withOutbox
-                 ? `,
-       o AS (INSERT INTO event_outbox (event_key, room_id, seq) SELECT room_id::text, room_id, seq FROM m)`
-                 : ''
-             }
-  SELECT m.*, (SELECT username FROM users WHERE id = $2) AS username FROM m`;
-
 @Injectable()
 export class SqlMessageRepository extends MessageRepository {
-  private readonly appendSql: string;
+  private readonly withOutbox: boolean;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     @Optional() outbox?: OutboxPolicy,
   ) {
     super();
-    this.appendSql = appendSql(outbox?.enabled ?? false);
+    // With the Kafka bus, the outbox record is written in the message's own transaction.
+    this.withOutbox = outbox?.enabled ?? false;
   }
 
   async appendToRoom(msg: NewMessage): Promise<{ message: Message; created: boolean } | null> {
-    if (msg.clientMsgId) {
-      const existing = await this.findByClientMsgId(msg.userId, msg.clientMsgId);
-      if (existing) return { message: existing, created: false };
-    }
-    const runner = this.ds.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      // The room row lock serialises writers per room; a rollback undoes the increment,
-      // so seqs stay gapless.
-      const rows = (await runner.query(this.appendSql, [
-        msg.roomId,
-        msg.userId,
-        msg.content,
-        msg.type,
-        msg.clientMsgId,
-      ])) as MessageRow[];
-      if (rows.length === 0) {
-        await runner.rollbackTransaction();
-        // Either the room is gone, or a concurrent send with the same clientMsgId won.
-        const winner = msg.clientMsgId
-          ? await this.findByClientMsgId(msg.userId, msg.clientMsgId)
-          : null;
-        return winner ? { message: winner, created: false } : null;
-      }
-      await runner.commitTransaction();
-      return { message: toMessage(rows[0]), created: true };
-    } catch (err) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw err;
-    } finally {
-      await runner.release();
-    }
+    // The room row lock serialises writers per room, and a failed insert rolls back its seq
+    // increment, so seqs stay gapless; a repeated clientMsgId answers the first message.
+    const rows = await this.ds.query<(MessageRow & { created: boolean })[]>(
+      `SELECT * FROM chat_append_message($1, $2, $3, $4, $5, $6)`,
+      [msg.roomId, msg.userId, msg.content, msg.type, msg.clientMsgId, this.withOutbox],
+    );
+    const row = rows[0];
+    return row ? { message: toMessage(row), created: row.created } : null;
   }
 
   async findAfterSeq(roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
@@ -123,13 +83,5 @@ export class SqlMessageRepository extends MessageRepository {
       [roomId, limit],
     );
     return rows.reverse().map(toMessage);
-  }
-
-  private async findByClientMsgId(userId: string, clientMsgId: string): Promise<Message | null> {
-    const rows = await this.ds.query<MessageRow[]>(
-      `${SELECT} WHERE m.user_id = $1 AND m.client_msg_id = $2`,
-      [userId, clientMsgId],
-    );
-    return rows[0] ? toMessage(rows[0]) : null;
   }
 }
