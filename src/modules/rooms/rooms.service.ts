@@ -192,10 +192,11 @@ export class RoomsService {
     return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
   }
 
-  private roomAndMembership(
+  private async roomAndMembership(
     roomId: string,
     userId: string,
   ): Promise<[Room | null, Membership | null]> {
-    return Promise.all([this.rooms.findById(roomId), this.rooms.findMembership(roomId, userId)]);
+    const found = await this.rooms.findWithMembership(roomId, userId);
+    return found ? [found.room, found.membership] : [null, null];
   }
 }

@@ -27,6 +27,11 @@ export abstract class RoomRepository {
   abstract create(room: NewRoom): Promise<Room>;
   abstract findById(id: string): Promise<Room | null>;
   abstract findMembership(roomId: string, userId: string): Promise<Membership | null>;
+  /** The room and the user's membership in it, in one read (the per-send check). */
+  abstract findWithMembership(
+    roomId: string,
+    userId: string,
+  ): Promise<{ room: Room; membership: Membership | null } | null>;
   /** Public rooms plus the caller's own, newest first. */
   abstract listVisible(
     userId: string,

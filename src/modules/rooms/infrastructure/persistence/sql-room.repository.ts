@@ -94,6 +94,35 @@ export class SqlRoomRepository extends RoomRepository {
     return rows[0] ? toRoom(rows[0]) : null;
   }
 
+  async findWithMembership(
+    roomId: string,
+    userId: string,
+  ): Promise<{ room: Room; membership: Membership | null } | null> {
+    const rows = await this.ds.query<
+      (RoomRow & {
+        m_role: MemberRole | null;
+        m_joined_at: Date | null;
+        m_username: string | null;
+      })[]
+    >(
+      `SELECT ${ROOM_COLS.split(', ')
+        .map((c) => 'r.' + c)
+        .join(', ')}, m.role AS m_role, m.joined_at AS m_joined_at, u.username AS m_username
+         FROM rooms r
+         LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2
+         LEFT JOIN users u ON u.id = m.user_id
+        WHERE r.id = $1`,
+      [roomId, userId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    const membership =
+      r.m_role && r.m_joined_at
+        ? { roomId, userId, username: r.m_username ?? '', role: r.m_role, joinedAt: r.m_joined_at }
+        : null;
+    return { room: toRoom(r), membership };
+  }
+
   async findMembership(roomId: string, userId: string): Promise<Membership | null> {
     const rows = await this.ds.query<MemberRow[]>(
       `SELECT m.room_id, m.user_id, u.username, m.role, m.joined_at
