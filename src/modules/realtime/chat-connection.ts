@@ -24,13 +24,14 @@ export class ChatConnection {
    * Writes a frame unless the socket is closing. A reader that lets its send buffer grow past
    * the bound is disconnected rather than allowed to grow the server's memory.
    */
-  send(frame: string): boolean {
+  send(frame: string | Buffer): boolean {
     if (this.closing || this.socket.readyState !== this.socket.OPEN) return false;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.onSlowReader(this);
       return false;
     }
-    this.socket.send(frame);
+    // A Buffer is sent as is (no re-encoding per subscriber), still as a text frame.
+    this.socket.send(frame, { binary: false });
     return true;
   }
 

@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage } from 'node:http';
-import { EMPTY, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { WebSocket } from 'ws';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { TokenBucket } from '../../common/rate-limit/token-bucket.js';
@@ -114,41 +114,61 @@ export class ChatWsAdapter extends WsAdapter {
       strikes: 0,
     });
 
+    // A connection's frames are handled one after another, so answers come back in the order
+    // the frames were sent and one client's sends are stored in that order.
+    let chain: Promise<void> = Promise.resolve();
     client.on('message', (raw: Buffer, isBinary: boolean) => {
       if (!this.admit(client)) return;
-      const reply = (code: string, message: string, ref?: string) => {
-        if (client.readyState === client.OPEN)
-          client.send(frame('error', { code, message, ...(ref ? { ref } : {}) }));
-      };
-      if (isBinary) return reply('BAD_FRAME', 'frames must be JSON text');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return reply('BAD_FRAME', 'frame is not valid JSON');
-      }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        return reply('BAD_FRAME', 'frame must be an object {event, data}');
-      const { event, data } = parsed as { event?: unknown; data?: unknown };
-      if (typeof event !== 'string' || event.length === 0 || event.length > 64)
-        return reply('BAD_FRAME', 'event must be a non-empty string');
-      const handler = byEvent.get(event);
-      if (!handler) return reply('UNKNOWN_EVENT', `unknown event "${event}"`, event);
-      if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data)))
-        return reply('VALIDATION_FAILED', 'data must be an object', event);
-      let result$: Observable<unknown>;
-      try {
-        result$ = transform(handler.callback(data ?? {}, event));
-      } catch (err) {
-        this.log.error({ err: String(err), event }, 'ws handler threw');
-        result$ = EMPTY;
-      }
+      chain = chain.then(() => this.handleFrame(client, raw, isBinary, byEvent, transform));
+    });
+  }
+
+  private handleFrame(
+    client: WebSocket,
+    raw: Buffer,
+    isBinary: boolean,
+    byEvent: Map<string, MessageHandler>,
+    transform: (data: unknown) => Observable<unknown>,
+  ): Promise<void> {
+    const reply = (code: string, message: string, ref?: string): Promise<void> => {
+      if (client.readyState === client.OPEN)
+        client.send(frame('error', { code, message, ...(ref ? { ref } : {}) }));
+      return Promise.resolve();
+    };
+    if (isBinary) return reply('BAD_FRAME', 'frames must be JSON text');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return reply('BAD_FRAME', 'frame is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return reply('BAD_FRAME', 'frame must be an object {event, data}');
+    const { event, data } = parsed as { event?: unknown; data?: unknown };
+    if (typeof event !== 'string' || event.length === 0 || event.length > 64)
+      return reply('BAD_FRAME', 'event must be a non-empty string');
+    const handler = byEvent.get(event);
+    if (!handler) return reply('UNKNOWN_EVENT', `unknown event "${event}"`, event);
+    if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data)))
+      return reply('VALIDATION_FAILED', 'data must be an object', event);
+    let result$: Observable<unknown>;
+    try {
+      result$ = transform(handler.callback(data ?? {}, event));
+    } catch (err) {
+      this.log.error({ err: String(err), event }, 'ws handler threw');
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
       result$.subscribe({
         next: (res) => {
           if (res !== undefined && res !== null && client.readyState === client.OPEN)
             client.send(JSON.stringify(res));
         },
-        error: (err: unknown) => this.log.error({ err: String(err), event }, 'ws handler failed'),
+        error: (err: unknown) => {
+          this.log.error({ err: String(err), event }, 'ws handler failed');
+          resolve();
+        },
+        complete: () => resolve(),
       });
     });
   }

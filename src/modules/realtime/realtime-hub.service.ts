@@ -30,7 +30,7 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   private readonly connections = new Set<ChatConnection>();
   private readonly byUser = new Map<string, Set<ChatConnection>>();
   private readonly byRoom = new Map<string, Map<ChatConnection, RoomSubscription>>();
-  private readonly frames = new WeakMap<MessageView, string>();
+  private readonly frames = new WeakMap<MessageView, Buffer>();
   private unsubscribeBus: (() => void) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
 
@@ -142,7 +142,9 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     }
     if (conn.subscriptions.get(roomId) !== sub) return; // replaced or removed meanwhile
     conn.send(frame('room.subscribed', { roomId, lastSeq }));
-    await sub.start(afterSeq === undefined ? lastSeq : Math.min(afterSeq, lastSeq));
+    // The replay runs on its own (its failures go to the sink): the connection's next frames
+    // need not wait for a long backlog.
+    void sub.start(afterSeq === undefined ? lastSeq : Math.min(afterSeq, lastSeq));
   }
 
   unsubscribe(conn: ChatConnection, roomId: string): boolean {
@@ -169,10 +171,11 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     return true;
   }
 
-  private frameFor(m: MessageView): string {
+  /** Encoded once per message per instance; every subscriber gets the same bytes. */
+  private frameFor(m: MessageView): Buffer {
     let f = this.frames.get(m);
     if (!f) {
-      f = frame('message.new', m);
+      f = Buffer.from(frame('message.new', m));
       this.frames.set(m, f);
     }
     return f;
@@ -186,7 +189,7 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   ): void {
     const room = this.byRoom.get(roomId);
     if (!room) return;
-    const f = frame(event, data);
+    const f = Buffer.from(frame(event, data));
     for (const conn of room.keys()) if (conn.userId !== skipUser) conn.send(f);
   }
 

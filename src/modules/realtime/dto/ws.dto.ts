@@ -4,6 +4,7 @@ import {
   IsString,
   IsUUID,
   Matches,
+  Max,
   MaxLength,
   Min,
   MinLength,
@@ -12,7 +13,7 @@ import { CLIENT_MSG_ID_PATTERN, CONTENT_MAX } from '../../messages/domain/messag
 
 export class SubscribeDto {
   @IsUUID('all', { message: 'roomId must be a UUID' }) roomId: string;
-  @IsOptional() @IsInt() @Min(0) afterSeq?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) afterSeq?: number;
 }
 
 export class RoomRefDto {
