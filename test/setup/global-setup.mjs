@@ -61,9 +61,11 @@ export default async function globalSetup() {
   process.env.TEST_DB_SERVER_URL = serverUrl;
   process.env.DATABASE_URL = url.toString();
 
-  const ds = new DataSource(
-    buildDataSourceOptions(url.toString(), migrationsFor(loadFeatureFlags({}).flags), 2),
-  );
+  const ds = new DataSource({
+    ...buildDataSourceOptions(url.toString(), migrationsFor(loadFeatureFlags({}).flags), 2),
+    logger: undefined,
+    logging: false,
+  });
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   await ds.destroy();
