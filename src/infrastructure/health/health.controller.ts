@@ -35,7 +35,9 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOkResponse({ description: 'database and event bus are up' })
-  @ApiServiceUnavailableResponse({ description: 'the database or the event bus is down (details in the body)' })
+  @ApiServiceUnavailableResponse({
+    description: 'the database or the event bus is down (details in the body)',
+  })
   ready() {
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 2000 }),

@@ -14,7 +14,11 @@ import { lastValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { busConfig, type BusConfig } from '../../../config/configuration.js';
 import { eventKey, parseChatEvent, type ChatEvent } from '../../../common/events/chat-events.js';
-import { EventBus, type BusHealth, type ChatEventHandler } from '../../../common/events/event-bus.js';
+import {
+  EventBus,
+  type BusHealth,
+  type ChatEventHandler,
+} from '../../../common/events/event-bus.js';
 import { ChatMetrics } from '../../metrics/chat-metrics.js';
 import { ChatKafkaServer } from './chat-kafka.server.js';
 import { OutboxStore, type ClaimedEvent, type OutboxRef } from './outbox-store.js';
@@ -79,7 +83,8 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
   ) {
     super();
     this.store = new OutboxStore(ds);
-    this.instanceId = cfg.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.instanceId =
+      cfg.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const client = {
       clientId: `${cfg.kafkaClientId}-${this.instanceId}`,
       brokers: cfg.kafkaBrokers,
@@ -105,7 +110,13 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
     this.server = new ChatKafkaServer(
       {
         client,
-        consumer: { groupId, sessionTimeout: 10000, heartbeatInterval: 1000, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 },
+        consumer: {
+          groupId,
+          sessionTimeout: 10000,
+          heartbeatInterval: 1000,
+          allowAutoTopicCreation: false,
+          maxWaitTimeInMs: 500,
+        },
         subscribe: { fromBeginning: false },
         run: { autoCommit: true, partitionsConsumedConcurrently: 1 },
         postfixId: '',
@@ -149,7 +160,11 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
           },
         ],
       });
-      if (created) this.log.log({ topic: this.cfg.kafkaTopic, partitions: this.cfg.kafkaPartitions }, 'created topic');
+      if (created)
+        this.log.log(
+          { topic: this.cfg.kafkaTopic, partitions: this.cfg.kafkaPartitions },
+          'created topic',
+        );
     } finally {
       await admin.disconnect();
     }
@@ -189,7 +204,10 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
           headers: { [PROBE_HEADER]: this.instanceId },
         })),
       });
-      const seen = await Promise.race([done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]);
+      const seen = await Promise.race([
+        done.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 1000)),
+      ]);
       if (seen) break;
       if (Date.now() > deadline) throw new Error('kafka consumer did not start consuming in time');
     }
@@ -203,7 +221,10 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
       try {
         ref = await this.store.stage(event, eventKey(event));
       } catch (err) {
-        this.log.warn({ err: String(err), type: event.type }, 'could not stage event in the outbox');
+        this.log.warn(
+          { err: String(err), type: event.type },
+          'could not stage event in the outbox',
+        );
       }
     }
     // While the broker is away, the outbox holds what matters and the sweeper brings it over.
@@ -302,7 +323,10 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
         }
         const refs = batch.flatMap((p) => (p.ref ? [p.ref] : []));
         // If this delete fails the sweeper republishes; consumers drop the duplicates.
-        if (refs.length > 0) await this.store.remove(refs).catch((err: unknown) => this.log.warn({ err: String(err) }, 'outbox cleanup failed'));
+        if (refs.length > 0)
+          await this.store
+            .remove(refs)
+            .catch((err: unknown) => this.log.warn({ err: String(err) }, 'outbox cleanup failed'));
       }
     } finally {
       this.flushing = false;
@@ -310,7 +334,11 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
   }
 
   private enterFailing(err: unknown): void {
-    if (!this.failing) this.log.error({ err: String(err) }, 'kafka publish failed; outbox takes over until the broker is back');
+    if (!this.failing)
+      this.log.error(
+        { err: String(err) },
+        'kafka publish failed; outbox takes over until the broker is back',
+      );
     this.failing = true;
     this.metrics.publishFailures.inc();
     this.sweepDelay = 500;
@@ -328,8 +356,10 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
   private async sweep(): Promise<void> {
     let drained = 0;
     try {
-      drained = await this.store.drain(this.failing ? 0 : SWEEP_MIN_AGE_MS, BATCH, (items: ClaimedEvent[]) =>
-        this.send(items.map((i) => i.event!)),
+      drained = await this.store.drain(
+        this.failing ? 0 : SWEEP_MIN_AGE_MS,
+        BATCH,
+        (items: ClaimedEvent[]) => this.send(items.map((i) => i.event!)),
       );
       if (this.failing) {
         this.failing = false;

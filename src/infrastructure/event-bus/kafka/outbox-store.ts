@@ -2,7 +2,8 @@ import type { DataSource } from 'typeorm';
 import type { ChatEvent, MessageType } from '../../../common/events/chat-events.js';
 
 /** Where an event's outbox record is: a message's (room, seq), or a row id for other events. */
-export type OutboxRef = { kind: 'message'; roomId: string; seq: number } | { kind: 'row'; id: string };
+export type OutboxRef =
+  { kind: 'message'; roomId: string; seq: number } | { kind: 'row'; id: string };
 
 export interface ClaimedEvent {
   ref: OutboxRef;
@@ -48,7 +49,8 @@ export class OutboxStore {
         seqs.push(r.seq);
       }
     }
-    if (ids.length > 0) await this.ds.query(`DELETE FROM event_outbox WHERE id = ANY($1::bigint[])`, [ids]);
+    if (ids.length > 0)
+      await this.ds.query(`DELETE FROM event_outbox WHERE id = ANY($1::bigint[])`, [ids]);
     if (rooms.length > 0)
       await this.ds.query(
         `DELETE FROM event_outbox o USING unnest($1::uuid[], $2::bigint[]) AS k(room_id, seq)
@@ -62,7 +64,11 @@ export class OutboxStore {
    * instance holds), hands them to `publish`, and deletes them if it succeeds; all in one
    * transaction, so a failed publish leaves them for the next attempt.
    */
-  async drain(minAgeMs: number, limit: number, publish: (items: ClaimedEvent[]) => Promise<void>): Promise<number> {
+  async drain(
+    minAgeMs: number,
+    limit: number,
+    publish: (items: ClaimedEvent[]) => Promise<void>,
+  ): Promise<number> {
     return this.ds.transaction(async (m) => {
       const rows = await m.query<ClaimRow[]>(
         `SELECT o.id, o.room_id, o.seq, o.payload,
@@ -101,7 +107,9 @@ export class OutboxStore {
         };
       });
       await publish(items.filter((i) => i.event !== null));
-      await m.query(`DELETE FROM event_outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      await m.query(`DELETE FROM event_outbox WHERE id = ANY($1::bigint[])`, [
+        rows.map((r) => r.id),
+      ]);
       return rows.length;
     });
   }
