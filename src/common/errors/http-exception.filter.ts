@@ -4,6 +4,7 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  ServiceUnavailableException,
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
@@ -115,9 +116,21 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request & { id?: string }>();
+    if (res.headersSent) return;
+    // A failing readiness check (terminus) answers its own report: which dependency is down.
+    if (exception instanceof ServiceUnavailableException) {
+      const report = exception.getResponse();
+      if (typeof report === 'object' && report !== null && 'details' in report) {
+        res
+          .status(503)
+          .json({ ...report, statusCode: 503, code: 'UNAVAILABLE', requestId: req.id });
+        return;
+      }
+    }
     const { body, retryAfterSec } = toErrorBody(exception);
     body.requestId = req.id;
-    if (body.statusCode >= 500) {
+    if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
+      // A crash, not an answer the code chose: this is the one worth a stack trace.
       this.logger.error(
         {
           err:
@@ -131,7 +144,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (retryAfterSec !== undefined)
       res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSec))));
-    if (res.headersSent) return;
     res.status(body.statusCode).json(body);
   }
 }

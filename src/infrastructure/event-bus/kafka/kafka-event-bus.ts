@@ -362,16 +362,36 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
         (items: ClaimedEvent[]) => this.send(items.map((i) => i.event!)),
       );
       if (this.failing) {
+        // Nothing left to drain proves nothing about the broker: check it with a probe record.
+        if (drained === 0) await this.sendHeartbeat();
         this.failing = false;
         this.log.log('kafka publishing recovered');
       }
       this.sweepDelay = 1000;
     } catch (err) {
       if (!this.failing) this.enterFailing(err);
-      this.sweepDelay = Math.min(this.sweepDelay * 2, 10_000);
+      this.sweepDelay = Math.min(this.sweepDelay * 2, 5_000);
     }
     // A full batch means more is waiting: go again at once.
     this.scheduleSweep(drained >= BATCH ? 0 : this.failing ? this.sweepDelay : 1000);
+  }
+
+  /** One probe record (ignored by every consumer) to see whether the broker takes writes. */
+  private async sendHeartbeat(): Promise<void> {
+    await withTimeout(
+      this.client.producer.send({
+        topic: this.cfg.kafkaTopic,
+        acks: -1,
+        messages: [
+          {
+            partition: 0,
+            value: '{}',
+            headers: { [PROBE_HEADER]: `heartbeat-${this.instanceId}` },
+          },
+        ],
+      }),
+      SEND_TIMEOUT_MS,
+    );
   }
 
   private async sampleOutbox(): Promise<void> {

@@ -203,10 +203,12 @@ export class SqlRoomRepository extends RoomRepository {
     userId: string,
   ): Promise<{ membership: Membership; created: boolean }> {
     return this.ds.transaction(async (m) => {
-      // Lock the room row first: a concurrent delete then either wins (we see no row) or waits.
-      const exists = await m.query<unknown[]>(`SELECT 1 FROM rooms WHERE id = $1 FOR SHARE`, [
-        roomId,
-      ]);
+      // Lock the room row first (the lock the member_count update needs anyway, so two joins
+      // queue instead of deadlocking on a lock upgrade); a concurrent delete wins or waits.
+      const exists = await m.query<unknown[]>(
+        `SELECT 1 FROM rooms WHERE id = $1 FOR NO KEY UPDATE`,
+        [roomId],
+      );
       if (exists.length === 0) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
       const inserted = await m.query<unknown[]>(
         `INSERT INTO room_members (room_id, user_id, role) VALUES ($1, $2, 'member')

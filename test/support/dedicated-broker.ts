@@ -1,0 +1,84 @@
+// A Kafka broker of one test file's own (scripts/kafka-broker.mjs with its own ports and data
+// directory), for tests that stop or kill the broker: the shared one other files use stays up.
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { REPO_ROOT } from './service-process.js';
+
+interface BrokerScript {
+  startBroker(o: { env: Record<string, string> }): Promise<string>;
+  stopBroker(o: { env: Record<string, string>; kill?: boolean }): Promise<string>;
+  brokerStatus(o: { env: Record<string, string> }): Promise<{ running: boolean; text: string }>;
+}
+
+// The script records "which broker is ours" in process.env (for the jest global setup and
+// teardown, which may share this process when jest runs in band): keep those untouched.
+const SCRIPT_ENV_KEYS = ['KAFKA_BROKERS', 'KAFKA_BROKERS_LOCAL', 'KAFKA_BROKERS_LOCAL_STARTED'];
+
+async function preservingEnv<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = SCRIPT_ENV_KEYS.map((k) => [k, process.env[k]] as const);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+async function script(): Promise<BrokerScript> {
+  // A computed specifier: the .mjs has no type declarations; BrokerScript is what we use of it.
+  const path = join(REPO_ROOT, 'scripts', 'kafka-broker.mjs');
+  return (await import(path)) as BrokerScript;
+}
+
+export interface DedicatedBrokerOptions {
+  port: number;
+  controllerPort: number;
+  /** The broker lives in <dataDir>/kafka; the directory is deleted by destroy(). */
+  dataDir: string;
+}
+
+export class DedicatedBroker {
+  readonly brokers: string;
+  readonly env: Record<string, string>;
+
+  constructor(private readonly opts: DedicatedBrokerOptions) {
+    if (resolve(opts.dataDir) === resolve(REPO_ROOT, '.data'))
+      throw new Error('a dedicated broker needs a data directory of its own, not .data');
+    this.brokers = `127.0.0.1:${opts.port}`;
+    this.env = {
+      KAFKA_PORT: String(opts.port),
+      KAFKA_CONTROLLER_PORT: String(opts.controllerPort),
+      DATA_DIR: opts.dataDir,
+      // The jars the shared broker fetched: no second Maven download.
+      KAFKA_LIBS_DIR: join(REPO_ROOT, '.data', 'kafka', 'libs'),
+      KAFKA_STOP_TIMEOUT: '10',
+    };
+  }
+
+  /** Starts it (or finds it running); resolves once it serves clients. */
+  async start(): Promise<void> {
+    const s = await script();
+    const brokers = await preservingEnv(() => s.startBroker({ env: this.env }));
+    if (brokers !== this.brokers)
+      throw new Error(`dedicated broker answered on ${brokers}, expected ${this.brokers}`);
+  }
+
+  /** Graceful stop (SIGTERM, bounded); `kill` sends SIGKILL at once. Data is kept. */
+  async stop(kill = false): Promise<void> {
+    const s = await script();
+    await preservingEnv(() => s.stopBroker({ env: this.env, kill }));
+  }
+
+  async running(): Promise<boolean> {
+    const s = await script();
+    return (await preservingEnv(() => s.brokerStatus({ env: this.env }))).running;
+  }
+
+  /** Stops it and deletes its data directory (afterAll; also before a run, for a clean start). */
+  async destroy(): Promise<void> {
+    await this.stop(true).catch(() => undefined);
+    rmSync(this.opts.dataDir, { recursive: true, force: true });
+  }
+}
