@@ -4,13 +4,13 @@ import { createRoom, http, joinRoom, registerUser } from '../support/http.js';
 import { WsTestClient } from '../support/ws-client.js';
 import { testBrokers } from '../support/kafka.js';
 
-const brokers = testBrokers();
 
 describe('two app instances on one Kafka topic', () => {
   let a: TestApp;
   let b: TestApp;
   const topic = `chat.events.t${Date.now().toString(36)}`;
   beforeAll(async () => {
+    const brokers = testBrokers(); // fails the suite with the setup's explanation when no broker
     a = await startTestApp({ KAFKA_BROKERS: brokers, KAFKA_TOPIC: topic });
     b = await startTestApp({ KAFKA_BROKERS: brokers, KAFKA_TOPIC: topic });
   }, 60_000);
