@@ -29,7 +29,6 @@ import {
 import { delay, mapPool, waitFor } from '../support/wait.js';
 import { connectWithTicket, queryDb, type WsTestClient } from '../support/ws-client.js';
 
-testBrokers(); // fails with the global setup's explanation when there is no Java/Kafka here
 const broker = new DedicatedBroker({
   port: 19192,
   controllerPort: 19193,
@@ -62,6 +61,7 @@ describe('broker outage with two service processes', () => {
   const mark = (what: string) => events.push(`${new Date().toISOString()} ${what}`);
 
   beforeAll(async () => {
+    testBrokers(); // fails the suite with the setup's explanation when there is no Java/Kafka here
     await broker.destroy(); // whatever an interrupted run left behind
     await broker.start();
     [s1, s2] = await startServices([

@@ -29,7 +29,7 @@ import {
   type WsTestClient,
 } from '../support/ws-client.js';
 
-const brokers = testBrokers();
+let brokers = '';
 const topic = uniqueTopic('cross');
 const jwtSecret = newJwtSecret();
 
@@ -45,6 +45,7 @@ describe('two service processes on one Kafka topic', () => {
   };
 
   beforeAll(async () => {
+    brokers = testBrokers(); // fails the suite with the setup's explanation when no broker
     [s1, s2] = await startServices([
       { name: 'cross-1', brokers, topic, jwtSecret },
       { name: 'cross-2', brokers, topic, jwtSecret },

@@ -25,7 +25,7 @@ import {
 import { waitFor } from '../support/wait.js';
 import { connectWithTicket, queryDb, type WsTestClient } from '../support/ws-client.js';
 
-const brokers = testBrokers();
+let brokers = '';
 const topic = uniqueTopic('failover');
 const jwtSecret = newJwtSecret();
 
@@ -63,6 +63,7 @@ describe('an instance killed mid-run', () => {
   const mark = (what: string) => events.push(`${new Date().toISOString()} ${what}`);
 
   beforeAll(async () => {
+    brokers = testBrokers(); // fails the suite with the setup's explanation when no broker
     [s1, s2] = await startServices([
       { name: 'failover-1', brokers, topic, jwtSecret },
       { name: 'failover-2', brokers, topic, jwtSecret },
