@@ -4,7 +4,6 @@ import { createRoom, http, joinRoom, registerUser } from '../support/http.js';
 import { WsTestClient } from '../support/ws-client.js';
 import { testBrokers } from '../support/kafka.js';
 
-
 describe('two app instances on one Kafka topic', () => {
   let a: TestApp;
   let b: TestApp;
