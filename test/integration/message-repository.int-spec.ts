@@ -67,6 +67,51 @@ describe('SqlMessageRepository on a real PostgreSQL', () => {
     expect(next!.message.seq).toBe(2);
   });
 
+  it('groups one tick of sends across rooms into a batch, with repeats and a missing room mixed in', async () => {
+    const owner = await insertUser(ds);
+    const [roomA, roomB] = [await insertRoom(ds, owner), await insertRoom(ds, owner)];
+    const first = await repo.appendToRoom({
+      roomId: roomA,
+      userId: owner,
+      content: 'first',
+      type: 'text',
+      clientMsgId: 'mix-0',
+    });
+    const missing = '00000000-0000-4000-8000-00000000beef';
+    const sends = [
+      { roomId: roomA, clientMsgId: 'mix-1' },
+      { roomId: roomB, clientMsgId: 'mix-2' },
+      { roomId: missing, clientMsgId: 'mix-3' },
+      { roomId: roomA, clientMsgId: 'mix-0' }, // already stored: answers the first message
+      { roomId: roomB, clientMsgId: null },
+      { roomId: roomA, clientMsgId: 'mix-4' },
+    ];
+    const results = await Promise.all(
+      sends.map((s, i) =>
+        repo.appendToRoom({
+          roomId: s.roomId,
+          userId: owner,
+          content: `c${i}`,
+          type: 'text',
+          clientMsgId: s.clientMsgId,
+        }),
+      ),
+    );
+    expect(results[2]).toBeNull();
+    expect(results[3]).toEqual({ message: first!.message, created: false });
+    // Each room's seqs follow arrival order, with no gaps.
+    expect([results[0], results[5]].map((r) => [r!.message.seq, r!.created])).toEqual([
+      [2, true],
+      [3, true],
+    ]);
+    expect([results[1], results[4]].map((r) => r!.message.seq)).toEqual([1, 2]);
+    expect((await repo.findAfterSeq(roomA, 0, 10)).map((m) => m.content)).toEqual([
+      'first',
+      'c0',
+      'c5',
+    ]);
+  });
+
   it('answers null for a room that does not exist and stores nothing', async () => {
     const user = await insertUser(ds);
     const missing = '00000000-0000-4000-8000-00000000dead';

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { OutboxPolicy } from '../../../../common/events/outbox.js';
 import type { Message, MessageType } from '../../domain/message.js';
 import { MessageRepository, type NewMessage } from '../../domain/message.repository.js';
+import { AppendBatcher } from './append-batcher.js';
 
 interface MessageRow {
   id: string;
@@ -40,6 +41,7 @@ const SELECT = `SELECT m.id, m.room_id, m.seq, m.user_id, u.username, m.content,
 @Injectable()
 export class SqlMessageRepository extends MessageRepository {
   private readonly withOutbox: boolean;
+  private readonly batcher: AppendBatcher;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -48,17 +50,25 @@ export class SqlMessageRepository extends MessageRepository {
     super();
     // With the Kafka bus, the outbox record is written in the message's own transaction.
     this.withOutbox = outbox?.enabled ?? false;
+    this.batcher = new AppendBatcher(ds, this.withOutbox, (msg) => this.appendOne(msg));
   }
 
   async appendToRoom(msg: NewMessage): Promise<{ message: Message; created: boolean } | null> {
-    // The room row lock serialises writers per room, and a failed insert rolls back its seq
-    // increment, so seqs stay gapless; a repeated clientMsgId answers the first message.
+    const row = await this.batcher.append(msg);
+    return row ? { message: toMessage(row), created: row.created !== false } : null;
+  }
+
+  /**
+   * One message, one statement (chat_append_message): the room row lock serialises writers per
+   * room, and a failed insert rolls back its seq increment, so seqs stay gapless; a repeated
+   * clientMsgId answers the first message with created = false.
+   */
+  private async appendOne(msg: NewMessage): Promise<(MessageRow & { created: boolean }) | null> {
     const rows = await this.ds.query<(MessageRow & { created: boolean })[]>(
       `SELECT * FROM chat_append_message($1, $2, $3, $4, $5, $6)`,
       [msg.roomId, msg.userId, msg.content, msg.type, msg.clientMsgId, this.withOutbox],
     );
-    const row = rows[0];
-    return row ? { message: toMessage(row), created: row.created } : null;
+    return rows[0] ?? null;
   }
 
   async findAfterSeq(roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
