@@ -106,7 +106,7 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
       {
         deliver: (m) => {
           const ok = conn.send(this.frameFor(m));
-          if (ok) this.metrics.deliveries.inc();
+          if (ok) this.metrics.deliveredSinceScrape++;
           return ok;
         },
         fetchAfter: (after, limit) => this.messages.since(roomId, after, limit),
