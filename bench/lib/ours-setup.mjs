@@ -1,0 +1,99 @@
+// Test data for the chat backend, made through its public REST API.
+//
+// Users: register is argon2id-hashed (tens of ms each on one core), so a run registers a few
+// hundred users once and reuses their access tokens (JWT_ACCESS_TTL_SEC=86400, a fixed
+// JWT_SECRET and one database for the whole run, so tokens survive server restarts). Sockets
+// authenticate with `Authorization: Bearer` on the upgrade, as non-browser clients may; many
+// sockets per user is normal for the server (tabs, devices). Rooms are created per scenario.
+const json = (body) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+async function call(url, init, token) {
+  const headers = { ...(init.headers ?? {}) };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(url, { ...init, headers });
+  const text = await res.text();
+  if (!res.ok)
+    throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${text.slice(0, 200)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function pooled(items, concurrency, fn) {
+  let next = 0;
+  const out = new Array(items.length);
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const k = next++;
+        out[k] = await fn(items[k], k);
+      }
+    }),
+  );
+  return out;
+}
+
+const run = Date.now().toString(36);
+
+export class OursFixture {
+  constructor() {
+    this.users = [];
+  }
+
+  /** Makes sure at least n users exist (registered through the API), answers the first n. */
+  async ensureUsers(baseUrl, n) {
+    const missing = n - this.users.length;
+    if (missing > 0) {
+      const start = this.users.length;
+      const made = await pooled(
+        Array.from({ length: missing }, (_, k) => start + k),
+        4,
+        async (k) => {
+          const username = `b${run}_${k}`;
+          const body = await call(
+            `${baseUrl}/api/auth/register`,
+            json({ username, email: `${username}@bench.test`, password: 'bench password 1234' }),
+          );
+          return { id: body.user.id, username, token: body.accessToken };
+        },
+      );
+      this.users.push(...made);
+    }
+    return this.users.slice(0, n);
+  }
+
+  /**
+   * Rooms whose members are users[memberOf(room, k)]; the first member owns the room, the
+   * others join it. Answers [{id, members: [user...]}].
+   */
+  async rooms(baseUrl, { rooms, membersPerRoom, users, tag }) {
+    const specs = Array.from({ length: rooms }, (_, r) => ({
+      r,
+      members: Array.from(
+        { length: membersPerRoom },
+        (_, k) => users[(r * membersPerRoom + k) % users.length],
+      ),
+    }));
+    const made = await pooled(specs, 8, async ({ r, members }) => {
+      const room = await call(
+        `${baseUrl}/api/rooms`,
+        json({ name: `bench-${run}-${tag}-${r}`, isPrivate: false }),
+        members[0].token,
+      );
+      return { id: room.id, members };
+    });
+    // Joins to one room go one at a time: concurrent joins of the same room deadlock in the
+    // server (500 "deadlock detected"; reported, see bench/README.md). Rooms go in parallel.
+    await pooled(made, 8, async (room) => {
+      const seen = new Set([room.members[0].id]);
+      for (const u of room.members) {
+        if (seen.has(u.id)) continue;
+        seen.add(u.id);
+        await call(`${baseUrl}/api/rooms/${room.id}/join`, json({}), u.token);
+      }
+    });
+    return made;
+  }
+}

@@ -1,0 +1,207 @@
+// Event bus: send-to-receive latency at a fixed open-loop rate (500 msg/s for 60 s), for the
+// in-process driver on one instance and the Kafka driver across two instances, in the same
+// run. Each room has one sending socket on instance A and two receiving sockets: on A as well
+// for the in-process driver, on instance B for Kafka (so every timed copy crossed the broker
+// and the other instance). All sockets sit in one load-generator process, which times its own
+// messages. Both instances are pinned to the server core.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connect, phase, startImpl, withPool } from '../lib/harness.mjs';
+import { freePort, ROOT } from '../lib/servers.mjs';
+
+export const title = 'Event bus (in-process vs Kafka)';
+
+/** A private single-node broker via scripts/kafka.sh (its own data dir and ports). */
+async function startPrivateKafka(ctx) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chat-bench-kafka-'));
+  const env = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    KAFKA_LIBS_DIR: path.join(ROOT, '.data/kafka/libs'),
+    KAFKA_PORT: String(await freePort()),
+    KAFKA_CONTROLLER_PORT: String(await freePort()),
+  };
+  ctx.log(`bus: starting a private Kafka broker (scripts/kafka.sh, port ${env.KAFKA_PORT})`);
+  const out = execFileSync('bash', [path.join(ROOT, 'scripts/kafka.sh'), 'start'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 300_000,
+  }).toString();
+  const line = out.split('\n').find((l) => l.startsWith('KAFKA_BROKERS='));
+  if (!line) throw new Error(`scripts/kafka.sh start printed no KAFKA_BROKERS line: ${out}`);
+  return {
+    brokers: line.slice('KAFKA_BROKERS='.length).trim(),
+    stop() {
+      try {
+        execFileSync('bash', [path.join(ROOT, 'scripts/kafka.sh'), 'stop'], {
+          env,
+          stdio: 'ignore',
+          timeout: 60_000,
+        });
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+export async function run(ctx) {
+  const q = ctx.quick;
+  const nRooms = q ? 5 : 50;
+  const receivers = 2;
+  const rate = ctx.opt('bus-rate', q ? 50 : 500);
+  const durationMs = q ? 2000 : ctx.opt('bus-duration-ms', 60_000);
+  const nUsers = q ? 10 : 50;
+  const notes = [];
+  const per = {};
+
+  async function measure(label, servers) {
+    const [a, b] = servers;
+    const users = await ctx.fixture.ensureUsers(a.url, nUsers);
+    const rooms = await ctx.fixture.rooms(a.url, {
+      rooms: nRooms,
+      membersPerRoom: 1 + receivers,
+      users,
+      tag: `bus-${label}`,
+    });
+    return withPool(1, 'chat', a.wsUrl, async (pool) => {
+      const conns = rooms.flatMap((room) => [
+        {
+          worker: 0,
+          token: room.members[0].token,
+          rooms: [room.id],
+          url: a.wsUrl,
+          group: 'sender',
+        },
+        ...room.members.slice(1).map((u) => ({
+          worker: 0,
+          token: u.token,
+          rooms: [room.id],
+          url: (b ?? a).wsUrl,
+          group: 'receiver',
+          sender: false,
+        })),
+      ]);
+      const c = await connect(pool, conns);
+      if (c.subscribed !== conns.length)
+        throw new Error(
+          `bus ${label}: ${c.subscribed}/${conns.length} subscribed: ${c.errors.join('; ')}`,
+        );
+      await phase(pool, a, ctx.db, {
+        rateOf: () => rate,
+        durationMs: q ? 500 : 3000,
+        roomSize: 1 + receivers,
+        settleMs: 5000,
+      });
+      const r = await phase(pool, a, ctx.db, {
+        rateOf: () => rate,
+        durationMs,
+        roomSize: 1 + receivers,
+        settleMs: 15_000,
+      });
+      const l = r.latencyByGroup.receiver;
+      ctx.log(
+        `  ${label}: p50 ${l?.p50} p95 ${l?.p95} p99 ${l?.p99} ms, lost ${r.lost}, loadgen ${r.loadgenCpuPct.toFixed(0)}%`,
+      );
+      return { connect: c, result: r, receiver: l };
+    });
+  }
+
+  ctx.log(`bus: in-process driver, one instance, ${rate} msg/s for ${durationMs / 1000} s`);
+  {
+    const a = await startImpl(ctx, 'ours', { instanceId: 'bus-inproc' });
+    try {
+      per['in-process'] = await measure('in-process', [a]);
+    } finally {
+      await a.stop();
+    }
+  }
+
+  let kafka = null;
+  let brokers = process.env.KAFKA_BROKERS;
+  try {
+    if (!brokers && !q) {
+      kafka = await startPrivateKafka(ctx);
+      brokers = kafka.brokers;
+    }
+    if (brokers) {
+      ctx.log(`bus: Kafka driver (${brokers}), two instances`);
+      const extraEnv = {
+        KAFKA_BROKERS: brokers,
+        KAFKA_TOPIC: `bench.events.${Date.now()}`,
+        KAFKA_PARTITIONS: '6',
+      };
+      const a = await startImpl(ctx, 'ours', { instanceId: 'bus-a', extraEnv });
+      let b = null;
+      try {
+        b = await startImpl(ctx, 'ours', { instanceId: 'bus-b', extraEnv });
+        per.kafka = await measure('kafka', [a, b]);
+      } finally {
+        await Promise.all([a.stop(), b?.stop()]);
+      }
+    } else
+      notes.push(
+        'Kafka half skipped: no KAFKA_BROKERS in quick mode (the full run starts a private broker with scripts/kafka.sh)',
+      );
+  } finally {
+    kafka?.stop();
+  }
+
+  const rows = [];
+  for (const [impl, r] of Object.entries(per)) {
+    const l = r.receiver;
+    rows.push({ impl: `ours ${impl}`, metric: 'p50', value: l?.p50 ?? null, unit: 'ms' });
+    rows.push({ impl: `ours ${impl}`, metric: 'p95', value: l?.p95 ?? null, unit: 'ms' });
+    rows.push({ impl: `ours ${impl}`, metric: 'p99', value: l?.p99 ?? null, unit: 'ms' });
+    rows.push({ impl: `ours ${impl}`, metric: 'lost', value: r.result.lost });
+    rows.push({
+      impl: `ours ${impl}`,
+      metric: 'server CPU (instance A)',
+      value: r.result.serverCpuPct,
+      unit: '%',
+    });
+    rows.push({
+      impl: `ours ${impl}`,
+      metric: 'loadgen CPU',
+      value: r.result.loadgenCpuPct,
+      unit: '%',
+    });
+    rows.push({
+      impl: `ours ${impl}`,
+      metric: 'cpu pressure (machine)',
+      value: r.result.cpuPressurePct,
+      unit: '%',
+    });
+  }
+  if (per.kafka && per['in-process'])
+    for (const p of ['p50', 'p95', 'p99'])
+      rows.push({
+        impl: 'kafka / in-process',
+        metric: p,
+        value: per.kafka.receiver[p] / per['in-process'].receiver[p],
+        unit: 'x',
+      });
+  notes.push(
+    `${nRooms} rooms: 1 sender on instance A, ${receivers} receivers (on A in-process, on B with Kafka); ${rate} msg/s open loop for ${durationMs / 1000} s; receivers' copies timed`,
+  );
+  return {
+    rows,
+    notes,
+    data: { rooms: nRooms, receivers, rate, durationMs, per },
+    chart: {
+      title: `Event bus: ${rate} msg/s for ${durationMs / 1000} s`,
+      subtitle: 'send-to-receive latency of copies on the receiving instance',
+      latency: {
+        title: 'send-to-receive latency',
+        series: ['p50', 'p95', 'p99'],
+        groups: Object.entries(per).map(([impl, r]) => ({
+          impl: impl === 'kafka' ? 'socketio' : 'ours',
+          label: impl,
+          values: [r.receiver?.p50, r.receiver?.p95, r.receiver?.p99],
+        })),
+      },
+    },
+  };
+}

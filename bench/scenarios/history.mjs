@@ -1,0 +1,249 @@
+// History: 1,000,000 stored messages in one room (seeded with batched INSERT ... SELECT
+// generate_series, 100,000 rows per statement), then pages of 50 read over HTTP by afterSeq and
+// by beforeSeq at random positions, open loop. Target (ours): p99 <= 5 ms per page. The bare
+// ws and Socket.IO baselines keep no history; the reference here is the same SQL sent straight
+// to PostgreSQL ("pg direct"), the floor under any HTTP API.
+import http from 'node:http';
+import pg from 'pg';
+import { cpuPressureUs, sleep, startImpl } from '../lib/harness.mjs';
+import { Histogram } from '../lib/histogram.mjs';
+import { procStats } from '../lib/servers.mjs';
+
+export const title = 'History';
+
+const SELECT = `SELECT m.id, m.room_id, m.seq, m.user_id, u.username, m.content, m.type, m.client_msg_id, m.created_at
+                  FROM messages m JOIN users u ON u.id = m.user_id`;
+
+/** Open loop: request k is due at t0 + k / rate; latency counts from when it was due. */
+async function openLoop({ rate, durationMs, maxInFlight = 256, request }) {
+  const total = Math.floor((rate * durationMs) / 1000);
+  const h = new Histogram();
+  let errors = 0;
+  let inFlight = 0;
+  let dropped = 0;
+  const errorSamples = [];
+  const cpu0 = process.cpuUsage();
+  const psi0 = cpuPressureUs();
+  const t0 = performance.now() + 2;
+  const hardStop = t0 + durationMs + 10_000;
+  let k = 0;
+  const pending = new Set();
+  await new Promise((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (k < total && t0 + (k * 1000) / rate <= now) {
+        const due = t0 + (k * 1000) / rate;
+        k++;
+        if (inFlight >= maxInFlight) {
+          dropped++;
+          continue;
+        }
+        inFlight++;
+        const p = request(k)
+          .then(() => h.record((performance.now() - due) * 1000))
+          .catch((err) => {
+            errors++;
+            if (errorSamples.length < 3) errorSamples.push(String(err.message ?? err));
+          })
+          .finally(() => {
+            inFlight--;
+            pending.delete(p);
+          });
+        pending.add(p);
+      }
+      if (k >= total || now > hardStop) return resolve();
+      setTimeout(tick, Math.max(0, t0 + (k * 1000) / rate - performance.now()));
+    };
+    tick();
+  });
+  await Promise.race([Promise.all(pending), sleep(10_000)]);
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = performance.now() - t0;
+  const psi1 = cpuPressureUs();
+  return {
+    requests: k,
+    errors,
+    dropped,
+    errorSamples,
+    latency: h.summaryMs(),
+    loadgenCpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
+    cpuPressurePct: psi0 !== null && psi1 !== null ? (100 * (psi1 - psi0)) / 1000 / wallMs : null,
+    wallMs,
+  };
+}
+
+export async function run(ctx) {
+  const q = ctx.quick;
+  const nMessages = ctx.opt('history-messages', q ? 20_000 : 1_000_000);
+  const rate = ctx.opt('history-rate', q ? 100 : 300);
+  const durationMs = q ? 1500 : ctx.opt('history-duration-ms', 20_000);
+  const limit = 50;
+  const server = await startImpl(ctx, 'ours');
+  const out = { ours: {}, 'pg-direct': {} };
+  const client = new pg.Client({ connectionString: ctx.db.url });
+  const pool = new pg.Pool({ connectionString: ctx.db.url, max: 8 });
+  pool.on('error', () => undefined);
+  try {
+    const [owner] = await ctx.fixture.ensureUsers(server.url, 1);
+    const [room] = await ctx.fixture.rooms(server.url, {
+      rooms: 1,
+      membersPerRoom: 1,
+      users: [owner],
+      tag: 'history',
+    });
+    await client.connect();
+    ctx.log(`history: seeding ${nMessages.toLocaleString('en-US')} messages`);
+    const seed0 = performance.now();
+    const batch = 100_000;
+    for (let from = 1; from <= nMessages; from += batch) {
+      const to = Math.min(nMessages, from + batch - 1);
+      await client.query(
+        `INSERT INTO messages (room_id, seq, user_id, content, type, created_at)
+         SELECT $1, g, $2, 'history message ' || g || ' ' || repeat('x', 80), 'text',
+                now() - make_interval(secs => ($3::bigint - g)::double precision)
+           FROM generate_series($4::bigint, $5::bigint) AS g`,
+        [room.id, owner.id, nMessages, from, to],
+      );
+    }
+    await client.query(`UPDATE rooms SET last_seq = $2 WHERE id = $1`, [room.id, nMessages]);
+    await client.query(`ANALYZE messages`);
+    const seedMs = performance.now() - seed0;
+    ctx.log(`  seeded in ${(seedMs / 1000).toFixed(1)} s`);
+
+    // A fresh keep-alive agent per phase: an idle pooled socket that the server closes
+    // (keepAliveTimeout) between phases would otherwise surface as a spurious ECONNRESET.
+    let agent = null;
+    const withAgent = async (fn) => {
+      agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+      try {
+        return await fn();
+      } finally {
+        agent.destroy();
+      }
+    };
+    const get = (path) =>
+      new Promise((resolve, reject) => {
+        const req = http.get(
+          `${server.url}${path}`,
+          { agent, headers: { authorization: `Bearer ${owner.token}` } },
+          (res) => {
+            const chunks = [];
+            res.on('data', (c) => chunks.push(c));
+            res.on('end', () => {
+              if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+              const body = JSON.parse(Buffer.concat(chunks).toString());
+              if (body.items.length !== limit)
+                return reject(new Error(`page of ${body.items.length}`));
+              resolve(body);
+            });
+          },
+        );
+        req.on('error', reject);
+      });
+    const rnd = (lo, hi) => lo + Math.floor(Math.random() * (hi - lo + 1));
+    const queries = {
+      afterSeq: {
+        http: () =>
+          get(
+            `/api/rooms/${room.id}/messages?afterSeq=${rnd(0, nMessages - limit)}&limit=${limit}`,
+          ),
+        sql: () =>
+          pool.query(`${SELECT} WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3`, [
+            room.id,
+            rnd(0, nMessages - limit),
+            limit + 1,
+          ]),
+      },
+      beforeSeq: {
+        http: () =>
+          get(
+            `/api/rooms/${room.id}/messages?beforeSeq=${rnd(limit + 1, nMessages + 1)}&limit=${limit}`,
+          ),
+        sql: () =>
+          pool.query(`${SELECT} WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`, [
+            room.id,
+            rnd(limit + 1, nMessages + 1),
+            limit + 1,
+          ]),
+      },
+    };
+    for (const [kind, qy] of Object.entries(queries)) {
+      // Warm-up: JIT, connection pools, the index's upper levels in the buffer cache.
+      await withAgent(() => openLoop({ rate, durationMs: q ? 300 : 2000, request: qy.http }));
+      await openLoop({ rate, durationMs: q ? 300 : 2000, request: qy.sql });
+      const s0 = procStats(server.pid);
+      const t0 = performance.now();
+      out.ours[kind] = await withAgent(() => openLoop({ rate, durationMs, request: qy.http }));
+      const s1 = procStats(server.pid);
+      out.ours[kind].serverCpuPct =
+        s0 && s1 ? (100 * (s1.cpuMs - s0.cpuMs)) / (performance.now() - t0) : null;
+      out['pg-direct'][kind] = await openLoop({ rate, durationMs, request: qy.sql });
+      ctx.log(
+        `  ${kind}: ours p99 ${out.ours[kind].latency.p99} ms, pg direct p99 ${out['pg-direct'][kind].latency.p99} ms`,
+      );
+    }
+    out.seed = { messages: nMessages, seedMs };
+  } finally {
+    await client.end().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    await server.stop();
+  }
+  const rows = [];
+  for (const impl of ['ours', 'pg-direct']) {
+    for (const kind of ['afterSeq', 'beforeSeq']) {
+      const r = out[impl][kind];
+      const ours = impl === 'ours';
+      rows.push({ impl, metric: `${kind} p50`, value: r.latency.p50, unit: 'ms', better: 'lower' });
+      rows.push({
+        impl,
+        metric: `${kind} p99`,
+        value: r.latency.p99,
+        unit: 'ms',
+        better: 'lower',
+        ...(ours ? { target: '<= 5 ms', pass: r.latency.p99 <= 5 && r.errors === 0 } : {}),
+      });
+      rows.push({
+        impl,
+        metric: `${kind} p99.9`,
+        value: r.latency.p999,
+        unit: 'ms',
+        better: 'lower',
+      });
+      rows.push({ impl, metric: `${kind} errors`, value: r.errors + r.dropped, better: 'lower' });
+      if (ours) rows.push({ impl, metric: `${kind} server CPU`, value: r.serverCpuPct, unit: '%' });
+      if (ours)
+        rows.push({
+          impl,
+          metric: `${kind} server CPU per page`,
+          value: (r.serverCpuPct / 100) * (r.wallMs / r.requests),
+          unit: 'ms',
+        });
+      rows.push({
+        impl,
+        metric: `${kind} cpu pressure (machine)`,
+        value: r.cpuPressurePct,
+        unit: '%',
+      });
+      rows.push({ impl, metric: `${kind} loadgen CPU`, value: r.loadgenCpuPct, unit: '%' });
+    }
+  }
+  const groups = [];
+  for (const impl of ['ours', 'pg-direct'])
+    for (const kind of ['afterSeq', 'beforeSeq']) {
+      const l = out[impl][kind].latency;
+      groups.push({ impl, label: `${ctx.label(impl)} ${kind}`, values: [l.p50, l.p99, l.p999] });
+    }
+  return {
+    rows,
+    notes: [
+      `${nMessages.toLocaleString('en-US')} messages in one room (seeded in ${(out.seed.seedMs / 1000).toFixed(1)} s); pages of ${limit} at random positions, ${rate} pages/s open loop for ${durationMs / 1000} s per direction`,
+      'ws and Socket.IO keep no history: "pg direct" (the same SQL straight to PostgreSQL, no HTTP) is the reference instead',
+    ],
+    data: { messages: nMessages, rate, durationMs, limit, per: out },
+    chart: {
+      title: `History: ${nMessages.toLocaleString('en-US')} messages, pages of ${limit}`,
+      subtitle: `${rate} pages/s open loop, random afterSeq / beforeSeq; ours over HTTP vs the same SQL direct`,
+      latency: { title: 'page latency', series: ['p50', 'p99', 'p99.9'], groups },
+    },
+  };
+}
