@@ -30,6 +30,9 @@ export default async function globalSetup() {
   if (kafkaSuitesSelected(process.argv)) {
     // A real broker: KAFKA_BROKERS when given, else the project's own (scripts/kafka.sh).
     try {
+      // The teardown stops the broker with the same DATA_DIR it was started with (the apps'
+      // DATA_DIR is changed below).
+      process.env.KAFKA_BROKER_DATA_DIR = process.env.DATA_DIR ?? '';
       process.env.KAFKA_TEST_BROKERS = await ensureBroker();
     } catch (err) {
       // The Kafka suites fail with this message; the others run.

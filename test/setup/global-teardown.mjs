@@ -11,5 +11,6 @@ export default async function globalTeardown() {
     await admin.end();
   }
   await globalThis.__TEST_DB_STOP__?.();
-  if (process.env.KEEP_KAFKA !== '1') await stopBrokerIfStarted();
+  if (process.env.KEEP_KAFKA !== '1')
+    await stopBrokerIfStarted({ env: { DATA_DIR: process.env.KAFKA_BROKER_DATA_DIR ?? '' } });
 }
