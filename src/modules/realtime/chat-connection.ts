@@ -2,8 +2,21 @@ import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/principal.js';
 import type { RoomSubscription } from './domain/room-subscription.js';
 
+/** The TCP socket under a ws WebSocket (ws keeps it on a private field). */
+type RawSocket = { cork(): void; uncork(): void; destroyed?: boolean };
+
+// Connections corked during this turn of the event loop, uncorked together at its end: a burst
+// of frames to one socket (several messages fanned out in one turn) leaves in one write.
+const corked: ChatConnection[] = [];
+let uncorkScheduled = false;
+function uncorkAll(): void {
+  uncorkScheduled = false;
+  for (const conn of corked.splice(0)) conn.uncork();
+}
+
 /** Per-socket state on this instance. */
 export class ChatConnection {
+  private corkedRaw: RawSocket | null = null;
   readonly subscriptions = new Map<string, RoomSubscription>();
   missedPongs = 0;
   closing = false;
@@ -30,9 +43,30 @@ export class ChatConnection {
       this.onSlowReader(this);
       return false;
     }
+    this.cork();
     // A Buffer is sent as is (no re-encoding per subscriber), still as a text frame.
     this.socket.send(frame, { binary: false });
     return true;
+  }
+
+  private cork(): void {
+    if (this.corkedRaw) return;
+    const raw = (this.socket as unknown as { _socket?: RawSocket })._socket;
+    if (!raw) return;
+    raw.cork();
+    this.corkedRaw = raw;
+    corked.push(this);
+    if (!uncorkScheduled) {
+      uncorkScheduled = true;
+      setImmediate(uncorkAll);
+    }
+  }
+
+  /** @internal called at the end of the turn. */
+  uncork(): void {
+    const raw = this.corkedRaw;
+    this.corkedRaw = null;
+    if (raw && !raw.destroyed) raw.uncork();
   }
 
   /** Resolves when the send buffer is below a quarter of the bound (or the socket is gone). */

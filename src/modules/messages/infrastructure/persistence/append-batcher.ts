@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
 import type { NewMessage } from '../../domain/message.repository.js';
 
 export interface AppendedRow {
@@ -70,9 +70,10 @@ export class AppendBatcher {
   private inFlight = 0;
   private scheduled = false;
   private readonly sql: string;
+  private readonly name: string;
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly db: PreparedQueries,
     withOutbox: boolean,
     /** The single-message path, for rows a batch left out or a batch that failed. */
     private readonly single: (msg: NewMessage) => Promise<AppendedRow | null>,
@@ -80,6 +81,7 @@ export class AppendBatcher {
     private readonly maxInFlight = 4,
   ) {
     this.sql = batchSql(withOutbox);
+    this.name = withOutbox ? 'append_batch_outbox' : 'append_batch';
   }
 
   append(msg: NewMessage): Promise<AppendedRow | null> {
@@ -115,7 +117,7 @@ export class AppendBatcher {
     }
     let rows: (AppendedRow & { ord: string })[];
     try {
-      rows = await this.ds.query<(AppendedRow & { ord: string })[]>(this.sql, [
+      rows = await this.db.query<AppendedRow & { ord: string }>(this.name, this.sql, [
         batch.map((p) => p.msg.roomId),
         batch.map((p) => p.msg.userId),
         batch.map((p) => p.msg.content),

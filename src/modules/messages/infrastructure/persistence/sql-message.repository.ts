@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { OutboxPolicy } from '../../../../common/events/outbox.js';
 import type { Message, MessageType } from '../../domain/message.js';
 import { MessageRepository, type NewMessage } from '../../domain/message.repository.js';
+import { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
 import { AppendBatcher } from './append-batcher.js';
 
 interface MessageRow {
@@ -42,15 +43,14 @@ const SELECT = `SELECT m.id, m.room_id, m.seq, m.user_id, u.username, m.content,
 export class SqlMessageRepository extends MessageRepository {
   private readonly withOutbox: boolean;
   private readonly batcher: AppendBatcher;
+  private readonly prepared: PreparedQueries;
 
-  constructor(
-    @InjectDataSource() private readonly ds: DataSource,
-    @Optional() outbox?: OutboxPolicy,
-  ) {
+  constructor(@InjectDataSource() ds: DataSource, @Optional() outbox?: OutboxPolicy) {
     super();
     // With the Kafka bus, the outbox record is written in the message's own transaction.
     this.withOutbox = outbox?.enabled ?? false;
-    this.batcher = new AppendBatcher(ds, this.withOutbox, (msg) => this.appendOne(msg));
+    this.prepared = new PreparedQueries(ds);
+    this.batcher = new AppendBatcher(this.prepared, this.withOutbox, (msg) => this.appendOne(msg));
   }
 
   async appendToRoom(msg: NewMessage): Promise<{ message: Message; created: boolean } | null> {
@@ -64,7 +64,8 @@ export class SqlMessageRepository extends MessageRepository {
    * clientMsgId answers the first message with created = false.
    */
   private async appendOne(msg: NewMessage): Promise<(MessageRow & { created: boolean }) | null> {
-    const rows = await this.ds.query<(MessageRow & { created: boolean })[]>(
+    const rows = await this.prepared.query<MessageRow & { created: boolean }>(
+      'chat_append_message',
       `SELECT * FROM chat_append_message($1, $2, $3, $4, $5, $6)`,
       [msg.roomId, msg.userId, msg.content, msg.type, msg.clientMsgId, this.withOutbox],
     );
@@ -72,7 +73,9 @@ export class SqlMessageRepository extends MessageRepository {
   }
 
   async findAfterSeq(roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
-    const rows = await this.ds.query<MessageRow[]>(
+    const rows = await this.prepared.query<MessageRow>(
+      'messages_after',
+
       `${SELECT} WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3`,
       [roomId, afterSeq, limit],
     );
@@ -80,7 +83,9 @@ export class SqlMessageRepository extends MessageRepository {
   }
 
   async findBeforeSeq(roomId: string, beforeSeq: number, limit: number): Promise<Message[]> {
-    const rows = await this.ds.query<MessageRow[]>(
+    const rows = await this.prepared.query<MessageRow>(
+      'messages_before',
+
       `${SELECT} WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
       [roomId, beforeSeq, limit],
     );
@@ -88,7 +93,9 @@ export class SqlMessageRepository extends MessageRepository {
   }
 
   async findLatest(roomId: string, limit: number): Promise<Message[]> {
-    const rows = await this.ds.query<MessageRow[]>(
+    const rows = await this.prepared.query<MessageRow>(
+      'messages_latest',
+
       `${SELECT} WHERE m.room_id = $1 ORDER BY m.seq DESC LIMIT $2`,
       [roomId, limit],
     );

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { Errors } from '../../../../common/errors/domain-error.js';
+import { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
 import { rowsOf } from '../../../../infrastructure/database/rows.js';
 import type { Membership, MemberRole, Room } from '../../domain/room.js';
 import {
@@ -64,8 +65,11 @@ function mapNameConflict(err: unknown): never {
 /** Timestamps travel in cursors as ISO strings with microseconds kept by PostgreSQL's text form. */
 @Injectable()
 export class SqlRoomRepository extends RoomRepository {
+  private readonly prepared: PreparedQueries;
+
   constructor(@InjectDataSource() private readonly ds: DataSource) {
     super();
+    this.prepared = new PreparedQueries(ds);
   }
 
   async create(room: NewRoom): Promise<Room> {
@@ -98,13 +102,15 @@ export class SqlRoomRepository extends RoomRepository {
     roomId: string,
     userId: string,
   ): Promise<{ room: Room; membership: Membership | null } | null> {
-    const rows = await this.ds.query<
-      (RoomRow & {
+    // Runs on every send: a prepared statement, planned once per connection.
+    const rows = await this.prepared.query<
+      RoomRow & {
         m_role: MemberRole | null;
         m_joined_at: Date | null;
         m_username: string | null;
-      })[]
+      }
     >(
+      'rooms_with_membership',
       `SELECT ${ROOM_COLS.split(', ')
         .map((c) => 'r.' + c)
         .join(', ')}, m.role AS m_role, m.joined_at AS m_joined_at, u.username AS m_username
