@@ -85,10 +85,6 @@ export class RoomsService {
     return { room, membership: membership! };
   }
 
-  async isMember(userId: string, roomId: string): Promise<boolean> {
-    return (await this.rooms.findMembership(roomId, userId)) !== null;
-  }
-
   async update(
     caller: Caller,
     roomId: string,
