@@ -33,16 +33,38 @@ export class MessagesService {
     roomId: string,
     input: SendInput,
   ): Promise<{ message: Message; created: boolean }> {
+    const { stored } = await this.queueSend(caller, roomId, input);
+    return stored;
+  }
+
+  /**
+   * Checks the send and queues its append, resolving once it is queued (appends are stored in
+   * the order queued); `stored` resolves when the message is stored and published. The gateway
+   * uses this so a connection's next frame need not wait for the database.
+   */
+  async queueSend(
+    caller: { userId: string },
+    roomId: string,
+    input: SendInput,
+  ): Promise<{ stored: Promise<{ message: Message; created: boolean }> }> {
     checkContent(input.content);
     checkClientMsgId(input.clientMsgId);
     await this.rooms.requireMember(caller.userId, roomId);
-    const result = await this.messages.appendToRoom({
+    const appended = this.messages.appendToRoom({
       roomId,
       userId: caller.userId,
       content: input.content,
       type: 'text',
       clientMsgId: input.clientMsgId ?? null,
     });
+    return { stored: this.completeSend(roomId, appended) };
+  }
+
+  private async completeSend(
+    roomId: string,
+    appended: Promise<{ message: Message; created: boolean } | null>,
+  ): Promise<{ message: Message; created: boolean }> {
+    const result = await appended;
     if (!result) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
     checkSameSend(result.message, roomId);
     if (result.created) {

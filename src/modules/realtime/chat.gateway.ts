@@ -24,7 +24,7 @@ import { PRINCIPAL, type AuthedRequest } from './chat-ws.adapter.js';
 import { RoomRefDto, SendDto, SubscribeDto } from './dto/ws.dto.js';
 import { RealtimeHub } from './realtime-hub.service.js';
 import { CloseCodes, frame } from './ws-protocol.js';
-import { WsErrorFilter } from './ws-exception.filter.js';
+import { errorFrameFor, WsErrorFilter } from './ws-exception.filter.js';
 
 const CONN = Symbol('chatConnection');
 type Socket = WebSocket & { [CONN]?: ChatConnection };
@@ -89,17 +89,23 @@ export class ChatGateway
   @SubscribeMessage('message.send')
   async send(@ConnectedSocket() socket: Socket, @MessageBody() body: SendDto): Promise<void> {
     const conn = this.connectionOf(socket);
-    const { message } = await this.messages.send(conn.principal, body.roomId, {
+    // Checked and queued in frame order (errors so far become error frames through the filter);
+    // the ack follows once stored, without holding up this connection's next frames.
+    const { stored } = await this.messages.queueSend(conn.principal, body.roomId, {
       content: body.content,
       clientMsgId: body.clientMsgId,
     });
-    conn.send(
-      frame('message.ack', {
-        clientMsgId: body.clientMsgId,
-        id: message.id,
-        seq: message.seq,
-        createdAt: message.createdAt,
-      }),
+    stored.then(
+      ({ message }) =>
+        conn.send(
+          frame('message.ack', {
+            clientMsgId: body.clientMsgId,
+            id: message.id,
+            seq: message.seq,
+            createdAt: message.createdAt,
+          }),
+        ),
+      (err: unknown) => conn.send(errorFrameFor(err, body.clientMsgId, 'message.send')),
     );
   }
 
