@@ -371,6 +371,9 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
     } catch (err) {
       if (!this.failing) this.enterFailing(err);
       this.sweepDelay = Math.min(this.sweepDelay * 2, 5_000);
+      // After a non-retriable connection error kafkajs's producer stays disconnected for good;
+      // drop it so the next attempt connects a fresh one once the broker is back.
+      await this.client.close().catch(() => undefined);
     }
     // A full batch means more is waiting: go again at once.
     this.scheduleSweep(drained >= BATCH ? 0 : this.failing ? this.sweepDelay : 1000);
@@ -378,8 +381,10 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
 
   /** One probe record (ignored by every consumer) to see whether the broker takes writes. */
   private async sendHeartbeat(): Promise<void> {
+    // connect(): after a reset there is no producer until the next connection.
+    const producer = await withTimeout(this.client.connect(), SEND_TIMEOUT_MS);
     await withTimeout(
-      this.client.producer.send({
+      producer.send({
         topic: this.cfg.kafkaTopic,
         acks: -1,
         messages: [
