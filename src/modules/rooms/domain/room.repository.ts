@@ -26,7 +26,6 @@ export abstract class RoomRepository {
   /** Creates the room and its owner's membership together; ROOM_NAME_TAKEN on a duplicate name. */
   abstract create(room: NewRoom): Promise<Room>;
   abstract findById(id: string): Promise<Room | null>;
-  abstract findMembership(roomId: string, userId: string): Promise<Membership | null>;
   /** The room and the user's membership in it, in one read (the per-send check). */
   abstract findWithMembership(
     roomId: string,

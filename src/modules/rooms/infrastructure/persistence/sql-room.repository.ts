@@ -129,16 +129,6 @@ export class SqlRoomRepository extends RoomRepository {
     return { room: toRoom(r), membership };
   }
 
-  async findMembership(roomId: string, userId: string): Promise<Membership | null> {
-    const rows = await this.ds.query<MemberRow[]>(
-      `SELECT m.room_id, m.user_id, u.username, m.role, m.joined_at
-         FROM room_members m JOIN users u ON u.id = m.user_id
-        WHERE m.room_id = $1 AND m.user_id = $2`,
-      [roomId, userId],
-    );
-    return rows[0] ? toMembership(rows[0]) : null;
-  }
-
   async listVisible(
     userId: string,
     q: string | undefined,
