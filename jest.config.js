@@ -21,6 +21,13 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
     },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    // The core's e2e files again with every enterprise module on: the core must behave the same.
+    {
+      ...common,
+      displayName: 'e2e-all-modules',
+      testMatch: ['<rootDir>/test/e2e/*.e2e-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup/all-modules-on.mjs'],
+    },
     // Several service processes on a real Kafka broker (started by the global setup).
     { ...common, displayName: 'kafka', testMatch: ['<rootDir>/test/kafka/**/*.kafka-spec.ts'] },
   ],

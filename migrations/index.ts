@@ -2,20 +2,45 @@ import type { FeatureFlags } from '../src/config/configuration.js';
 import { CoreSchema1764000000000 } from './1764000000000-CoreSchema.js';
 import { EventOutbox1764000001000 } from './1764000001000-EventOutbox.js';
 import { AppendMessageFunction1764000002000 } from './1764000002000-AppendMessageFunction.js';
+import { EnterpriseSeams1764000003000 } from './1764000003000-EnterpriseSeams.js';
+import { adminMigrations } from './admin/index.js';
+import { botsMigrations } from './bots/index.js';
+import { onlineStatsMigrations } from './online-stats/index.js';
+import { organizationsMigrations } from './organizations/index.js';
+import { proxyMigrations } from './proxy/index.js';
+import { rolesMigrations } from './roles/index.js';
+import type { MigrationClass } from './types.js';
 
-export type MigrationClass = new () => unknown;
+export type { MigrationClass };
 
 /** The core's migrations, always applied. */
 export const coreMigrations: MigrationClass[] = [
   CoreSchema1764000000000,
   EventOutbox1764000001000,
   AppendMessageFunction1764000002000,
+  EnterpriseSeams1764000003000,
 ];
+
+/** Each enterprise module's own migrations, keyed by the flag that turns it on. */
+export const moduleMigrations: Record<keyof FeatureFlags, MigrationClass[]> = {
+  enableOrganizations: organizationsMigrations,
+  enableUserRoles: rolesMigrations,
+  enableAdvancedAdmin: adminMigrations,
+  enableProxySystem: proxyMigrations,
+  enableBotMessages: botsMigrations,
+  enableOnlineStatistics: onlineStatsMigrations,
+};
 
 /**
  * Migrations to apply for a set of flags: the core's, then each enabled enterprise module's
- * own (a module that is off creates no tables).
+ * own (a module that is off creates no tables). TypeORM runs them in timestamp order.
  */
-export function migrationsFor(_flags: FeatureFlags): MigrationClass[] {
-  return [...coreMigrations];
+export function migrationsFor(flags: FeatureFlags): MigrationClass[] {
+  const out = [...coreMigrations];
+  for (const [flag, list] of Object.entries(moduleMigrations) as [
+    keyof FeatureFlags,
+    MigrationClass[],
+  ][])
+    if (flags[flag]) out.push(...list);
+  return out;
 }

@@ -10,7 +10,14 @@ import {
 import { HealthModule } from './infrastructure/health/health.module.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { SecurityModule } from './infrastructure/security/security.module.js';
+import { ExtensionsModule } from './common/extensions/extensions.module.js';
+import { AdminModule } from './modules/admin/admin.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { BotsModule } from './modules/bots/bots.module.js';
+import { OnlineStatsModule } from './modules/online-stats/online-stats.module.js';
+import { OrganizationsModule } from './modules/organizations/organizations.module.js';
+import { ProxyModule } from './modules/proxy/proxy.module.js';
+import { RolesModule } from './modules/roles/roles.module.js';
 import { FeaturesModule } from './modules/features/features.module.js';
 import { MessagesModule } from './modules/messages/messages.module.js';
 import { RealtimeModule } from './modules/realtime/realtime.module.js';
@@ -24,13 +31,28 @@ export interface AppModuleOptions {
 }
 
 /**
+ * The enterprise modules for a set of validated flags; a module that is off is not imported at
+ * all (no routes, no gateway events, no providers, no checks).
+ */
+export function enterpriseModules(flags: FeatureFlags): DynamicModule[] {
+  return [
+    ...(flags.enableUserRoles ? [RolesModule.forRoot()] : []),
+    ...(flags.enableOrganizations ? [OrganizationsModule.forRoot()] : []),
+    ...(flags.enableAdvancedAdmin ? [AdminModule.forRoot()] : []),
+    ...(flags.enableProxySystem ? [ProxyModule.forRoot()] : []),
+    ...(flags.enableBotMessages ? [BotsModule.forRoot()] : []),
+    ...(flags.enableOnlineStatistics ? [OnlineStatsModule.forRoot()] : []),
+  ];
+}
+
+/**
  * The composition root. Core contexts always load; enterprise modules are chosen here from the
- * validated flags (none ships yet: each arrives with its own issue), never at import time.
+ * validated flags, never at import time.
  */
 @Module({})
 export class AppModule {
   static forRoot(opts: AppModuleOptions): DynamicModule {
-    const enterprise: DynamicModule[] = [];
+    const enterprise = enterpriseModules(opts.flags);
     return {
       module: AppModule,
       imports: [
@@ -39,6 +61,7 @@ export class AppModule {
         EventBusModule.forRoot({ driver: opts.busDriver }),
         MetricsModule,
         SecurityModule,
+        ExtensionsModule,
         HealthModule,
         FeaturesModule,
         UsersModule,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { coreEnv } from '../support/flags.js';
 import {
   createRoom,
   expectError,
@@ -273,7 +274,13 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
 
   describe('GET /api/features', () => {
     it('public: the six enterprise flags, all off by default', async () => {
-      const res = await http(t.baseUrl, 'GET', '/api/features');
+      const core = await startTestApp(coreEnv({ JWT_SECRET }));
+      let res: HttpResult;
+      try {
+        res = await http(core.baseUrl, 'GET', '/api/features');
+      } finally {
+        await core.close();
+      }
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
         enableOrganizations: false,
@@ -362,11 +369,17 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
       expect(props('LoginDto')).toEqual(['login', 'password']);
       expect(props('RefreshTokenDto')).toEqual(['refreshToken']);
       expect(props('UpdateMeDto')).toEqual(['avatarUrl', 'username']);
-      expect(props('CreateRoomDto')).toEqual(['description', 'isPrivate', 'name', 'password']);
+      expect(props('CreateRoomDto')).toEqual([
+        'description',
+        'isPrivate',
+        'name',
+        'orgId',
+        'password',
+      ]);
       expect(s.CreateRoomDto.required.sort()).toEqual(['isPrivate', 'name']);
       expect(props('UpdateRoomDto')).toEqual(['description', 'isPrivate', 'name', 'password']);
       expect(props('JoinRoomDto')).toEqual(['password']);
-      expect(props('SendMessageDto')).toEqual(['clientMsgId', 'content', 'type']);
+      expect(props('SendMessageDto')).toEqual(['clientMsgId', 'content', 'onBehalfOf', 'type']);
       expect(s.SendMessageDto.required).toEqual(['content']);
       expect(props('AuthResponseDto')).toEqual([
         'accessToken',
@@ -393,6 +406,7 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
         'lastSeq',
         'memberCount',
         'name',
+        'orgId',
         'ownerId',
         'updatedAt',
       ]);
@@ -400,8 +414,10 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
         'clientMsgId',
         'content',
         'createdAt',
+        'deletedAt',
         'id',
         'roomId',
+        'sentBy',
         'seq',
         'type',
         'userId',

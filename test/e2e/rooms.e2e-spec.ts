@@ -21,6 +21,7 @@ const ROOM_KEYS = [
   'lastSeq',
   'memberCount',
   'name',
+  'orgId',
   'ownerId',
   'updatedAt',
 ];

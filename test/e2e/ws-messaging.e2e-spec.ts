@@ -132,6 +132,8 @@ describe('WebSocket messaging', () => {
           type: 'text',
           clientMsgId: 'a-1',
           createdAt: ack1.data.createdAt,
+          sentBy: null,
+          deletedAt: null,
         });
         expect(msgs[1]).toMatchObject({
           id: ack2.data.id,

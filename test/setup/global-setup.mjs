@@ -26,6 +26,33 @@ function kafkaSuitesSelected(argv) {
   return paths.length === 0 || paths.some((p) => p.includes('kafka'));
 }
 
+const ALL_ON = {
+  FEATURE_ORGANIZATIONS: 'true',
+  FEATURE_USER_ROLES: 'true',
+  FEATURE_PROXY_SYSTEM: 'true',
+  FEATURE_BOT_MESSAGES: 'true',
+  FEATURE_ONLINE_STATISTICS: 'true',
+  FEATURE_ADVANCED_ADMIN: 'true',
+};
+
+async function createMigratedDatabase(serverUrl, dbName, flagEnv) {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${dbName}`;
+  const ds = new DataSource({
+    ...buildDataSourceOptions(url.toString(), migrationsFor(loadFeatureFlags(flagEnv).flags), 2),
+    logger: undefined,
+    logging: false,
+  });
+  await ds.initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  await ds.destroy();
+  return url.toString();
+}
+
 export default async function globalSetup() {
   if (kafkaSuitesSelected(process.argv)) {
     // A real broker: KAFKA_BROKERS when given, else the project's own (scripts/kafka.sh).
@@ -54,24 +81,15 @@ export default async function globalSetup() {
       rmSync(dir, { recursive: true, force: true });
     };
   }
-  const dbName = `chat_test_${Date.now()}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${dbName}`;
+  // Two databases: the core's (every flag off: no module's tables) and one with every
+  // enterprise module's migrations applied, for apps started with modules on.
+  const stamp = `${Date.now()}_${process.pid}`;
+  const coreUrl = await createMigratedDatabase(serverUrl, `chat_test_${stamp}`, {});
+  const enterpriseUrl = await createMigratedDatabase(serverUrl, `chat_test_${stamp}_ent`, ALL_ON);
   process.env.TEST_DB_SERVER_URL = serverUrl;
-  process.env.DATABASE_URL = url.toString();
-
-  const ds = new DataSource({
-    ...buildDataSourceOptions(url.toString(), migrationsFor(loadFeatureFlags({}).flags), 2),
-    logger: undefined,
-    logging: false,
-  });
-  await ds.initialize();
-  await ds.runMigrations({ transaction: 'each' });
-  await ds.destroy();
+  process.env.DATABASE_URL = coreUrl;
+  process.env.CORE_DATABASE_URL = coreUrl;
+  process.env.ENTERPRISE_DATABASE_URL = enterpriseUrl;
   // Apps under test share the migrated database and do not race to migrate it again.
   process.env.DB_MIGRATIONS_RUN = 'false';
   // Apps use the in-process bus unless a test passes KAFKA_BROKERS (from KAFKA_TEST_BROKERS).

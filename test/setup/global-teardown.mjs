@@ -1,13 +1,18 @@
 import pg from 'pg';
 import { stopBrokerIfStarted } from '../../scripts/kafka-broker.mjs';
 
+const dbName = (url) => (url ? new URL(url).pathname.slice(1) : null);
+
 export default async function globalTeardown() {
   const server = process.env.TEST_DB_SERVER_URL;
-  const db = process.env.DATABASE_URL ? new URL(process.env.DATABASE_URL).pathname.slice(1) : null;
-  if (server && db?.startsWith('chat_test_') && process.env.KEEP_TEST_DB !== '1') {
+  const dbs = [process.env.CORE_DATABASE_URL, process.env.ENTERPRISE_DATABASE_URL]
+    .map(dbName)
+    .filter((d) => d?.startsWith('chat_test_'));
+  if (server && dbs.length > 0 && process.env.KEEP_TEST_DB !== '1') {
     const admin = new pg.Client({ connectionString: server });
     await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`).catch(() => undefined);
+    for (const db of dbs)
+      await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`).catch(() => undefined);
     await admin.end();
   }
   await globalThis.__TEST_DB_STOP__?.();

@@ -13,6 +13,8 @@ const message = {
   type: 'text',
   clientMsgId: null,
   createdAt: new Date(0).toISOString(),
+  sentBy: null,
+  deletedAt: null,
 };
 
 describe('ChatEvent validation', () => {

@@ -13,6 +13,10 @@ export interface MessageView {
   type: MessageType;
   clientMsgId: string | null;
   createdAt: string;
+  /** Who actually sent it when sent on the author's behalf (proxy module); else null. */
+  sentBy: string | null;
+  /** Set when the message was deleted: a tombstone keeps its seq, its content is gone. */
+  deletedAt: string | null;
 }
 
 export interface RoomView {
@@ -21,6 +25,8 @@ export interface RoomView {
   description: string;
   ownerId: string;
   isPrivate: boolean;
+  /** The organisation the room belongs to (organisations module), else null. */
+  orgId: string | null;
   memberCount: number;
   lastSeq: number;
   createdAt: string;
@@ -40,7 +46,10 @@ export type ChatEvent =
   | { type: 'room.updated'; roomId: string; room: RoomView }
   | { type: 'room.deleted'; roomId: string }
   | { type: 'typing'; roomId: string; userId: string; username: string }
-  | { type: 'session.revoked'; userId: string; sessionId: string | null; reason: string };
+  | { type: 'session.revoked'; userId: string; sessionId: string | null; reason: string }
+  // Set by optional modules; the gateway forwards them to the room's subscribers.
+  | { type: 'message.deleted'; roomId: string; id: string; seq: number }
+  | { type: 'presence'; roomId: string; userId: string; online: boolean };
 
 export type ChatEventType = ChatEvent['type'];
 
@@ -67,7 +76,9 @@ function isMessage(m: unknown): m is MessageView {
     isStr(m.content) &&
     (m.type === 'text' || m.type === 'system' || m.type === 'bot') &&
     (m.clientMsgId === null || isStr(m.clientMsgId)) &&
-    isStr(m.createdAt)
+    isStr(m.createdAt) &&
+    (m.sentBy === null || isUuid(m.sentBy)) &&
+    (m.deletedAt === null || isStr(m.deletedAt))
   );
 }
 
@@ -79,6 +90,7 @@ function isRoom(r: unknown): r is RoomView {
     isStr(r.description) &&
     isUuid(r.ownerId) &&
     typeof r.isPrivate === 'boolean' &&
+    (r.orgId === null || isUuid(r.orgId)) &&
     Number.isSafeInteger(r.memberCount) &&
     Number.isSafeInteger(r.lastSeq)
   );
@@ -111,6 +123,17 @@ export function parseChatEvent(raw: unknown): ChatEvent | null {
       return isUuid(e.roomId) ? (e as unknown as ChatEvent) : null;
     case 'session.revoked':
       return isUuid(e.userId) && (e.sessionId === null || isUuid(e.sessionId)) && isStr(e.reason)
+        ? (e as unknown as ChatEvent)
+        : null;
+    case 'message.deleted':
+      return isUuid(e.roomId) &&
+        isUuid(e.id) &&
+        Number.isSafeInteger(e.seq) &&
+        (e.seq as number) > 0
+        ? (e as unknown as ChatEvent)
+        : null;
+    case 'presence':
+      return isUuid(e.roomId) && isUuid(e.userId) && typeof e.online === 'boolean'
         ? (e as unknown as ChatEvent)
         : null;
     default:

@@ -9,7 +9,7 @@ import { JwtService } from '@nestjs/jwt';
 import { authConfig, type AuthConfig } from '../../config/configuration.js';
 import { Errors } from '../../common/errors/domain-error.js';
 import { EventBus } from '../../common/events/event-bus.js';
-import { canAuthenticate, type User } from '../users/domain/user.js';
+import { canAuthenticate, type User, type UserStatus } from '../users/domain/user.js';
 import { UserRepository } from '../users/domain/user.repository.js';
 import { PasswordHasher } from '../../common/security/password-hasher.js';
 import { SessionRepository, type SessionState } from './domain/session.repository.js';
@@ -197,6 +197,21 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
     if (this.stateCache.size > 50_000) this.stateCache.clear();
     this.stateCache.set(sessionId, { state, at: Date.now() });
     return state;
+  }
+
+  /**
+   * Sets an account's status (the admin module's ban, unban, disable). Anything but `active`
+   * revokes every session and refresh token of the user and ends their sockets and cached
+   * sessions on every instance (session.revoked for all their sessions).
+   */
+  async setAccountStatus(userId: string, status: UserStatus, reason: string): Promise<void> {
+    await this.users.setStatus(userId, status);
+    // Reactivated: sessions stay revoked (the user logs in again); other instances' 2 s
+    // session-state cache expires by itself.
+    if (status === 'active') return;
+    await this.sessions.revokeAllForUser(userId, reason);
+    this.stateCache.clear();
+    await this.bus.publish({ type: 'session.revoked', userId, sessionId: null, reason });
   }
 
   private async announceRevoked(userId: string, sessionId: string, reason: string): Promise<void> {

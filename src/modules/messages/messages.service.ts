@@ -1,4 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  ChatExtensions,
+  type SendAttempt,
+  type SendAuthor,
+} from '../../common/extensions/chat-extensions.js';
 import { Errors } from '../../common/errors/domain-error.js';
 import { EventBus } from '../../common/events/event-bus.js';
 import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
@@ -10,22 +15,31 @@ import {
   checkSameSend,
   type HistoryQuery,
   type Message,
+  type MessageType,
 } from './domain/message.js';
 import { MessageRepository } from './domain/message.repository.js';
 
 export interface SendInput {
   content: string;
   clientMsgId?: string | null;
+  /** Send as this user (proxy module). */
+  onBehalfOf?: string;
+  /** `bot` for the bots module's route; users send text. */
+  type?: MessageType;
+  via?: SendAttempt['via'];
 }
 
 /** The one path every message takes, from REST and WebSocket alike. */
 @Injectable()
 export class MessagesService {
+  private readonly log = new Logger('MessagesService');
+
   constructor(
     private readonly messages: MessageRepository,
     private readonly rooms: RoomsService,
     private readonly bus: EventBus,
     private readonly metrics: ChatMetrics,
+    private readonly ext: ChatExtensions,
   ) {}
 
   async send(
@@ -49,20 +63,46 @@ export class MessagesService {
   ): Promise<{ stored: Promise<{ message: Message; created: boolean }> }> {
     checkContent(input.content);
     checkClientMsgId(input.clientMsgId);
-    await this.rooms.requireMember(caller.userId, roomId);
+    let author: SendAuthor = { userId: caller.userId, sentBy: null };
+    let attempt: SendAttempt | null = null;
+    // Optional modules' rules (mute, proxy, ...); none registered: nothing runs here.
+    if (this.ext.sendPolicies.length > 0 || input.onBehalfOf !== undefined) {
+      attempt = {
+        actorId: caller.userId,
+        roomId,
+        onBehalfOf: input.onBehalfOf,
+        type: input.type ?? 'text',
+        via: input.via ?? 'rest',
+      };
+      author = await this.applySendPolicies(attempt, author);
+    }
+    await this.rooms.requireMember(author.userId, roomId);
     const appended = this.messages.appendToRoom({
       roomId,
-      userId: caller.userId,
+      userId: author.userId,
       content: input.content,
-      type: 'text',
+      type: input.type ?? 'text',
       clientMsgId: input.clientMsgId ?? null,
+      sentBy: author.sentBy,
     });
-    return { stored: this.completeSend(roomId, appended) };
+    return { stored: this.completeSend(roomId, appended, attempt) };
+  }
+
+  private async applySendPolicies(attempt: SendAttempt, author: SendAuthor): Promise<SendAuthor> {
+    if (attempt.onBehalfOf !== undefined && !this.ext.handlesOnBehalfOf)
+      throw Errors.validation(
+        'VALIDATION_FAILED',
+        'onBehalfOf is only accepted when the proxy module is on',
+      );
+    let current = author;
+    for (const p of this.ext.sendPolicies) current = (await p.check(attempt, current)) ?? current;
+    return current;
   }
 
   private async completeSend(
     roomId: string,
     appended: Promise<{ message: Message; created: boolean } | null>,
+    attempt: SendAttempt | null,
   ): Promise<{ message: Message; created: boolean }> {
     const result = await appended;
     if (!result) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
@@ -70,8 +110,48 @@ export class MessagesService {
     if (result.created) {
       this.metrics.messagesSent.inc();
       await this.bus.publish({ type: 'message.sent', roomId, message: result.message });
+      if (this.ext.messageObservers.length > 0) this.notifyObservers(result.message, attempt);
     }
     return result;
+  }
+
+  private notifyObservers(message: Message, attempt: SendAttempt | null): void {
+    const a: SendAttempt = attempt ?? {
+      actorId: message.sentBy ?? message.userId,
+      roomId: message.roomId,
+      type: message.type,
+      via: 'rest',
+    };
+    for (const o of this.ext.messageObservers) {
+      Promise.resolve()
+        .then(() => o.stored(message, a))
+        .catch((err: unknown) =>
+          this.log.error({ err: String(err), observer: o.name }, 'message observer failed'),
+        );
+    }
+  }
+
+  /**
+   * Deletes a message for everyone: it becomes a tombstone (content gone, seq kept, so history
+   * has no gap) and subscribers get message.deleted. Callers check who may do this. Deleting
+   * a tombstone again changes nothing and answers it.
+   */
+  async tombstone(roomId: string, messageId: string): Promise<Message> {
+    const result = await this.messages.tombstone(roomId, messageId);
+    if (!result) throw Errors.notFound('MESSAGE_NOT_FOUND', 'message not found');
+    if (result.changed)
+      await this.bus.publish({
+        type: 'message.deleted',
+        roomId,
+        id: result.message.id,
+        seq: result.message.seq,
+      });
+    return result.message;
+  }
+
+  /** One message by id in a room (no access rules: callers check). */
+  async findMessage(roomId: string, messageId: string): Promise<Message | null> {
+    return this.messages.findById(roomId, messageId);
   }
 
   async history(

@@ -27,6 +27,11 @@ interface MessageHandler {
   callback: (data: unknown, event: string) => unknown;
 }
 
+interface BoundHandler {
+  handler: MessageHandler;
+  transform: (data: unknown) => Observable<unknown>;
+}
+
 type VerifyCallback = (ok: boolean, code?: number, message?: string) => void;
 
 /**
@@ -52,6 +57,7 @@ function isSameOrigin(origin: string, req: IncomingMessage): boolean {
 export class ChatWsAdapter extends WsAdapter {
   private readonly log = new Logger('ChatWsAdapter');
   private readonly buckets = new WeakMap<WebSocket, { bucket: TokenBucket; strikes: number }>();
+  private readonly handlersOf = new WeakMap<WebSocket, Map<string, BoundHandler>>();
 
   constructor(
     app: INestApplicationContext,
@@ -107,8 +113,18 @@ export class ChatWsAdapter extends WsAdapter {
     handlers: MessageHandler[],
     transform: (data: unknown) => Observable<unknown>,
   ): void {
-    const byEvent = new Map<string, MessageHandler>();
-    for (const h of handlers) if (typeof h.message === 'string') byEvent.set(h.message, h);
+    // Every gateway on /ws (the core's, and an enabled module's) binds its handlers to the same
+    // socket; they share one listener, one frame order and one rate limit.
+    const known = this.handlersOf.get(client);
+    if (known) {
+      for (const h of handlers)
+        if (typeof h.message === 'string') known.set(h.message, { handler: h, transform });
+      return;
+    }
+    const byEvent = new Map<string, BoundHandler>();
+    for (const h of handlers)
+      if (typeof h.message === 'string') byEvent.set(h.message, { handler: h, transform });
+    this.handlersOf.set(client, byEvent);
     this.buckets.set(client, {
       bucket: new TokenBucket(this.opts.ratePerSec, this.opts.rateBurst),
       strikes: 0,
@@ -119,7 +135,7 @@ export class ChatWsAdapter extends WsAdapter {
     let chain: Promise<void> = Promise.resolve();
     client.on('message', (raw: Buffer, isBinary: boolean) => {
       if (!this.admit(client)) return;
-      chain = chain.then(() => this.handleFrame(client, raw, isBinary, byEvent, transform));
+      chain = chain.then(() => this.handleFrame(client, raw, isBinary, byEvent));
     });
   }
 
@@ -127,8 +143,7 @@ export class ChatWsAdapter extends WsAdapter {
     client: WebSocket,
     raw: Buffer,
     isBinary: boolean,
-    byEvent: Map<string, MessageHandler>,
-    transform: (data: unknown) => Observable<unknown>,
+    byEvent: Map<string, BoundHandler>,
   ): Promise<void> {
     const reply = (code: string, message: string, ref?: string): Promise<void> => {
       if (client.readyState === client.OPEN)
@@ -147,13 +162,13 @@ export class ChatWsAdapter extends WsAdapter {
     const { event, data } = parsed as { event?: unknown; data?: unknown };
     if (typeof event !== 'string' || event.length === 0 || event.length > 64)
       return reply('BAD_FRAME', 'event must be a non-empty string');
-    const handler = byEvent.get(event);
-    if (!handler) return reply('UNKNOWN_EVENT', `unknown event "${event}"`, event);
+    const bound = byEvent.get(event);
+    if (!bound) return reply('UNKNOWN_EVENT', `unknown event "${event}"`, event);
     if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data)))
       return reply('VALIDATION_FAILED', 'data must be an object', event);
     let result$: Observable<unknown>;
     try {
-      result$ = transform(handler.callback(data ?? {}, event));
+      result$ = bound.transform(bound.handler.callback(data ?? {}, event));
     } catch (err) {
       this.log.error({ err: String(err), event }, 'ws handler threw');
       return Promise.resolve();

@@ -14,6 +14,7 @@ import {
   type OnGatewayDisconnect,
 } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
+import { WS_PRINCIPAL } from '../../common/authz/require-permission.js';
 import { Errors } from '../../common/errors/domain-error.js';
 import { EventBus } from '../../common/events/event-bus.js';
 import { createValidationPipe } from '../../common/http/validation.js';
@@ -55,6 +56,7 @@ export class ChatGateway
       socket.close(CloseCodes.policyViolation, 'unauthenticated');
       return;
     }
+    (socket as Socket & { [WS_PRINCIPAL]?: unknown })[WS_PRINCIPAL] = principal;
     socket[CONN] = this.hub.attach(socket, principal);
   }
 
@@ -94,6 +96,8 @@ export class ChatGateway
     const { stored } = await this.messages.queueSend(conn.principal, body.roomId, {
       content: body.content,
       clientMsgId: body.clientMsgId,
+      onBehalfOf: body.onBehalfOf,
+      via: 'ws',
     });
     stored.then(
       ({ message }) =>

@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import { websocketConfig, type WebsocketConfig } from '../../config/configuration.js';
 import type { ChatEvent, MessageView } from '../../common/events/chat-events.js';
 import { EventBus } from '../../common/events/event-bus.js';
+import { ChatExtensions, type ConnectionInfo } from '../../common/extensions/chat-extensions.js';
 import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import type { Principal } from '../auth/principal.js';
 import { MessagesService } from '../messages/messages.service.js';
@@ -31,6 +32,7 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   private readonly byUser = new Map<string, Set<ChatConnection>>();
   private readonly byRoom = new Map<string, Map<ChatConnection, RoomSubscription>>();
   private readonly frames = new WeakMap<MessageView, Buffer>();
+  private readonly infos = new WeakMap<ChatConnection, ConnectionInfo>();
   private unsubscribeBus: (() => void) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
 
@@ -39,6 +41,7 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     private readonly messages: MessagesService,
     private readonly metrics: ChatMetrics,
     @Inject(websocketConfig.KEY) private readonly cfg: WebsocketConfig,
+    private readonly ext: ChatExtensions,
   ) {}
 
   onModuleInit(): void {
@@ -77,7 +80,30 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     if (!set) this.byUser.set(conn.userId, (set = new Set()));
     set.add(conn);
     this.metrics.socketsOpen.set(this.connections.size);
+    if (this.ext.connectionObservers.length > 0) {
+      const info: ConnectionInfo = {
+        connectionId: conn.id,
+        userId: conn.userId,
+        sessionId: principal.sessionId,
+        openedAt: new Date(),
+      };
+      this.infos.set(conn, info);
+      for (const o of this.ext.connectionObservers) this.observe(o.name, () => o.opened(info));
+    }
     return conn;
+  }
+
+  private observe(name: string, fn: () => Promise<void> | void): void {
+    Promise.resolve()
+      .then(fn)
+      .catch((err: unknown) =>
+        this.log.error({ err: String(err), observer: name }, 'connection observer failed'),
+      );
+  }
+
+  /** Whether the user has a socket open on this instance. */
+  isConnectedHere(userId: string): boolean {
+    return this.byUser.has(userId);
   }
 
   detach(conn: ChatConnection): void {
@@ -87,6 +113,12 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     set?.delete(conn);
     if (set?.size === 0) this.byUser.delete(conn.userId);
     this.metrics.socketsOpen.set(this.connections.size);
+    const info = this.infos.get(conn);
+    if (info) {
+      const closedAt = new Date();
+      for (const o of this.ext.connectionObservers)
+        this.observe(o.name, () => o.closed(info, closedAt));
+    }
   }
 
   /**
@@ -241,6 +273,16 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
           { roomId: e.roomId, userId: e.userId, username: e.username },
           e.userId,
         );
+        return;
+      case 'message.deleted':
+        this.broadcast(e.roomId, 'message.deleted', { roomId: e.roomId, id: e.id, seq: e.seq });
+        return;
+      case 'presence':
+        this.broadcast(e.roomId, 'presence', {
+          roomId: e.roomId,
+          userId: e.userId,
+          online: e.online,
+        });
         return;
       case 'session.revoked': {
         for (const conn of [...(this.byUser.get(e.userId) ?? [])]) {

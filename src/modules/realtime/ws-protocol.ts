@@ -12,6 +12,8 @@ export interface ServerEvents {
   'room.updated': RoomView;
   'room.deleted': { roomId: string };
   typing: { roomId: string; userId: string; username: string };
+  'message.deleted': { roomId: string; id: string; seq: number };
+  presence: { roomId: string; userId: string; online: boolean };
   pong: { serverTime: string };
   error: { code: string; message: string; ref?: string };
 }

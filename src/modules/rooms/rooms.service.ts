@@ -4,6 +4,9 @@ import { decodeTimeIdCursor, encodeCursor } from '../../common/cursor.js';
 import { Errors } from '../../common/errors/domain-error.js';
 import type { RoomView } from '../../common/events/chat-events.js';
 import { EventBus } from '../../common/events/event-bus.js';
+import { AuthorizationService } from '../../common/authz/authorization.service.js';
+import type { Permission } from '../../common/authz/permissions.js';
+import { ChatExtensions } from '../../common/extensions/chat-extensions.js';
 import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
 import { PasswordHasher } from '../../common/security/password-hasher.js';
 import {
@@ -22,6 +25,7 @@ export const toRoomView = (r: Room): RoomView => ({
   description: r.description,
   ownerId: r.ownerId,
   isPrivate: r.isPrivate,
+  orgId: r.orgId,
   memberCount: r.memberCount,
   lastSeq: r.lastSeq,
   createdAt: r.createdAt.toISOString(),
@@ -40,13 +44,29 @@ export class RoomsService {
     private readonly hasher: PasswordHasher,
     private readonly bus: EventBus,
     @Inject(authConfig.KEY) private readonly authCfg: AuthConfig,
+    private readonly ext: ChatExtensions,
+    private readonly authz: AuthorizationService,
   ) {}
 
   async create(
     caller: Caller,
-    input: { name: string; description?: string; isPrivate: boolean; password?: string },
+    input: {
+      name: string;
+      description?: string;
+      isPrivate: boolean;
+      password?: string;
+      orgId?: string;
+    },
   ): Promise<Room> {
     checkPrivacySettings(input.isPrivate, false, input.password !== undefined);
+    if (input.orgId !== undefined) {
+      if (this.ext.roomPolicies.length === 0)
+        throw Errors.validation(
+          'VALIDATION_FAILED',
+          'orgId is only accepted when the organisations module is on',
+        );
+      for (const p of this.ext.roomPolicies) await p.beforeCreate(caller.userId, input.orgId);
+    }
     const passwordHash =
       input.isPrivate && input.password ? await this.hasher.hash(input.password) : null;
     return this.rooms.create({
@@ -55,6 +75,7 @@ export class RoomsService {
       isPrivate: input.isPrivate,
       passwordHash,
       ownerId: caller.userId,
+      orgId: input.orgId ?? null,
     });
   }
 
@@ -72,7 +93,15 @@ export class RoomsService {
   async get(caller: Caller, roomId: string): Promise<Room> {
     const [room, membership] = await this.roomAndMembership(roomId, caller.userId);
     assertVisible(room, membership);
+    if (room.orgId !== null && !membership && !(await this.orgMaySee(caller.userId, room)))
+      throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
     return room;
+  }
+
+  /** An organisation's room is visible to non-members only when a room policy says so. */
+  private async orgMaySee(userId: string, room: Room): Promise<boolean> {
+    for (const p of this.ext.roomPolicies) if (await p.canSee(userId, room)) return true;
+    return false;
   }
 
   /** The room, if the caller may read and write in it (members only). */
@@ -90,8 +119,7 @@ export class RoomsService {
     roomId: string,
     input: { name?: string; description?: string; isPrivate?: boolean; password?: string },
   ): Promise<Room> {
-    const { room } = await this.requireMember(caller.userId, roomId);
-    assertOwner(room, caller.userId);
+    const room = await this.ownedRoom(caller.userId, roomId, 'room.update.any');
     const isPrivate = input.isPrivate ?? room.isPrivate;
     checkPrivacySettings(
       isPrivate,
@@ -112,16 +140,37 @@ export class RoomsService {
   }
 
   async delete(caller: Caller, roomId: string): Promise<void> {
-    const { room } = await this.requireMember(caller.userId, roomId);
-    assertOwner(room, caller.userId);
+    await this.ownedRoom(caller.userId, roomId, 'room.delete.any');
     await this.rooms.delete(roomId);
     await this.bus.publish({ type: 'room.deleted', roomId });
+  }
+
+  /**
+   * The room for an owner-only change: the owner, or (roles module, ADMIN_USERNAMES) a holder
+   * of the "any" permission, who need not be a member. Others: as before (404 / 403).
+   */
+  private async ownedRoom(userId: string, roomId: string, permission: Permission): Promise<Room> {
+    const [room, membership] = await this.roomAndMembership(roomId, userId);
+    if (room && room.ownerId !== userId) {
+      if (await this.authz.can(userId, permission, { type: 'room', id: roomId })) return room;
+    }
+    assertCanAccess(room, membership);
+    assertOwner(room, userId);
+    return room;
   }
 
   async join(caller: Caller, roomId: string, password: string | undefined): Promise<Membership> {
     const [room, existing] = await this.roomAndMembership(roomId, caller.userId);
     if (!room) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
     if (existing) return existing;
+    if (room.orgId !== null) {
+      // An organisation's room: a room policy (organisations module) must let the caller in;
+      // with none (module off) it is as if the room were not there.
+      let allowed = false;
+      for (const p of this.ext.roomPolicies)
+        if (await p.canJoin(caller.userId, room)) allowed = true;
+      if (!allowed) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
+    }
     if (room.isPrivate) {
       const { joinMaxFailures, joinFailureWindowSec } = this.authCfg;
       const failures = await this.rooms.countJoinFailures(
@@ -174,6 +223,52 @@ export class RoomsService {
       const room = await this.rooms.findById(roomId);
       if (room) await this.bus.publish({ type: 'room.updated', roomId, room: toRoomView(room) });
     }
+  }
+
+  /**
+   * Removes a member on someone else's decision (a moderator's kick, removal from the room's
+   * organisation). Subscribers on every instance get member.left with reason "kicked", and the
+   * removed user's subscriptions to the room end. An owner hands the room on as when leaving.
+   * Returns false when they were not a member.
+   */
+  async removeMember(roomId: string, userId: string): Promise<boolean> {
+    const found = await this.rooms.findWithMembership(roomId, userId);
+    if (!found?.membership) return false;
+    const result = await this.rooms.removeMember(roomId, userId);
+    if (!result) return false;
+    await this.bus.publish({
+      type: 'member.left',
+      roomId,
+      userId,
+      username: found.membership.username,
+      reason: 'kicked',
+    });
+    if (result.newOwnerId) {
+      const room = await this.rooms.findById(roomId);
+      if (room) await this.bus.publish({ type: 'room.updated', roomId, room: toRoomView(room) });
+    }
+    return true;
+  }
+
+  /**
+   * Adds a member without the join rules (a room owner adding a bot, a module enrolling a user).
+   * Callers check who may do this.
+   */
+  async addMember(roomId: string, userId: string): Promise<Membership> {
+    const { membership, created } = await this.rooms.addMember(roomId, userId);
+    if (created)
+      await this.bus.publish({
+        type: 'member.joined',
+        roomId,
+        userId,
+        username: membership.username,
+      });
+    return membership;
+  }
+
+  /** The room (no visibility rules): for modules that check access themselves. */
+  async findRoom(roomId: string): Promise<Room | null> {
+    return this.rooms.findById(roomId);
   }
 
   async members(

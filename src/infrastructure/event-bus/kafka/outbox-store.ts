@@ -22,6 +22,8 @@ interface ClaimRow {
   type: MessageType | null;
   client_msg_id: string | null;
   created_at: Date | null;
+  sent_by: string | null;
+  deleted_at: Date | null;
 }
 
 /** SQL for the transactional outbox (table event_outbox). */
@@ -72,7 +74,8 @@ export class OutboxStore {
     return this.ds.transaction(async (m) => {
       const rows = await m.query<ClaimRow[]>(
         `SELECT o.id, o.room_id, o.seq, o.payload,
-                msg.id AS m_id, msg.user_id, u.username, msg.content, msg.type, msg.client_msg_id, msg.created_at
+                msg.id AS m_id, msg.user_id, u.username, msg.content, msg.type, msg.client_msg_id, msg.created_at,
+                msg.sent_by, msg.deleted_at
            FROM event_outbox o
            LEFT JOIN messages msg ON msg.room_id = o.room_id AND msg.seq = o.seq
            LEFT JOIN users u ON u.id = msg.user_id
@@ -102,6 +105,8 @@ export class OutboxStore {
               type: r.type!,
               clientMsgId: r.client_msg_id,
               createdAt: r.created_at!.toISOString(),
+              sentBy: r.sent_by ?? null,
+              deletedAt: r.deleted_at ? r.deleted_at.toISOString() : null,
             },
           },
         };

@@ -6,6 +6,8 @@ export interface NewMessage {
   content: string;
   type: MessageType;
   clientMsgId: string | null;
+  /** The user who sent it on the author's behalf, or null. */
+  sentBy?: string | null;
 }
 
 /** Persistence port for messages. `appendToRoom` is where a message gets its seq. */
@@ -21,4 +23,13 @@ export abstract class MessageRepository {
   /** Up to `limit` messages with seq < beforeSeq, ascending (the ones right before). */
   abstract findBeforeSeq(roomId: string, beforeSeq: number, limit: number): Promise<Message[]>;
   abstract findLatest(roomId: string, limit: number): Promise<Message[]>;
+  abstract findById(roomId: string, id: string): Promise<Message | null>;
+  /**
+   * Empties the message's content and stamps deleted_at; `changed` is false when it already was
+   * a tombstone. Null when there is no such message in the room.
+   */
+  abstract tombstone(
+    roomId: string,
+    id: string,
+  ): Promise<{ message: Message; changed: boolean } | null>;
 }

@@ -4,6 +4,7 @@ import {
   IsIn,
   IsInt,
   IsOptional,
+  IsUUID,
   IsString,
   Matches,
   Max,
@@ -24,6 +25,20 @@ export class MessageDto {
   @ApiProperty({ enum: ['text', 'system', 'bot'] }) type: string;
   @ApiProperty({ type: String, nullable: true }) clientMsgId: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'who sent it on behalf of `userId` (proxy module); null otherwise',
+  })
+  sentBy: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'set when the message was deleted: content is empty, seq is kept',
+  })
+  deletedAt: string | null;
 
   static from(m: Message): MessageDto {
     return { ...m };
@@ -57,6 +72,14 @@ export class SendMessageDto {
     message: 'clientMsgId must be 1-64 characters of A-Z a-z 0-9 _ . : -',
   })
   clientMsgId?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'send as this user (proxy module, with their grant); 400 when the module is off',
+  })
+  @IsOptional()
+  @IsUUID('all', { message: 'onBehalfOf must be a UUID' })
+  onBehalfOf?: string;
 }
 
 export class HistoryQueryDto {

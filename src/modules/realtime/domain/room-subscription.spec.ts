@@ -12,6 +12,8 @@ const msg = (seq: number): MessageView => ({
   content: `m${seq}`,
   type: 'text',
   clientMsgId: null,
+  sentBy: null,
+  deletedAt: null,
   createdAt: new Date(0).toISOString(),
 });
 

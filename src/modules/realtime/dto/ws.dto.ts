@@ -28,6 +28,8 @@ export class SendDto {
     message: 'clientMsgId must be 1-64 characters of A-Z a-z 0-9 _ . : -',
   })
   clientMsgId: string;
+  /** Proxy module: send as this user. Refused with VALIDATION_FAILED when the module is off. */
+  @IsOptional() @IsUUID('all', { message: 'onBehalfOf must be a UUID' }) onBehalfOf?: string;
 }
 
 export class PingDto {}

@@ -6,6 +6,7 @@ export interface NewRoom {
   isPrivate: boolean;
   passwordHash: string | null;
   ownerId: string;
+  orgId?: string | null;
 }
 
 export interface RoomPatch {

@@ -25,6 +25,7 @@ const room = (isPrivate: boolean): Room => ({
   ownerId: 'owner',
   isPrivate,
   passwordHash: isPrivate ? 'h' : null,
+  orgId: null,
   memberCount: 1,
   lastSeq: 0,
   createdAt: new Date(),

@@ -8,6 +8,8 @@ export interface Room {
   ownerId: string;
   isPrivate: boolean;
   passwordHash: string | null;
+  /** Set for an organisation's room: only the organisation's members may see or join it. */
+  orgId: string | null;
   memberCount: number;
   lastSeq: number;
   createdAt: Date;
@@ -49,7 +51,8 @@ export function assertCanAccess(
   room: Room | null,
   membership: Membership | null,
 ): asserts room is Room {
-  if (!room || (room.isPrivate && !membership))
+  // An organisation's room is hidden like a private one from anyone not in it.
+  if (!room || ((room.isPrivate || room.orgId !== null) && !membership))
     throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
   if (!membership) throw Errors.forbidden('NOT_ROOM_MEMBER', 'you are not a member of this room');
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../../common/http/pagination.js';
 import { IsOmittable } from '../../../common/http/validation.js';
 import {
@@ -20,6 +20,13 @@ export class RoomDto {
   @ApiProperty({ example: 'Anything goes' }) description: string;
   @ApiProperty({ format: 'uuid' }) ownerId: string;
   @ApiProperty() isPrivate: boolean;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'the organisation owning the room (organisations module); null otherwise',
+  })
+  orgId: string | null;
   @ApiProperty({ example: 3 }) memberCount: number;
   @ApiProperty({ description: 'seq of the newest message, 0 when empty', example: 42 })
   lastSeq: number;
@@ -33,6 +40,7 @@ export class RoomDto {
       description: r.description,
       ownerId: r.ownerId,
       isPrivate: r.isPrivate,
+      orgId: r.orgId,
       memberCount: r.memberCount,
       lastSeq: r.lastSeq,
       createdAt: r.createdAt.toISOString(),
@@ -69,6 +77,15 @@ export class CreateRoomDto {
   @MinLength(ROOM_PASSWORD_MIN)
   @MaxLength(ROOM_PASSWORD_MAX)
   password?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      "an organisation's room: only its members may see, join, read or send (organisations module; 400 when the module is off)",
+  })
+  @IsOptional()
+  @IsUUID('all', { message: 'orgId must be a UUID' })
+  orgId?: string;
 }
 
 export class UpdateRoomDto {

@@ -11,6 +11,8 @@ export interface AppendedRow {
   type: 'text' | 'system' | 'bot';
   client_msg_id: string | null;
   created_at: Date;
+  sent_by: string | null;
+  deleted_at: Date | null;
   /** false when a repeated clientMsgId answered the message stored before. */
   created?: boolean;
 }
@@ -30,8 +32,8 @@ interface Pending {
  */
 const batchSql = (withOutbox: boolean) => `
   WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[])
-                  WITH ORDINALITY AS t(room_id, user_id, content, type, client_msg_id, ord)),
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[])
+                  WITH ORDINALITY AS t(room_id, user_id, content, type, client_msg_id, sent_by, ord)),
        fresh AS (
          SELECT i.* FROM input i
           WHERE i.client_msg_id IS NULL
@@ -47,9 +49,9 @@ const batchSql = (withOutbox: boolean) => `
          SELECT f.*, s.new_last - s.n + row_number() OVER (PARTITION BY f.room_id ORDER BY f.ord) AS seq
            FROM fresh f JOIN s ON s.id = f.room_id),
        ins AS (
-         INSERT INTO messages (room_id, seq, user_id, content, type, client_msg_id)
-         SELECT room_id, seq, user_id, content, type, client_msg_id FROM numbered
-         RETURNING id, room_id, seq, user_id, content, type, client_msg_id, created_at)${
+         INSERT INTO messages (room_id, seq, user_id, content, type, client_msg_id, sent_by)
+         SELECT room_id, seq, user_id, content, type, client_msg_id, sent_by FROM numbered
+         RETURNING id, room_id, seq, user_id, content, type, client_msg_id, created_at, sent_by, deleted_at)${
            withOutbox
              ? `,
        o AS (INSERT INTO event_outbox (event_key, room_id, seq) SELECT room_id::text, room_id, seq FROM ins)`
@@ -123,6 +125,7 @@ export class AppendBatcher {
         batch.map((p) => p.msg.content),
         batch.map((p) => p.msg.type),
         batch.map((p) => p.msg.clientMsgId),
+        batch.map((p) => p.msg.sentBy ?? null),
       ]);
     } catch {
       // Typically two sends with one clientMsgId racing; the whole statement rolled back (no

@@ -17,6 +17,8 @@ interface MessageRow {
   type: MessageType;
   client_msg_id: string | null;
   created_at: Date;
+  sent_by: string | null;
+  deleted_at: Date | null;
 }
 
 const toMessage = (r: MessageRow): Message => ({
@@ -29,9 +31,11 @@ const toMessage = (r: MessageRow): Message => ({
   type: r.type,
   clientMsgId: r.client_msg_id,
   createdAt: r.created_at.toISOString(),
+  sentBy: r.sent_by,
+  deletedAt: r.deleted_at ? r.deleted_at.toISOString() : null,
 });
 
-const SELECT = `SELECT m.id, m.room_id, m.seq, m.user_id, u.username, m.content, m.type, m.client_msg_id, m.created_at
+const SELECT = `SELECT m.id, m.room_id, m.seq, m.user_id, u.username, m.content, m.type, m.client_msg_id, m.created_at, m.sent_by, m.deleted_at
                   FROM messages m JOIN users u ON u.id = m.user_id`;
 
 /**
@@ -66,8 +70,16 @@ export class SqlMessageRepository extends MessageRepository {
   private async appendOne(msg: NewMessage): Promise<(MessageRow & { created: boolean }) | null> {
     const rows = await this.prepared.query<MessageRow & { created: boolean }>(
       'chat_append_message',
-      `SELECT * FROM chat_append_message($1, $2, $3, $4, $5, $6)`,
-      [msg.roomId, msg.userId, msg.content, msg.type, msg.clientMsgId, this.withOutbox],
+      `SELECT * FROM chat_append_message($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        msg.roomId,
+        msg.userId,
+        msg.content,
+        msg.type,
+        msg.clientMsgId,
+        this.withOutbox,
+        msg.sentBy ?? null,
+      ],
     );
     return rows[0] ?? null;
   }
@@ -100,5 +112,28 @@ export class SqlMessageRepository extends MessageRepository {
       [roomId, limit],
     );
     return rows.reverse().map(toMessage);
+  }
+
+  async findById(roomId: string, id: string): Promise<Message | null> {
+    const rows = await this.prepared.query<MessageRow>(
+      'message_by_id',
+      `${SELECT} WHERE m.room_id = $1 AND m.id = $2`,
+      [roomId, id],
+    );
+    return rows[0] ? toMessage(rows[0]) : null;
+  }
+
+  async tombstone(
+    roomId: string,
+    id: string,
+  ): Promise<{ message: Message; changed: boolean } | null> {
+    const updated = await this.prepared.query<{ id: string }>(
+      'message_tombstone',
+      `UPDATE messages SET content = '', deleted_at = now()
+        WHERE room_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id`,
+      [roomId, id],
+    );
+    const message = await this.findById(roomId, id);
+    return message ? { message, changed: updated.length > 0 } : null;
   }
 }

@@ -19,6 +19,7 @@ interface RoomRow {
   owner_id: string;
   is_private: boolean;
   password_hash: string | null;
+  org_id: string | null;
   member_count: number;
   last_seq: string;
   created_at: Date;
@@ -33,7 +34,7 @@ interface MemberRow {
   joined_at: Date;
 }
 
-const ROOM_COLS = `id, name, description, owner_id, is_private, password_hash, member_count, last_seq, created_at, updated_at`;
+const ROOM_COLS = `id, name, description, owner_id, is_private, password_hash, org_id, member_count, last_seq, created_at, updated_at`;
 
 export const toRoom = (r: RoomRow): Room => ({
   id: r.id,
@@ -42,6 +43,7 @@ export const toRoom = (r: RoomRow): Room => ({
   ownerId: r.owner_id,
   isPrivate: r.is_private,
   passwordHash: r.password_hash,
+  orgId: r.org_id,
   memberCount: Number(r.member_count),
   lastSeq: Number(r.last_seq),
   createdAt: r.created_at,
@@ -76,9 +78,16 @@ export class SqlRoomRepository extends RoomRepository {
     try {
       return await this.ds.transaction(async (m) => {
         const [row] = await m.query<RoomRow[]>(
-          `INSERT INTO rooms (name, description, owner_id, is_private, password_hash, member_count)
-           VALUES ($1, $2, $3, $4, $5, 1) RETURNING ${ROOM_COLS}`,
-          [room.name, room.description, room.ownerId, room.isPrivate, room.passwordHash],
+          `INSERT INTO rooms (name, description, owner_id, is_private, password_hash, org_id, member_count)
+           VALUES ($1, $2, $3, $4, $5, $6, 1) RETURNING ${ROOM_COLS}`,
+          [
+            room.name,
+            room.description,
+            room.ownerId,
+            room.isPrivate,
+            room.passwordHash,
+            room.orgId ?? null,
+          ],
         );
         await m.query(
           `INSERT INTO room_members (room_id, user_id, role) VALUES ($1, $2, 'owner')`,
@@ -136,7 +145,7 @@ export class SqlRoomRepository extends RoomRepository {
     after: [string, string] | null,
   ): Promise<KeysetPage<Room>> {
     const params: unknown[] = [userId, limit + 1];
-    let where = `(NOT r.is_private OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $1))`;
+    let where = `((NOT r.is_private AND r.org_id IS NULL) OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $1))`;
     if (q) {
       params.push(`%${q.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
       where += ` AND r.name ILIKE $${params.length}`;

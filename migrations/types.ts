@@ -1,0 +1,1 @@
+export type MigrationClass = new () => unknown;

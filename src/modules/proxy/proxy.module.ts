@@ -1,0 +1,9 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+
+/** Enterprise module (off unless its flag is set); registered by AppModule.forRoot. */
+@Module({})
+export class ProxyModule {
+  static forRoot(): DynamicModule {
+    return { module: ProxyModule, imports: [], controllers: [], providers: [] };
+  }
+}
