@@ -184,9 +184,11 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
     const state = await this.sessionState(sessionId);
     if (!state || state.userId !== userId)
       throw Errors.unauthorized('TOKEN_INVALID', 'access token is invalid');
-    if (state.revoked) throw Errors.unauthorized('SESSION_REVOKED', 'session has been revoked');
+    // The account's status first: a banned or disabled user's sessions are revoked too, and
+    // the answer they need is 403 USER_DISABLED (logging in again will not help), not a 401.
     if (state.userStatus !== 'active')
       throw Errors.forbidden('USER_DISABLED', `account is ${state.userStatus}`);
+    if (state.revoked) throw Errors.unauthorized('SESSION_REVOKED', 'session has been revoked');
     return { userId: state.userId, username: state.username, sessionId: state.sessionId };
   }
 
