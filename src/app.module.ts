@@ -41,7 +41,9 @@ export function enterpriseModules(flags: FeatureFlags): DynamicModule[] {
     ...(flags.enableAdvancedAdmin ? [AdminModule.forRoot()] : []),
     ...(flags.enableProxySystem ? [ProxyModule.forRoot()] : []),
     ...(flags.enableBotMessages ? [BotsModule.forRoot()] : []),
-    ...(flags.enableOnlineStatistics ? [OnlineStatsModule.forRoot()] : []),
+    ...(flags.enableOnlineStatistics
+      ? [OnlineStatsModule.forRoot({ organizations: flags.enableOrganizations })]
+      : []),
   ];
 }
 

@@ -278,11 +278,13 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
         this.broadcast(e.roomId, 'message.deleted', { roomId: e.roomId, id: e.id, seq: e.seq });
         return;
       case 'presence':
-        this.broadcast(e.roomId, 'presence', {
-          roomId: e.roomId,
-          userId: e.userId,
-          online: e.online,
-        });
+        // Not to the user's own sockets: their own presence tells them nothing.
+        this.broadcast(
+          e.roomId,
+          'presence',
+          { roomId: e.roomId, userId: e.userId, online: e.online },
+          e.userId,
+        );
         return;
       case 'session.revoked': {
         for (const conn of [...(this.byUser.get(e.userId) ?? [])]) {
