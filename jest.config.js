@@ -30,5 +30,14 @@ export default {
     },
     // Several service processes on a real Kafka broker (started by the global setup).
     { ...common, displayName: 'kafka', testMatch: ['<rootDir>/test/kafka/**/*.kafka-spec.ts'] },
+    // The core's Kafka suites again with every module on (the modules' own suites set their flags).
+    {
+      ...common,
+      displayName: 'kafka-all-modules',
+      testMatch: ['broker-outage', 'cross-instance', 'instance-failure', 'two-apps'].map(
+        (f) => `<rootDir>/test/kafka/${f}.kafka-spec.ts`,
+      ),
+      setupFiles: ['<rootDir>/test/setup/all-modules-on.mjs'],
+    },
   ],
 };

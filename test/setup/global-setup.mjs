@@ -18,7 +18,7 @@ function kafkaSuitesSelected(argv) {
   if (sel !== -1) {
     const projects = [];
     for (let i = sel + 1; i < argv.length && !argv[i].startsWith('-'); i++) projects.push(argv[i]);
-    if (!projects.includes('kafka')) return false;
+    if (!projects.some((p) => p.startsWith('kafka'))) return false;
   }
   const paths = argv
     .slice(2)

@@ -217,6 +217,12 @@ export async function startService(opts: StartServiceOptions): Promise<ServicePr
     RATE_LIMIT_HTTP_PER_MIN: '1000000',
     RATE_LIMIT_WS_PER_SEC: '100000',
     RATE_LIMIT_WS_BURST: '100000',
+    // The module flags of the run (the *-all-modules projects turn every module on).
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([k]) => k.startsWith('FEATURE_') || k === 'ADMIN_USERNAMES',
+      ),
+    ),
     ...opts.env,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
