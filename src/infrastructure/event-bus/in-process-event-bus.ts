@@ -1,6 +1,21 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ChatEvent } from '../../common/events/chat-events.js';
-import { EventBus, type BusHealth, type ChatEventHandler } from '../../common/events/event-bus.js';
+import {
+  EventBus,
+  type BusHealth,
+  type ChatEventHandler,
+  type SharedEventHandler,
+} from '../../common/events/event-bus.js';
+
+/** A shared subscription in one process: its events are handled one after another, in order. */
+interface SharedSubscription {
+  group: string;
+  handler: SharedEventHandler;
+  tail: Promise<void>;
+}
+
+const SHARED_ATTEMPTS = 3;
+const SHARED_RETRY_MS = 100;
 
 /**
  * Single-instance driver: events go to this process's subscribers, in publish order, on the
@@ -11,6 +26,7 @@ import { EventBus, type BusHealth, type ChatEventHandler } from '../../common/ev
 export class InProcessEventBus extends EventBus {
   private readonly logger = new Logger('InProcessEventBus');
   private readonly handlers = new Set<ChatEventHandler>();
+  private readonly shared = new Set<SharedSubscription>();
   private queue: ChatEvent[] = [];
 
   async publish(event: ChatEvent): Promise<void> {
@@ -30,12 +46,45 @@ export class InProcessEventBus extends EventBus {
           this.logger.error({ err: String(err), type: event.type }, 'event handler failed');
         }
       }
+      for (const sub of this.shared) sub.tail = sub.tail.then(() => this.handleShared(sub, event));
+    }
+  }
+
+  /**
+   * One instance is the whole group: every event goes to the handler. There is no durable log
+   * to come back to, so a failing handler is retried a few times here, then the event is logged
+   * as lost.
+   */
+  private async handleShared(sub: SharedSubscription, event: ChatEvent): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sub.handler(event);
+        return;
+      } catch (err) {
+        if (attempt >= SHARED_ATTEMPTS) {
+          this.logger.error(
+            { err: String(err), type: event.type, group: sub.group },
+            'shared event handler failed; event dropped',
+          );
+          return;
+        }
+        await new Promise((r) => setTimeout(r, SHARED_RETRY_MS * 2 ** (attempt - 1)));
+      }
     }
   }
 
   subscribe(handler: ChatEventHandler): () => void {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
+  }
+
+  async subscribeShared(group: string, handler: SharedEventHandler): Promise<() => Promise<void>> {
+    const sub: SharedSubscription = { group, handler, tail: Promise.resolve() };
+    this.shared.add(sub);
+    return async () => {
+      this.shared.delete(sub);
+      await sub.tail; // what was already handed over finishes first
+    };
   }
 
   async health(): Promise<BusHealth> {

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { ClientKafka, KafkaContext } from '@nestjs/microservices';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Admin, IHeaders, Kafka } from 'kafkajs';
+import type { Admin, IHeaders, Kafka, KafkaConfig } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { lastValueFrom } from 'rxjs';
@@ -18,10 +18,12 @@ import {
   EventBus,
   type BusHealth,
   type ChatEventHandler,
+  type SharedEventHandler,
 } from '../../../common/events/event-bus.js';
 import { ChatMetrics } from '../../metrics/chat-metrics.js';
 import { ChatKafkaServer } from './chat-kafka.server.js';
 import { OutboxStore, type ClaimedEvent, type OutboxRef } from './outbox-store.js';
+import { KafkaSharedConsumer } from './shared-consumer.js';
 
 const PROBE_HEADER = 'x-chat-probe';
 const BATCH = 500;
@@ -75,6 +77,9 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
   private probe: { expected: number; seen: Set<number>; resolve: () => void } | null = null;
   private ready = false;
   private readonly lag = new Map<number, number>();
+  /** The kafkajs client options, reused by shared-group consumers (subscribeShared). */
+  private readonly kafkaClient: KafkaConfig;
+  private readonly sharedConsumers = new Set<KafkaSharedConsumer>();
 
   constructor(
     @Inject(busConfig.KEY) private readonly cfg: BusConfig,
@@ -85,7 +90,7 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
     this.store = new OutboxStore(ds);
     this.instanceId =
       cfg.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    const client = {
+    const client: KafkaConfig = {
       clientId: `${cfg.kafkaClientId}-${this.instanceId}`,
       brokers: cfg.kafkaBrokers,
       connectionTimeout: 3000,
@@ -93,6 +98,7 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
       retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
       logLevel: 1, // kafkajs ERROR; its retries while the broker is away are expected
     };
+    this.kafkaClient = client;
     this.client = new ClientKafka({
       client,
       producer: {
@@ -238,6 +244,31 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
     return () => this.handlers.delete(handler);
   }
 
+  /**
+   * A consumer group shared by every instance (`${clientId}.${topic}.${group}`, the same on all
+   * of them): each record goes to one member, its offset committed once the handler resolved.
+   * See KafkaSharedConsumer for where a brand new group starts.
+   */
+  async subscribeShared(group: string, handler: SharedEventHandler): Promise<() => Promise<void>> {
+    const consumer = new KafkaSharedConsumer({
+      client: { ...this.kafkaClient, clientId: `${this.kafkaClient.clientId}-${group}` },
+      topic: this.cfg.kafkaTopic,
+      groupId: `${this.cfg.kafkaClientId}.${this.cfg.kafkaTopic}.${group}`,
+      handler,
+    });
+    try {
+      await consumer.start();
+    } catch (err) {
+      await consumer.stop();
+      throw err;
+    }
+    this.sharedConsumers.add(consumer);
+    return async () => {
+      this.sharedConsumers.delete(consumer);
+      await consumer.stop();
+    };
+  }
+
   async health(): Promise<BusHealth> {
     const healthy = this.ready && !this.failing && this.consumerCrashed === null;
     return {
@@ -256,6 +287,8 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
     this.stopped = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     if (this.statsTimer) clearInterval(this.statsTimer);
+    await Promise.all([...this.sharedConsumers].map((c) => c.stop()));
+    this.sharedConsumers.clear();
     // Whatever is still queued has its outbox record; another instance's sweeper takes it.
     await this.client.close().catch(() => undefined);
   }
