@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { coreMigrations } from '../../migrations/index.js';
+import { coreMigrations, migrationsFor, moduleMigrations } from '../../migrations/index.js';
+import { loadFeatureFlags, type FeatureFlags } from '../../src/config/configuration.js';
 import { buildDataSourceOptions } from '../../src/infrastructure/database/data-source-options.js';
 import { createScratchDatabase } from '../support/db.js';
 
@@ -72,6 +73,62 @@ describe('migrations on a real PostgreSQL', () => {
       expect(text).not.toMatch(/Sort/);
     } finally {
       await runner.release();
+    }
+  });
+});
+
+describe('enterprise modules: each one adds its own tables, and only when its flag is on', () => {
+  const MODULE_TABLES: Record<keyof FeatureFlags, string[]> = {
+    enableOrganizations: ['org_departments', 'org_members', 'org_positions', 'organizations'],
+    enableUserRoles: ['role_assignments', 'roles'],
+    enableAdvancedAdmin: ['admin_audit', 'admin_instances', 'room_mutes', 'user_sanctions'],
+    enableProxySystem: ['proxy_audit', 'proxy_grants'],
+    enableBotMessages: ['bots', 'webhook_deliveries'],
+    enableOnlineStatistics: ['stats_instances', 'ws_sessions'],
+  };
+  const off = loadFeatureFlags({}).flags;
+
+  for (const flag of Object.keys(MODULE_TABLES) as (keyof FeatureFlags)[]) {
+    it(`${flag}: core + its tables, reverted to zero, applied again`, async () => {
+      const scratch = await createScratchDatabase();
+      const ds = new DataSource(
+        buildDataSourceOptions(scratch.url, migrationsFor({ ...off, [flag]: true }), 2),
+      );
+      await ds.initialize();
+      try {
+        const applied = await ds.runMigrations({ transaction: 'each' });
+        expect(applied.length).toBe(coreMigrations.length + moduleMigrations[flag].length);
+        const want = [...CORE_TABLES, ...MODULE_TABLES[flag]].sort();
+        expect(await tables(ds)).toEqual(want);
+        for (let i = 0; i < applied.length; i++)
+          await ds.undoLastMigration({ transaction: 'each' });
+        expect(await tables(ds)).toEqual([]);
+        await ds.runMigrations({ transaction: 'each' });
+        expect(await tables(ds)).toEqual(want);
+      } finally {
+        await ds.destroy();
+        await scratch.drop();
+      }
+    });
+  }
+
+  it('every module at once, from zero and back', async () => {
+    const scratch = await createScratchDatabase();
+    const all = Object.fromEntries(
+      Object.keys(off).map((k) => [k, true]),
+    ) as unknown as FeatureFlags;
+    const ds = new DataSource(buildDataSourceOptions(scratch.url, migrationsFor(all), 2));
+    await ds.initialize();
+    try {
+      const applied = await ds.runMigrations({ transaction: 'each' });
+      expect(await tables(ds)).toEqual(
+        [...CORE_TABLES, ...Object.values(MODULE_TABLES).flat()].sort(),
+      );
+      for (let i = 0; i < applied.length; i++) await ds.undoLastMigration({ transaction: 'each' });
+      expect(await tables(ds)).toEqual([]);
+    } finally {
+      await ds.destroy();
+      await scratch.drop();
     }
   });
 });
