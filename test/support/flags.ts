@@ -91,6 +91,7 @@ export async function createEnterpriseDatabase(): Promise<{ url: string; drop():
   const on = Object.fromEntries(FLAG_VARS.map((f) => [f, 'true']));
   const ds = new DataSource({
     ...buildDataSourceOptions(scratch.url, migrationsFor(loadFeatureFlags(on).flags), 2),
+    logger: undefined,
     logging: false,
   });
   await ds.initialize();
