@@ -2,8 +2,9 @@
 // a ban on one instance ends the user's sockets and tokens on both at once; a message deleted
 // on one reaches subscribers on the other; a mute set on one holds on the other; the overview
 // counts sockets on every instance; a timed ban lifts itself exactly once though both sweep.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createEnterpriseDatabase, withDatabase } from '../support/flags.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { twoInstancesOnKafka } from '../support/cluster.js';
+import { withDatabase } from '../support/flags.js';
 import {
   createRoom,
   expectError,
@@ -15,78 +16,46 @@ import {
   uniqueName,
   type TestUser,
 } from '../support/http.js';
-import { deleteTopics, testBrokers } from '../support/kafka.js';
-import {
-  newJwtSecret,
-  startServices,
-  stopAll,
-  uniqueTopic,
-  withServiceLogs,
-  type ServiceProcess,
-} from '../support/service-process.js';
+import { withServiceLogs, type ServiceProcess } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
-import { connectWithTicket, WsTestClient } from '../support/ws-client.js';
+import { WsTestClient } from '../support/ws-client.js';
 
 /** A list item as answered (JSON of the documented shape). */
 type Item = Record<string, unknown>;
 
-const topic = uniqueTopic('admin');
-const jwtSecret = newJwtSecret();
 const adminName = uniqueName('kadm');
 const HEARTBEAT_MS = 200;
 
 describe('advanced admin across two instances on Kafka', () => {
-  let brokers = '';
-  let database: { url: string; drop(): Promise<void> } | undefined;
-  let a: ServiceProcess | undefined;
-  let b: ServiceProcess | undefined;
+  const cluster = twoInstancesOnKafka('admin', {
+    FEATURE_ADVANCED_ADMIN: 'true',
+    ADMIN_USERNAMES: adminName,
+    ADMIN_SWEEP_INTERVAL_MS: '200',
+    ADMIN_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
+  });
+  const services = cluster.services;
+  const ws = cluster.ws;
   let admin: TestUser;
-  const sockets: WsTestClient[] = [];
-  const services = () => [a, b];
-  const ws = async (svc: ServiceProcess, user: TestUser) => {
-    const c = await connectWithTicket(svc, user);
-    sockets.push(c);
-    return c;
-  };
   const api = (svc: ServiceProcess, method: string, path: string, user: TestUser, body?: unknown) =>
     http(svc.baseUrl, method, `/api${path}`, { token: user.accessToken, body });
   const db = <T>(sql: string, params: unknown[] = []) =>
-    withDatabase(database!.url, async (c) => (await c.query(sql, params)).rows as T[]);
+    withDatabase(cluster.databaseUrl, async (c) => (await c.query(sql, params)).rows as T[]);
 
   beforeAll(async () => {
-    brokers = testBrokers();
-    database = await createEnterpriseDatabase();
-    const env = {
-      FEATURE_ADVANCED_ADMIN: 'true',
-      ADMIN_USERNAMES: adminName,
-      ADMIN_SWEEP_INTERVAL_MS: '200',
-      ADMIN_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
-    };
-    [a, b] = await startServices([
-      { name: 'admin-a', brokers, topic, jwtSecret, databaseUrl: database.url, env },
-      { name: 'admin-b', brokers, topic, jwtSecret, databaseUrl: database.url, env },
-    ]);
-    admin = await registerUser(a.baseUrl, { username: adminName });
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const c of sockets) c.terminate();
-    await stopAll(services());
-    if (brokers) await deleteTopics(brokers, [topic]);
-    await database?.drop();
-  }, 60_000);
+    admin = await registerUser(cluster.a.baseUrl, { username: adminName });
+  });
 
   it(
     'a ban via A closes the victim’s sockets on A and B with 4401; tokens, refresh and login are refused on B',
     withServiceLogs(services, async () => {
-      const victim = await registerUser(b!.baseUrl);
-      const onA = await ws(a!, victim);
-      const onB = await ws(b!, victim);
+      const victim = await registerUser(cluster.b.baseUrl);
+      const onA = await ws(cluster.a, victim);
+      const onB = await ws(cluster.b, victim);
       // Warm B's session cache with the token, so "at once" cannot come from a cold cache.
-      expect((await api(b!, 'GET', '/users/me', victim)).status).toBe(200);
+      expect((await api(cluster.b, 'GET', '/users/me', victim)).status).toBe(200);
 
       const started = Date.now();
-      const ban = await api(a!, 'POST', `/admin/users/${victim.id}/ban`, admin, {
+      const ban = await api(cluster.a, 'POST', `/admin/users/${victim.id}/ban`, admin, {
         reason: 'cross-instance ban',
       });
       expect(ban.status).toBe(200);
@@ -96,15 +65,21 @@ describe('advanced admin across two instances on Kafka', () => {
       expect(Date.now() - started).toBeLessThan(5000);
 
       // Right after B closed the socket, B's cached session state is gone too.
-      expectError(await api(b!, 'GET', '/users/me', victim), 403, 'USER_DISABLED');
-      expectError(await api(a!, 'GET', '/users/me', victim), 403, 'USER_DISABLED');
-      const refresh = await http(b!.baseUrl, 'POST', '/api/auth/refresh', {
+      expectError(await api(cluster.b, 'GET', '/users/me', victim), 403, 'USER_DISABLED');
+      expectError(await api(cluster.a, 'GET', '/users/me', victim), 403, 'USER_DISABLED');
+      const refresh = await http(cluster.b.baseUrl, 'POST', '/api/auth/refresh', {
         body: { refreshToken: victim.refreshToken },
       });
       expectError(refresh, 401, 'SESSION_REVOKED');
-      expectError(await login(b!.baseUrl, victim.username, victim.password), 403, 'USER_DISABLED');
+      expectError(
+        await login(cluster.b.baseUrl, victim.username, victim.password),
+        403,
+        'USER_DISABLED',
+      );
       // A new WebSocket is refused at the upgrade on either instance.
-      expect(await WsTestClient.upgradeStatus(b!.wsUrl, { token: victim.accessToken })).toBe(403);
+      expect(await WsTestClient.upgradeStatus(cluster.b.wsUrl, { token: victim.accessToken })).toBe(
+        403,
+      );
       const audit = await db<{ action: string; actor_id: string }>(
         `SELECT action, actor_id FROM admin_audit WHERE target_id = $1`,
         [victim.id],
@@ -117,22 +92,22 @@ describe('advanced admin across two instances on Kafka', () => {
   it(
     'a message deleted via B reaches a subscriber on A as message.deleted; history on A shows the tombstone',
     withServiceLogs(services, async () => {
-      const owner = await registerUser(a!.baseUrl);
-      const bob = await registerUser(b!.baseUrl);
-      const room = await createRoom(a!.baseUrl, owner);
-      expect((await joinRoom(b!.baseUrl, bob, room.id)).status).toBe(200);
-      const watcher = await ws(a!, owner);
+      const owner = await registerUser(cluster.a.baseUrl);
+      const bob = await registerUser(cluster.b.baseUrl);
+      const room = await createRoom(cluster.a.baseUrl, owner);
+      expect((await joinRoom(cluster.b.baseUrl, bob, room.id)).status).toBe(200);
+      const watcher = await ws(cluster.a, owner);
       await watcher.subscribe(room.id);
       const sent = [];
       for (const content of ['first', 'second', 'third']) {
-        const r = await sendMessage(b!.baseUrl, bob, room.id, { content });
+        const r = await sendMessage(cluster.b.baseUrl, bob, room.id, { content });
         expect(r.status).toBe(201);
         sent.push(r.body);
       }
       await watcher.waitForSeq(room.id, 3);
 
       // Over B's WebSocket this time (the REST path is the same service call).
-      const mod = await ws(b!, admin);
+      const mod = await ws(cluster.b, admin);
       const ack = await mod.request(
         'message.delete',
         { roomId: room.id, messageId: sent[1].id, reason: 'cross-instance' },
@@ -143,11 +118,16 @@ describe('advanced admin across two instances on Kafka', () => {
       expect(deleted.data).toEqual({ roomId: room.id, id: sent[1].id, seq: 2 });
 
       // And over B's REST.
-      const rest = await api(b!, 'DELETE', `/admin/rooms/${room.id}/messages/${sent[2].id}`, admin);
+      const rest = await api(
+        cluster.b,
+        'DELETE',
+        `/admin/rooms/${room.id}/messages/${sent[2].id}`,
+        admin,
+      );
       expect(rest.status).toBe(200);
       await watcher.waitFor((f) => f.event === 'message.deleted' && f.data.seq === 3, 10_000);
 
-      const history = await api(a!, 'GET', `/rooms/${room.id}/messages`, owner);
+      const history = await api(cluster.a, 'GET', `/rooms/${room.id}/messages`, owner);
       expect(
         history.body.items.map((m: Item) => [m.seq, m.id, m.content, m.deletedAt === null]),
       ).toEqual([
@@ -162,15 +142,17 @@ describe('advanced admin across two instances on Kafka', () => {
   it(
     'a mute set via A holds on B within a second, and lifting it via A frees B',
     withServiceLogs(services, async () => {
-      const owner = await registerUser(a!.baseUrl);
-      const bob = await registerUser(b!.baseUrl);
-      const room = await createRoom(a!.baseUrl, owner);
-      expect((await joinRoom(b!.baseUrl, bob, room.id)).status).toBe(200);
+      const owner = await registerUser(cluster.a.baseUrl);
+      const bob = await registerUser(cluster.b.baseUrl);
+      const room = await createRoom(cluster.a.baseUrl, owner);
+      expect((await joinRoom(cluster.b.baseUrl, bob, room.id)).status).toBe(200);
       // B has read the (empty) mutes for this send already: its index is warm.
-      expect((await sendMessage(b!.baseUrl, bob, room.id, { content: 'before' })).status).toBe(201);
-      const bobWs = await ws(b!, bob);
+      expect(
+        (await sendMessage(cluster.b.baseUrl, bob, room.id, { content: 'before' })).status,
+      ).toBe(201);
+      const bobWs = await ws(cluster.b, bob);
 
-      const muted = await api(a!, 'POST', `/admin/rooms/${room.id}/mutes`, admin, {
+      const muted = await api(cluster.a, 'POST', `/admin/rooms/${room.id}/mutes`, admin, {
         userId: bob.id,
         until: new Date(Date.now() + 3_600_000).toISOString(),
       });
@@ -186,14 +168,18 @@ describe('advanced admin across two instances on Kafka', () => {
         { timeoutMs: 3000, intervalMs: 100 },
       );
       expect(Date.now() - mutedAt).toBeLessThan(2000);
-      expectError(await sendMessage(b!.baseUrl, bob, room.id, { content: 'x' }), 403, 'MUTED');
+      expectError(
+        await sendMessage(cluster.b.baseUrl, bob, room.id, { content: 'x' }),
+        403,
+        'MUTED',
+      );
 
       expect(
-        (await api(a!, 'DELETE', `/admin/rooms/${room.id}/mutes/${bob.id}`, admin)).status,
+        (await api(cluster.a, 'DELETE', `/admin/rooms/${room.id}/mutes/${bob.id}`, admin)).status,
       ).toBe(204);
       await waitFor(
         async () =>
-          (await sendMessage(b!.baseUrl, bob, room.id, { content: 'free' })).status === 201,
+          (await sendMessage(cluster.b.baseUrl, bob, room.id, { content: 'free' })).status === 201,
         'B to lift the mute',
         { timeoutMs: 3000, intervalMs: 100 },
       );
@@ -204,11 +190,11 @@ describe('advanced admin across two instances on Kafka', () => {
   it(
     'the overview counts sockets on both instances, and the same from either',
     withServiceLogs(services, async () => {
-      for (const c of sockets.splice(0)) c.terminate();
-      const u = await registerUser(a!.baseUrl);
-      for (let i = 0; i < 2; i++) await ws(a!, u);
-      for (let i = 0; i < 3; i++) await ws(b!, u);
-      for (const svc of [a!, b!]) {
+      cluster.closeSockets();
+      const u = await registerUser(cluster.a.baseUrl);
+      for (let i = 0; i < 2; i++) await ws(cluster.a, u);
+      for (let i = 0; i < 3; i++) await ws(cluster.b, u);
+      for (const svc of [cluster.a, cluster.b]) {
         await waitFor(
           async () => {
             const r = await api(svc, 'GET', '/admin/overview', admin);
@@ -223,7 +209,7 @@ describe('advanced admin across two instances on Kafka', () => {
         `SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM rooms)::int AS rooms,
                 (SELECT count(*) FROM messages WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')::int AS today`,
       );
-      const r = await api(b!, 'GET', '/admin/overview', admin);
+      const r = await api(cluster.b, 'GET', '/admin/overview', admin);
       expect(r.body).toMatchObject({
         users: expected.users,
         rooms: expected.rooms,
@@ -239,15 +225,20 @@ describe('advanced admin across two instances on Kafka', () => {
   it(
     'a timed ban lifts itself once, though both instances sweep',
     withServiceLogs(services, async () => {
-      const victim = await registerUser(a!.baseUrl);
-      const ban = await api(b!, 'POST', `/admin/users/${victim.id}/ban`, admin, {
+      const victim = await registerUser(cluster.a.baseUrl);
+      const ban = await api(cluster.b, 'POST', `/admin/users/${victim.id}/ban`, admin, {
         reason: 'one second',
         until: new Date(Date.now() + 1000).toISOString(),
       });
       expect(ban.status).toBe(200);
-      expectError(await login(a!.baseUrl, victim.username, victim.password), 403, 'USER_DISABLED');
+      expectError(
+        await login(cluster.a.baseUrl, victim.username, victim.password),
+        403,
+        'USER_DISABLED',
+      );
       await waitFor(
-        async () => (await login(a!.baseUrl, victim.username, victim.password)).status === 200,
+        async () =>
+          (await login(cluster.a.baseUrl, victim.username, victim.password)).status === 200,
         'the ban to end',
         { timeoutMs: 5000, intervalMs: 100 },
       );

@@ -2,25 +2,15 @@
 // two devices on two instances is counted once (the union of the sessions), and when an instance
 // is SIGKILLed the survivor's sweeper closes its sessions at its last lease renewal, and announces
 // the user offline to a subscriber on the survivor.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createEnterpriseDatabase, withDatabase } from '../support/flags.js';
-import { createRoom, http, joinRoom, registerUser, type TestUser } from '../support/http.js';
-import { deleteTopics, testBrokers } from '../support/kafka.js';
-import {
-  newJwtSecret,
-  startServices,
-  stopAll,
-  uniqueTopic,
-  withServiceLogs,
-  type ServiceProcess,
-} from '../support/service-process.js';
+import { describe, expect, it } from '@jest/globals';
+import { twoInstancesOnKafka } from '../support/cluster.js';
+import { withDatabase } from '../support/flags.js';
+import { createRoom, http, joinRoom, registerUser } from '../support/http.js';
+import { withServiceLogs } from '../support/service-process.js';
 import { delay, waitFor } from '../support/wait.js';
-import { connectWithTicket, type Frame, type WsTestClient } from '../support/ws-client.js';
+import { type Frame } from '../support/ws-client.js';
 
 const LEASE_SEC = 3;
-let brokers = '';
-const topic = uniqueTopic('online-stats');
-const jwtSecret = newJwtSecret();
 
 interface SessionRow {
   id: string;
@@ -31,17 +21,17 @@ interface SessionRow {
 }
 
 describe('online statistics across instances', () => {
-  let db: { url: string; drop(): Promise<void> } | undefined;
-  let a: ServiceProcess | undefined;
-  let b: ServiceProcess | undefined;
-  const sockets: WsTestClient[] = [];
-  const services = () => [a, b];
+  const cluster = twoInstancesOnKafka('stats', {
+    FEATURE_ONLINE_STATISTICS: 'true',
+    ONLINE_LEASE_SEC: String(LEASE_SEC),
+  });
+  const services = cluster.services;
   const events: string[] = [];
   const mark = (what: string) => events.push(`${new Date().toISOString()} ${what}`);
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows as the test reads them
   const query = <T = any>(sql: string, params: unknown[] = []) =>
-    withDatabase(db!.url, async (c) => (await c.query(sql, params)).rows as T[]);
+    withDatabase(cluster.databaseUrl, async (c) => (await c.query(sql, params)).rows as T[]);
   const sessionsOf = (userId: string) =>
     query<SessionRow>(
       `SELECT id, instance_id, opened_at, closed_at, close_reason
@@ -62,33 +52,12 @@ describe('online statistics across instances', () => {
       what,
       { timeoutMs, intervalMs: 50 },
     );
-  const connect = async (svc: ServiceProcess, user: TestUser) => {
-    const c = await connectWithTicket(svc, user);
-    sockets.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    brokers = testBrokers(); // fails the suite with the setup's explanation when no broker
-    db = await createEnterpriseDatabase();
-    const env = { FEATURE_ONLINE_STATISTICS: 'true', ONLINE_LEASE_SEC: String(LEASE_SEC) };
-    [a, b] = await startServices([
-      { name: 'stats-a', brokers, topic, jwtSecret, databaseUrl: db.url, env },
-      { name: 'stats-b', brokers, topic, jwtSecret, databaseUrl: db.url, env },
-    ]);
-  }, 90_000);
-
-  afterAll(async () => {
-    for (const c of sockets) c.terminate();
-    await stopAll(services());
-    await deleteTopics(brokers, [topic]);
-    await db?.drop();
-  }, 60_000);
+  const connect = cluster.ws;
 
   it(
     'two devices on two instances at once: the online time is their union, not their sum',
     withServiceLogs(services, async () => {
-      const [svcA, svcB] = [a!, b!];
+      const [svcA, svcB] = [cluster.a, cluster.b];
       const u = await registerUser(svcA.baseUrl);
       const from = new Date(Date.now() - 60_000).toISOString();
 
@@ -140,7 +109,7 @@ describe('online statistics across instances', () => {
     withServiceLogs(
       services,
       async () => {
-        const [survivor, doomed] = [a!, b!];
+        const [survivor, doomed] = [cluster.a, cluster.b];
         const owner = await registerUser(survivor.baseUrl);
         const u = await registerUser(survivor.baseUrl);
         const room = await createRoom(survivor.baseUrl, owner);

@@ -2,8 +2,8 @@
 // removing a user from an organisation on instance A ends, at once, their subscriptions to the
 // organisation's rooms on instance B (room.unsubscribed, reason kicked, and no later message),
 // and B refuses their reads, sends, joins and subscriptions from then on.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createEnterpriseDatabase } from '../support/flags.js';
+import { describe, expect, it } from '@jest/globals';
+import { twoInstancesOnKafka } from '../support/cluster.js';
 import {
   createRoom,
   expectError,
@@ -14,49 +14,13 @@ import {
   uniqueName,
   type TestUser,
 } from '../support/http.js';
-import { deleteTopics, testBrokers } from '../support/kafka.js';
-import {
-  newJwtSecret,
-  startServices,
-  stopAll,
-  uniqueTopic,
-  withServiceLogs,
-  type ServiceProcess,
-} from '../support/service-process.js';
-import { connectWithTicket, type Frame, type WsTestClient } from '../support/ws-client.js';
-
-let brokers = '';
-const topic = uniqueTopic('orgs');
-const jwtSecret = newJwtSecret();
+import { withServiceLogs, type ServiceProcess } from '../support/service-process.js';
+import { type Frame, type WsTestClient } from '../support/ws-client.js';
 
 describe('organisation rooms across two service processes (FEATURE_ORGANIZATIONS)', () => {
-  let db: { url: string; drop(): Promise<void> } | undefined;
-  let a: ServiceProcess | undefined;
-  let b: ServiceProcess | undefined;
-  const sockets: WsTestClient[] = [];
-  const services = () => [a, b];
-  const ws = async (svc: ServiceProcess, user: TestUser) => {
-    const c = await connectWithTicket(svc, user);
-    sockets.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    brokers = testBrokers();
-    db = await createEnterpriseDatabase();
-    const env = { FEATURE_ORGANIZATIONS: 'true' };
-    [a, b] = await startServices([
-      { name: 'orgs-a', brokers, topic, jwtSecret, databaseUrl: db.url, env },
-      { name: 'orgs-b', brokers, topic, jwtSecret, databaseUrl: db.url, env },
-    ]);
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const c of sockets) c.terminate();
-    await stopAll(services());
-    await deleteTopics(brokers, [topic]);
-    await db?.drop();
-  }, 60_000);
+  const cluster = twoInstancesOnKafka('orgs', { FEATURE_ORGANIZATIONS: 'true' });
+  const services = cluster.services;
+  const ws = cluster.ws;
 
   const req = (svc: ServiceProcess, user: TestUser, method: string, path: string, body?: unknown) =>
     http(svc.baseUrl, method, path, { token: user.accessToken, body });
@@ -79,7 +43,7 @@ describe('organisation rooms across two service processes (FEATURE_ORGANIZATIONS
    * both, and observer W (an org member who stays) in the room, subscribed on B.
    */
   async function cast() {
-    const [A, B] = [a!, b!];
+    const [A, B] = [cluster.a, cluster.b];
     const [o, m, w] = await Promise.all([
       registerUser(A.baseUrl),
       registerUser(B.baseUrl),

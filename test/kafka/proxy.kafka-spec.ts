@@ -1,65 +1,21 @@
 // The proxy module across two service processes sharing PostgreSQL and a Kafka topic: a grant
 // made on one instance is honoured on the other, its room list and time window hold there, and
 // a revocation on one instance stops the very next send on the other (no cache, no wait).
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createEnterpriseDatabase } from '../support/flags.js';
-import {
-  createRoom,
-  expectError,
-  http,
-  joinRoom,
-  registerUser,
-  type TestUser,
-} from '../support/http.js';
-import { deleteTopics, testBrokers } from '../support/kafka.js';
+import { describe, expect, it } from '@jest/globals';
+import { twoInstancesOnKafka } from '../support/cluster.js';
+import { createRoom, expectError, http, joinRoom, registerUser } from '../support/http.js';
 import { grantProxy, sendAs, wsSendAs } from '../support/proxy-helpers.js';
-import {
-  newJwtSecret,
-  startServices,
-  stopAll,
-  uniqueTopic,
-  withServiceLogs,
-  type ServiceProcess,
-} from '../support/service-process.js';
+import { withServiceLogs } from '../support/service-process.js';
 import { delay, waitFor } from '../support/wait.js';
-import { connectWithTicket, type WsTestClient } from '../support/ws-client.js';
-
-let brokers = '';
-const topic = uniqueTopic('proxy');
-const jwtSecret = newJwtSecret();
 
 describe('proxy grants across two service processes (FEATURE_PROXY_SYSTEM)', () => {
-  let db: { url: string; drop(): Promise<void> } | undefined;
-  let a: ServiceProcess | undefined;
-  let b: ServiceProcess | undefined;
-  const sockets: WsTestClient[] = [];
-  const services = () => [a, b];
-  const ws = async (svc: ServiceProcess, user: TestUser) => {
-    const c = await connectWithTicket(svc, user);
-    sockets.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    brokers = testBrokers();
-    db = await createEnterpriseDatabase();
-    const env = { FEATURE_PROXY_SYSTEM: 'true' };
-    [a, b] = await startServices([
-      { name: 'proxy-a', brokers, topic, jwtSecret, databaseUrl: db.url, env },
-      { name: 'proxy-b', brokers, topic, jwtSecret, databaseUrl: db.url, env },
-    ]);
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const c of sockets) c.terminate();
-    await stopAll(services());
-    await deleteTopics(brokers, [topic]);
-    await db?.drop();
-  }, 60_000);
+  const cluster = twoInstancesOnKafka('proxy', { FEATURE_PROXY_SYSTEM: 'true' });
+  const services = cluster.services;
+  const ws = cluster.ws;
 
   /** Grantor G and observer O registered on A, proxy P on B; G's rooms R1, R2 with P and O in them. */
   async function cast() {
-    const [A, B] = [a!, b!];
+    const [A, B] = [cluster.a, cluster.b];
     const [g, p, o] = await Promise.all([
       registerUser(A.baseUrl),
       registerUser(B.baseUrl),
