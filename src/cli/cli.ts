@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { migrationsFor } from '../../migrations/index.js';
 import { databaseConfig, loadFeatureFlags } from '../config/configuration.js';
 import { buildDataSourceOptions } from '../infrastructure/database/data-source-options.js';
+import { embeddedDatabaseUrl } from '../infrastructure/database/embedded-postgres.js';
 import { runMigrationsLocked } from '../infrastructure/database/migrate.js';
 import {
   resolveDatabase,
@@ -103,8 +104,7 @@ async function connectDatabase(): Promise<ResolvedDatabase> {
     const running = runningEmbeddedPort(path.resolve(cfg.dataDir, 'postgres'));
     if (running !== null)
       return {
-        // The embedded server's fixed credentials (see embedded-postgres.ts): loopback only.
-        url: `postgres://postgres:embedded@127.0.0.1:${running}/chat`,
+        url: embeddedDatabaseUrl(running),
         embedded: true,
         stop: async () => undefined,
       };

