@@ -124,7 +124,9 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
           maxWaitTimeInMs: 500,
         },
         subscribe: { fromBeginning: false },
-        run: { autoCommit: true, partitionsConsumedConcurrently: 1 },
+        // No offset commits: the group lives for one process start and always begins at
+        // "latest", so a commit would never be read, and kafkajs awaits one per batch.
+        run: { autoCommit: false, partitionsConsumedConcurrently: 1 },
         postfixId: '',
       },
       {
