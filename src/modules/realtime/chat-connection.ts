@@ -17,6 +17,8 @@ function uncorkAll(): void {
 /** Per-socket state on this instance. */
 export class ChatConnection {
   private corkedRaw: RawSocket | null = null;
+  /** bufferedAmount when this turn's cork began: what earlier turns left unsent. */
+  private bufferedAtCork = 0;
   readonly subscriptions = new Map<string, RoomSubscription>();
   missedPongs = 0;
   closing = false;
@@ -35,11 +37,15 @@ export class ChatConnection {
 
   /**
    * Writes a frame unless the socket is closing. A reader that lets its send buffer grow past
-   * the bound is disconnected rather than allowed to grow the server's memory.
+   * the bound is disconnected rather than allowed to grow the server's memory. Within a corked
+   * turn the bound applies to what earlier turns left unsent: this turn's own burst (many
+   * messages stored together) sits in the corked buffer until the turn ends, and says nothing
+   * about the reader.
    */
   send(frame: string | Buffer): boolean {
     if (this.closing || this.socket.readyState !== this.socket.OPEN) return false;
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+    const stuck = this.corkedRaw ? this.bufferedAtCork : this.socket.bufferedAmount;
+    if (stuck > this.maxBufferedBytes) {
       this.onSlowReader(this);
       return false;
     }
@@ -53,6 +59,7 @@ export class ChatConnection {
     if (this.corkedRaw) return;
     const raw = (this.socket as unknown as { _socket?: RawSocket })._socket;
     if (!raw) return;
+    this.bufferedAtCork = this.socket.bufferedAmount;
     raw.cork();
     this.corkedRaw = raw;
     corked.push(this);
