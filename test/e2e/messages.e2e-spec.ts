@@ -144,6 +144,13 @@ describe('REST messages (/api/rooms/:id/messages)', () => {
 
     it('a member who left can no longer send', async () => {
       const room = await sharedRoom();
+      // A send and a history read first: the membership is confirmed (and trusted for a few
+      // seconds on this path), so the leave must drop it at once.
+      expect((await sendMessage(t.baseUrl, bob, room.id, { content: 'bye' })).status).toBe(201);
+      expect(
+        (await http(t.baseUrl, 'GET', `/api/rooms/${room.id}/messages`, { token: bob.accessToken }))
+          .status,
+      ).toBe(200);
       expect(
         (await http(t.baseUrl, 'POST', `/api/rooms/${room.id}/leave`, { token: bob.accessToken }))
           .status,
@@ -152,6 +159,25 @@ describe('REST messages (/api/rooms/:id/messages)', () => {
         await sendMessage(t.baseUrl, bob, room.id, { content: 'still here?' }),
         403,
         'NOT_ROOM_MEMBER',
+      );
+      expectError(
+        await http(t.baseUrl, 'GET', `/api/rooms/${room.id}/messages`, { token: bob.accessToken }),
+        403,
+        'NOT_ROOM_MEMBER',
+      );
+    });
+
+    it('after its room is deleted, a sender who just sent there gets 404', async () => {
+      const room = await createRoom(t.baseUrl, alice);
+      expect((await sendMessage(t.baseUrl, alice, room.id, { content: 'x' })).status).toBe(201);
+      expect(
+        (await http(t.baseUrl, 'DELETE', `/api/rooms/${room.id}`, { token: alice.accessToken }))
+          .status,
+      ).toBe(204);
+      expectError(
+        await sendMessage(t.baseUrl, alice, room.id, { content: 'y' }),
+        404,
+        'ROOM_NOT_FOUND',
       );
     });
 

@@ -76,7 +76,7 @@ export class MessagesService {
       };
       author = await this.applySendPolicies(attempt, author);
     }
-    await this.rooms.requireMember(author.userId, roomId);
+    await this.rooms.assertMember(author.userId, roomId);
     const appended = this.messages.appendToRoom({
       roomId,
       userId: author.userId,
@@ -159,7 +159,7 @@ export class MessagesService {
     roomId: string,
     query: HistoryQuery,
   ): Promise<Page<Message>> {
-    await this.rooms.requireMember(caller.userId, roomId);
+    await this.rooms.assertMember(caller.userId, roomId);
     // Ask for one more than the page to know whether another page exists.
     const n = query.limit + 1;
     if (query.kind === 'after') {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { authConfig, type AuthConfig } from '../../config/configuration.js';
 import { decodeTimeIdCursor, encodeCursor } from '../../common/cursor.js';
 import { Errors } from '../../common/errors/domain-error.js';
@@ -37,8 +37,22 @@ interface Caller {
   username: string;
 }
 
+/** How long a confirmed membership is trusted on the send and history paths without a read. */
+const MEMBER_CACHE_MS = 5000;
+const MEMBER_CACHE_MAX_ROOMS = 50_000;
+
 @Injectable()
-export class RoomsService {
+export class RoomsService implements OnModuleInit, OnModuleDestroy {
+  /**
+   * roomId → userId → until when their membership counts as confirmed. Only members are cached
+   * (a join counts at once); a leave, kick or delete drops the entry here at once and, through
+   * member.left / room.deleted on the bus, on every other instance within its delivery time.
+   */
+  private readonly confirmed = new Map<string, Map<string, number>>();
+  /** Bumped by every removal, so a read that raced one is not cached. */
+  private removals = 0;
+  private unsubscribe: (() => void) | null = null;
+
   constructor(
     private readonly rooms: RoomRepository,
     private readonly hasher: PasswordHasher,
@@ -47,6 +61,47 @@ export class RoomsService {
     private readonly ext: ChatExtensions,
     private readonly authz: AuthorizationService,
   ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.bus.subscribe((e) => {
+      if (e.type === 'member.left') this.forget(e.roomId, e.userId);
+      else if (e.type === 'room.deleted') {
+        this.removals++;
+        this.confirmed.delete(e.roomId);
+      }
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  /**
+   * The per-message check (send, history page): the caller is a member. A membership confirmed
+   * by a read in the last MEMBER_CACHE_MS is trusted, so a busy sender costs the database no
+   * read per message; anything else is read (and answered exactly as requireMember does).
+   */
+  async assertMember(userId: string, roomId: string): Promise<void> {
+    const until = this.confirmed.get(roomId)?.get(userId);
+    const now = Date.now();
+    if (until !== undefined && until > now) return;
+    const removalsBefore = this.removals;
+    await this.requireMember(userId, roomId);
+    if (this.removals !== removalsBefore) return; // a leave/kick/delete ran meanwhile
+    let users = this.confirmed.get(roomId);
+    if (!users) {
+      if (this.confirmed.size >= MEMBER_CACHE_MAX_ROOMS) this.confirmed.clear();
+      this.confirmed.set(roomId, (users = new Map()));
+    }
+    users.set(userId, now + MEMBER_CACHE_MS);
+  }
+
+  private forget(roomId: string, userId: string): void {
+    this.removals++;
+    const users = this.confirmed.get(roomId);
+    users?.delete(userId);
+    if (users?.size === 0) this.confirmed.delete(roomId);
+  }
 
   async create(
     caller: Caller,
@@ -142,6 +197,8 @@ export class RoomsService {
   async delete(caller: Caller, roomId: string): Promise<void> {
     await this.ownedRoom(caller.userId, roomId, 'room.delete.any');
     await this.rooms.delete(roomId);
+    this.removals++;
+    this.confirmed.delete(roomId);
     await this.bus.publish({ type: 'room.deleted', roomId });
   }
 
@@ -211,6 +268,7 @@ export class RoomsService {
   async leave(caller: Caller, roomId: string): Promise<void> {
     await this.requireMember(caller.userId, roomId);
     const result = await this.rooms.removeMember(roomId, caller.userId);
+    this.forget(roomId, caller.userId);
     if (!result) return; // already gone (a concurrent leave)
     await this.bus.publish({
       type: 'member.left',
@@ -235,6 +293,7 @@ export class RoomsService {
     const found = await this.rooms.findWithMembership(roomId, userId);
     if (!found?.membership) return false;
     const result = await this.rooms.removeMember(roomId, userId);
+    this.forget(roomId, userId);
     if (!result) return false;
     await this.bus.publish({
       type: 'member.left',
