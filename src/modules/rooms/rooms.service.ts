@@ -91,7 +91,7 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
     let users = this.confirmed.get(roomId);
     if (!users) {
       if (this.confirmed.size >= MEMBER_CACHE_MAX_ROOMS) this.confirmed.clear();
-      this.confirmed.set(roomId, (users = new Map()));
+      this.confirmed.set(roomId, (users = new Map<string, number>()));
     }
     users.set(userId, now + MEMBER_CACHE_MS);
   }
