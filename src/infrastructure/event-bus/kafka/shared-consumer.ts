@@ -4,11 +4,17 @@ import kafkajs from 'kafkajs';
 import type { Consumer, KafkaConfig } from 'kafkajs';
 import { parseChatEvent } from '../../../common/events/chat-events.js';
 import type { SharedEventHandler } from '../../../common/events/event-bus.js';
+import { isRetriable, retryWhileRetriable } from './retry-retriable.js';
 
 const PROBE_HEADER = 'x-chat-probe';
 /** In-place retries of a failing handler before the record goes back to kafkajs (which retries it). */
 const HANDLER_ATTEMPTS = 3;
 const HANDLER_RETRY_MS = 200;
+/**
+ * How long start() keeps retrying the group's offset set-up while the broker answers with a
+ * retriable error (right after a broker start its group coordinator answers "loading" for a while).
+ */
+const INIT_DEADLINE_MS = 30_000;
 
 export interface SharedConsumerOptions {
   client: KafkaConfig;
@@ -57,7 +63,11 @@ export class KafkaSharedConsumer {
           else this.log.debug({ ...rest }, text);
         },
     });
-    await this.initialiseGroupOffsets(kafka);
+    await retryWhileRetriable(() => this.initialiseGroupOffsets(kafka), {
+      deadlineMs: INIT_DEADLINE_MS,
+      onRetry: (err, attempt, delayMs) =>
+        this.log.warn({ err: String(err), attempt, delayMs }, 'shared group set-up retried'),
+    });
     const consumer = kafka.consumer({
       groupId: this.opts.groupId,
       sessionTimeout: 10000,
@@ -148,6 +158,7 @@ export class KafkaSharedConsumer {
         });
         this.log.log({ partitions: missing.length }, 'new shared group starts at the topic end');
       } catch (err) {
+        if (isRetriable(err)) throw err;
         // The group has live members: one of them initialised it.
         this.log.debug({ err: String(err) }, 'shared group already active');
       }

@@ -1,0 +1,78 @@
+import { describe, expect, it } from '@jest/globals';
+import { isRetriable, retryWhileRetriable } from './retry-retriable.js';
+
+function retriable(message: string): Error {
+  return Object.assign(new Error(message), { retriable: true });
+}
+
+/** A fake clock: sleeping advances it, so the deadline is exercised without waiting. */
+function fakeClock() {
+  let t = 0;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => t,
+    sleep: (ms: number) => {
+      sleeps.push(ms);
+      t += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
+describe('retryWhileRetriable', () => {
+  it('repeats a retriable failure with doubling back-off until it succeeds', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const result = await retryWhileRetriable(
+      () => {
+        calls++;
+        if (calls < 4) return Promise.reject(retriable('coordinator loading'));
+        return Promise.resolve('offsets');
+      },
+      { deadlineMs: 30_000, initialDelayMs: 100, maxDelayMs: 300, ...clock },
+    );
+    expect(result).toBe('offsets');
+    expect(calls).toBe(4);
+    expect(clock.sleeps).toEqual([100, 200, 300]);
+  });
+
+  it('rethrows a non-retriable error at once', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    await expect(
+      retryWhileRetriable(
+        () => {
+          calls++;
+          return Promise.reject(new Error('group has running members'));
+        },
+        { deadlineMs: 30_000, ...clock },
+      ),
+    ).rejects.toThrow('group has running members');
+    expect(calls).toBe(1);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('gives up with the last error once the deadline has passed', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    await expect(
+      retryWhileRetriable(() => Promise.reject(retriable(`still loading ${++calls}`)), {
+        deadlineMs: 1_000,
+        initialDelayMs: 400,
+        maxDelayMs: 400,
+        ...clock,
+      }),
+    ).rejects.toThrow('still loading 4');
+    // 400 + 400 + the 200 left of the deadline, then the fourth attempt fails past it.
+    expect(clock.sleeps).toEqual([400, 400, 200]);
+  });
+
+  it('recognises kafkajs retriable errors by their flag only', () => {
+    expect(isRetriable(retriable('x'))).toBe(true);
+    expect(isRetriable(Object.assign(new Error('x'), { retriable: false }))).toBe(false);
+    expect(isRetriable(new Error('x'))).toBe(false);
+    expect(isRetriable('retriable')).toBe(false);
+    expect(isRetriable(null)).toBe(false);
+  });
+});
