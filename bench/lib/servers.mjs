@@ -180,6 +180,8 @@ export async function startOurs(
       `--cpu-prof-dir=${profileDir}`,
       `--cpu-prof-name=${label}-${instanceId}-${Date.now()}.cpuprofile`,
     );
+  // BENCH_NODE_ARGS: extra node flags for the service (e.g. --trace-gc, --max-semi-space-size=64).
+  args.push(...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean));
   args.push('dist/src/main.js');
   const s = new ServerProc({
     name: `chat backend (${instanceId})`,
