@@ -1,10 +1,11 @@
 import {
+  applyDecorators,
   BadRequestException,
   ValidationPipe,
   type ArgumentMetadata,
   type ValidationError,
 } from '@nestjs/common';
-import { ValidateIf } from 'class-validator';
+import { IsOptional, IsUrl, MaxLength, ValidateIf } from 'class-validator';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
@@ -64,3 +65,15 @@ export function createValidationPipe(): ValidationPipe {
  */
 export const IsOmittable = () =>
   ValidateIf((_object: object, value: unknown) => value !== undefined);
+
+/**
+ * An optional, clearable http(s) URL (an avatar): it may be left out or set to null (which clears
+ * it); otherwise it must be an absolute http(s) URL of at most 2,048 characters.
+ */
+export const IsClearableHttpUrl = () =>
+  applyDecorators(
+    ValidateIf((_object: object, value: unknown) => value !== null),
+    IsOptional(),
+    IsUrl({ protocols: ['http', 'https'], require_protocol: true }),
+    MaxLength(2048),
+  );

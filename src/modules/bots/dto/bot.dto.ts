@@ -1,21 +1,34 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsIn,
   IsOptional,
   IsString,
-  IsUrl,
   Matches,
   MaxLength,
   MinLength,
   ValidateIf,
 } from 'class-validator';
 import { PageQueryDto } from '../../../common/http/pagination.js';
-import { IsOmittable } from '../../../common/http/validation.js';
+import { IsClearableHttpUrl, IsOmittable } from '../../../common/http/validation.js';
 import { CLIENT_MSG_ID_PATTERN, CONTENT_MAX } from '../../messages/domain/message.js';
 import { BOT_NAME_PATTERN, WEBHOOK_URL_MAX, type Bot } from '../domain/bot.js';
 import type { DeliveryRecord } from '../domain/webhook-delivery.repository.js';
 
 const NAME_MESSAGE = 'name must be 2-32 letters, digits, _ . or -';
+
+/**
+ * May be left out or null (no webhook); its address rules (http(s), no private hosts) are the
+ * service's, which resolves the host.
+ */
+const IsClearableWebhookUrl = () =>
+  applyDecorators(
+    ValidateIf((_o: object, v: unknown) => v !== null),
+    IsOptional(),
+    IsString(),
+    MinLength(1),
+    MaxLength(WEBHOOK_URL_MAX),
+  );
 
 export class BotDto {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -74,10 +87,7 @@ export class CreateBotDto {
   name: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, example: 'https://example.com/bot.png' })
-  @ValidateIf((_o, v) => v !== null)
-  @IsOptional()
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true })
-  @MaxLength(2048)
+  @IsClearableHttpUrl()
   avatarUrl?: string | null;
 
   @ApiPropertyOptional({
@@ -88,11 +98,7 @@ export class CreateBotDto {
       'http(s) URL every message of the bot’s rooms is POSTed to; hosts resolving to private, loopback or link-local addresses are refused (400 WEBHOOK_URL_REFUSED) unless BOT_WEBHOOK_ALLOW_PRIVATE says otherwise',
     example: 'https://bots.example.com/hook',
   })
-  @ValidateIf((_o, v) => v !== null)
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(WEBHOOK_URL_MAX)
+  @IsClearableWebhookUrl()
   webhookUrl?: string | null;
 }
 
@@ -104,10 +110,7 @@ export class UpdateBotDto {
   name?: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: 'null removes it' })
-  @ValidateIf((_o, v) => v !== null)
-  @IsOptional()
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true })
-  @MaxLength(2048)
+  @IsClearableHttpUrl()
   avatarUrl?: string | null;
 
   @ApiPropertyOptional({
@@ -116,11 +119,7 @@ export class UpdateBotDto {
     maxLength: WEBHOOK_URL_MAX,
     description: 'null removes the webhook (deliveries not yet sent are then dropped)',
   })
-  @ValidateIf((_o, v) => v !== null)
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(WEBHOOK_URL_MAX)
+  @IsClearableWebhookUrl()
   webhookUrl?: string | null;
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUrl, Matches, MaxLength, ValidateIf } from 'class-validator';
-import { IsOmittable } from '../../../common/http/validation.js';
+import { IsString, Matches } from 'class-validator';
+import { IsClearableHttpUrl, IsOmittable } from '../../../common/http/validation.js';
 import { USERNAME_PATTERN, type User, type UserStatus } from '../domain/user.js';
 
 export class UserDto {
@@ -27,10 +27,7 @@ export class UserDto {
 
 export class UpdateMeDto {
   @ApiPropertyOptional({ type: String, nullable: true, example: 'https://example.com/a.png' })
-  @ValidateIf((_o, v) => v !== null)
-  @IsOptional()
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true })
-  @MaxLength(2048)
+  @IsClearableHttpUrl()
   avatarUrl?: string | null;
 
   @ApiPropertyOptional({ pattern: USERNAME_PATTERN.source })
