@@ -3,24 +3,13 @@
 // on loopback at least once even when one instance is SIGKILLed while it holds deliveries in
 // flight: its leased deliveries become due again and the survivor sends them.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createEnterpriseDatabase, withDatabase } from '../support/flags.js';
+import { twoInstancesOnKafka } from '../support/cluster.js';
+import { withDatabase } from '../support/flags.js';
 import { createRoom, http, registerUser } from '../support/http.js';
-import { deleteTopics, testBrokers } from '../support/kafka.js';
-import {
-  newJwtSecret,
-  startServices,
-  stopAll,
-  uniqueTopic,
-  withServiceLogs,
-  type ServiceProcess,
-} from '../support/service-process.js';
+import { stopAll, withServiceLogs, type ServiceProcess } from '../support/service-process.js';
 import { mapPool, waitFor } from '../support/wait.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 import { metricValue } from '../support/ws-client.js';
-
-let brokers = '';
-const topic = uniqueTopic('bots');
-const jwtSecret = newJwtSecret();
 
 const BOT_ENV = {
   FEATURE_BOT_MESSAGES: 'true',
@@ -35,41 +24,32 @@ const BOT_ENV = {
 };
 
 describe('bot webhooks on two instances, one killed mid-delivery', () => {
-  let db: { url: string; drop(): Promise<void> } | undefined;
+  const cluster = twoInstancesOnKafka('bots', BOT_ENV);
   let receiver: WebhookReceiver | undefined;
-  let s1: ServiceProcess | undefined;
-  let s2: ServiceProcess | undefined;
-  const services = () => [s1, s2];
   const events: string[] = [];
   const mark = (what: string) => events.push(`${new Date().toISOString()} ${what}`);
   const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
-    withDatabase(db!.url, async (c) => (await c.query(text, params)).rows as T[]);
+    withDatabase(cluster.databaseUrl, async (c) => (await c.query(text, params)).rows as T[]);
 
   beforeAll(async () => {
-    brokers = testBrokers(); // fails the suite with the setup's explanation when no broker
-    db = await createEnterpriseDatabase();
     receiver = await WebhookReceiver.start();
-    [s1, s2] = await startServices([
-      { name: 'bots-1', brokers, topic, jwtSecret, databaseUrl: db.url, env: BOT_ENV },
-      { name: 'bots-2', brokers, topic, jwtSecret, databaseUrl: db.url, env: BOT_ENV },
-    ]);
-  }, 120_000);
+  });
 
   afterAll(async () => {
+    // Answer what the receiver still holds before the instances shut down (the fixture's own
+    // stop then finds them stopped), so no shutdown waits out a webhook timeout.
     receiver?.releaseHeld(200);
     if (receiver) receiver.answer = () => ({ status: 200 });
-    await stopAll(services());
+    await stopAll(cluster.services());
     await receiver?.close();
-    await deleteTopics(brokers, [topic]);
-    await db?.drop();
   }, 60_000);
 
   it(
     'delivers every message at least once, signed, one delivery id per message, with an instance killed holding deliveries',
     withServiceLogs(
-      services,
+      cluster.services,
       async () => {
-        const [doomed, survivor] = [s1!, s2!];
+        const [doomed, survivor] = [cluster.a, cluster.b];
         const rx = receiver!;
         const owner = await registerUser(doomed.baseUrl);
         const rooms = [
@@ -128,7 +108,9 @@ describe('bot webhooks on two instances, one killed mid-delivery', () => {
         const handled = await Promise.all(
           [doomed, survivor].map((s) => metricValue(s.baseUrl, 'chat_bot_webhook_events_total')),
         );
-        mark(`message.sent handled by bots-1: ${handled[0]}, by bots-2: ${handled[1]}`);
+        mark(
+          `message.sent handled by ${doomed.name}: ${handled[0]}, by ${survivor.name}: ${handled[1]}`,
+        );
         expect(handled[0] + handled[1]).toBeGreaterThanOrEqual(before.length);
         expect(handled[0] + handled[1]).toBeLessThan(2 * before.length);
 
@@ -146,7 +128,7 @@ describe('bot webhooks on two instances, one killed mid-delivery', () => {
         const held = await waitFor(
           async () => {
             const m = await leasedBy();
-            return (m.get('bots-1')?.length ?? 0) > 0 && (m.get('bots-2')?.length ?? 0) > 0
+            return (m.get(doomed.name)?.length ?? 0) > 0 && (m.get(survivor.name)?.length ?? 0) > 0
               ? m
               : null;
           },
@@ -157,13 +139,13 @@ describe('bot webhooks on two instances, one killed mid-delivery', () => {
             describe: () => `held at receiver: ${rx.heldCount}`,
           },
         );
-        const victimIds = new Set(held.get('bots-1'));
+        const victimIds = new Set(held.get(doomed.name));
         mark(
-          `in flight: bots-1 ${victimIds.size}, bots-2 ${held.get('bots-2')!.length}; killing bots-1`,
+          `in flight: ${doomed.name} ${victimIds.size}, ${survivor.name} ${held.get(survivor.name)!.length}; killing ${doomed.name}`,
         );
         const status = await doomed.kill();
         expect(status.signal).toBe('SIGKILL');
-        mark('bots-1 killed');
+        mark(`${doomed.name} killed`);
 
         // Phase 2: the receiver answers; the first try of every fifth message fails with 503.
         const tries = new Map<string, number>();
@@ -243,7 +225,7 @@ describe('bot webhooks on two instances, one killed mid-delivery', () => {
         // What the killed instance held went out again from the survivor, after its lease.
         for (const id of victimIds) {
           const row = rows.find((r) => r.id === id)!;
-          expect(row.leased_by).toBe('bots-2');
+          expect(row.leased_by).toBe(survivor.name);
           expect(row.attempts).toBeGreaterThanOrEqual(2);
           const seen = rx.received.filter((d) => d.deliveryId === id);
           expect(seen.length).toBeGreaterThanOrEqual(2);
