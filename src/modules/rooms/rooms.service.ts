@@ -65,10 +65,7 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.unsubscribe = this.bus.subscribe((e) => {
       if (e.type === 'member.left') this.forget(e.roomId, e.userId);
-      else if (e.type === 'room.deleted') {
-        this.removals++;
-        this.confirmed.delete(e.roomId);
-      }
+      else if (e.type === 'room.deleted') this.forgetRoom(e.roomId);
     });
   }
 
@@ -94,6 +91,11 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
       this.confirmed.set(roomId, (users = new Map<string, number>()));
     }
     users.set(userId, now + MEMBER_CACHE_MS);
+  }
+
+  private forgetRoom(roomId: string): void {
+    this.removals++;
+    this.confirmed.delete(roomId);
   }
 
   private forget(roomId: string, userId: string): void {
@@ -197,8 +199,7 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
   async delete(caller: Caller, roomId: string): Promise<void> {
     await this.ownedRoom(caller.userId, roomId, 'room.delete.any');
     await this.rooms.delete(roomId);
-    this.removals++;
-    this.confirmed.delete(roomId);
+    this.forgetRoom(roomId);
     await this.bus.publish({ type: 'room.deleted', roomId });
   }
 
