@@ -6,6 +6,7 @@ import {
   type ChatEventHandler,
   type SharedEventHandler,
 } from '../../common/events/event-bus.js';
+import { retryWithBackoff } from './retry.js';
 
 /** A shared subscription in one process: its events are handled one after another, in order. */
 interface SharedSubscription {
@@ -56,21 +57,15 @@ export class InProcessEventBus extends EventBus {
    * as lost.
    */
   private async handleShared(sub: SharedSubscription, event: ChatEvent): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await sub.handler(event);
-        return;
-      } catch (err) {
-        if (attempt >= SHARED_ATTEMPTS) {
-          this.logger.error(
-            { err: String(err), type: event.type, group: sub.group },
-            'shared event handler failed; event dropped',
-          );
-          return;
-        }
-        await new Promise((r) => setTimeout(r, SHARED_RETRY_MS * 2 ** (attempt - 1)));
-      }
-    }
+    await retryWithBackoff(() => sub.handler(event), {
+      attempts: SHARED_ATTEMPTS,
+      initialDelayMs: SHARED_RETRY_MS,
+    }).catch((err: unknown) =>
+      this.logger.error(
+        { err: String(err), type: event.type, group: sub.group },
+        'shared event handler failed; event dropped',
+      ),
+    );
   }
 
   subscribe(handler: ChatEventHandler): () => void {

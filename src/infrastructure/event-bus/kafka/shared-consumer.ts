@@ -4,7 +4,7 @@ import kafkajs from 'kafkajs';
 import type { Consumer, KafkaConfig } from 'kafkajs';
 import { parseChatEvent } from '../../../common/events/chat-events.js';
 import type { SharedEventHandler } from '../../../common/events/event-bus.js';
-import { isRetriable, retryWhileRetriable } from './retry-retriable.js';
+import { isRetriable, retryWithBackoff } from '../retry.js';
 
 const PROBE_HEADER = 'x-chat-probe';
 /** In-place retries of a failing handler before the record goes back to kafkajs (which retries it). */
@@ -63,8 +63,10 @@ export class KafkaSharedConsumer {
           else this.log.debug({ ...rest }, text);
         },
     });
-    await retryWhileRetriable(() => this.initialiseGroupOffsets(kafka), {
+    await retryWithBackoff(() => this.initialiseGroupOffsets(kafka), {
       deadlineMs: INIT_DEADLINE_MS,
+      maxDelayMs: 2000,
+      shouldRetry: isRetriable,
       onRetry: (err, attempt, delayMs) =>
         this.log.warn({ err: String(err), attempt, delayMs }, 'shared group set-up retried'),
     });
@@ -122,17 +124,14 @@ export class KafkaSharedConsumer {
   }
 
   private async handle(event: NonNullable<ReturnType<typeof parseChatEvent>>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.opts.handler(event);
-        return;
-      } catch (err) {
-        // Thrown on: the offset stays uncommitted and kafkajs fetches the record again.
-        if (attempt >= HANDLER_ATTEMPTS || this.stopping) throw err;
-        this.log.warn({ err: String(err), type: event.type, attempt }, 'shared handler failed');
-        await new Promise((r) => setTimeout(r, HANDLER_RETRY_MS * 2 ** (attempt - 1)));
-      }
-    }
+    // Thrown on at the end: the offset stays uncommitted and kafkajs fetches the record again.
+    await retryWithBackoff(() => this.opts.handler(event), {
+      attempts: HANDLER_ATTEMPTS,
+      initialDelayMs: HANDLER_RETRY_MS,
+      shouldRetry: () => !this.stopping,
+      onRetry: (err, attempt) =>
+        this.log.warn({ err: String(err), type: event.type, attempt }, 'shared handler failed'),
+    });
   }
 
   /** A group with no committed offsets starts at the topic's current end (see the class note). */

@@ -1,4 +1,9 @@
 /**
+ * Retrying with exponential back-off, for the bus drivers: a shared subscriber's failing handler
+ * (both drivers) and a Kafka admin call the broker answers with a retriable error.
+ */
+
+/**
  * kafkajs marks errors a caller may simply repeat (a group coordinator still loading its offsets
  * after a broker start, a leader election in progress) with `retriable: true`. Its consumer and
  * producer retry those themselves; some admin calls (fetchOffsets, setOffsets) do not.
@@ -10,28 +15,34 @@ export function isRetriable(err: unknown): boolean {
 }
 
 export interface RetryOptions {
-  /** Give up (rethrow the last error) once this much time has passed since the first attempt. */
-  deadlineMs: number;
+  /** Tries in all, the first included (default: no limit; give this or deadlineMs). */
+  attempts?: number;
+  /** Give up (rethrow the last error) once this much time has passed since the first try. */
+  deadlineMs?: number;
+  /** Wait before the second try; doubled after each further one. Default 100. */
   initialDelayMs?: number;
   maxDelayMs?: number;
+  /** Whether this error is worth another try (default: every error). */
+  shouldRetry?: (err: unknown) => boolean;
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
 
-/** Runs `fn`, repeating it with exponential back-off while it fails with a retriable error. */
-export async function retryWhileRetriable<T>(fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
+/** Runs `fn`, repeating it with exponential back-off while it fails and the options allow. */
+export async function retryWithBackoff<T>(fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = opts.now ?? Date.now;
   const started = now();
   let delay = opts.initialDelayMs ?? 100;
-  const maxDelay = opts.maxDelayMs ?? 2000;
+  const maxDelay = opts.maxDelayMs ?? Infinity;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      const left = opts.deadlineMs - (now() - started);
-      if (!isRetriable(err) || left <= 0) throw err;
+      const left = opts.deadlineMs === undefined ? Infinity : opts.deadlineMs - (now() - started);
+      const exhausted = opts.attempts !== undefined && attempt >= opts.attempts;
+      if (exhausted || left <= 0 || !(opts.shouldRetry?.(err) ?? true)) throw err;
       const wait = Math.min(delay, left);
       opts.onRetry?.(err, attempt, wait);
       await sleep(wait);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isRetriable, retryWhileRetriable } from './retry-retriable.js';
+import { isRetriable, retryWithBackoff } from './retry.js';
 
 function retriable(message: string): Error {
   return Object.assign(new Error(message), { retriable: true });
@@ -20,17 +20,23 @@ function fakeClock() {
   };
 }
 
-describe('retryWhileRetriable', () => {
+describe('retryWithBackoff', () => {
   it('repeats a retriable failure with doubling back-off until it succeeds', async () => {
     const clock = fakeClock();
     let calls = 0;
-    const result = await retryWhileRetriable(
+    const result = await retryWithBackoff(
       () => {
         calls++;
         if (calls < 4) return Promise.reject(retriable('coordinator loading'));
         return Promise.resolve('offsets');
       },
-      { deadlineMs: 30_000, initialDelayMs: 100, maxDelayMs: 300, ...clock },
+      {
+        deadlineMs: 30_000,
+        initialDelayMs: 100,
+        maxDelayMs: 300,
+        shouldRetry: isRetriable,
+        ...clock,
+      },
     );
     expect(result).toBe('offsets');
     expect(calls).toBe(4);
@@ -41,12 +47,12 @@ describe('retryWhileRetriable', () => {
     const clock = fakeClock();
     let calls = 0;
     await expect(
-      retryWhileRetriable(
+      retryWithBackoff(
         () => {
           calls++;
           return Promise.reject(new Error('group has running members'));
         },
-        { deadlineMs: 30_000, ...clock },
+        { deadlineMs: 30_000, shouldRetry: isRetriable, ...clock },
       ),
     ).rejects.toThrow('group has running members');
     expect(calls).toBe(1);
@@ -57,7 +63,7 @@ describe('retryWhileRetriable', () => {
     const clock = fakeClock();
     let calls = 0;
     await expect(
-      retryWhileRetriable(() => Promise.reject(retriable(`still loading ${++calls}`)), {
+      retryWithBackoff(() => Promise.reject(retriable(`still loading ${++calls}`)), {
         deadlineMs: 1_000,
         initialDelayMs: 400,
         maxDelayMs: 400,
@@ -66,6 +72,19 @@ describe('retryWhileRetriable', () => {
     ).rejects.toThrow('still loading 4');
     // 400 + 400 + the 200 left of the deadline, then the fourth attempt fails past it.
     expect(clock.sleeps).toEqual([400, 400, 200]);
+  });
+
+  it('stops after the given number of attempts, whatever the error', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    await expect(
+      retryWithBackoff(() => Promise.reject(new Error(`handler failed ${++calls}`)), {
+        attempts: 3,
+        initialDelayMs: 200,
+        ...clock,
+      }),
+    ).rejects.toThrow('handler failed 3');
+    expect(clock.sleeps).toEqual([200, 400]);
   });
 
   it('recognises kafkajs retriable errors by their flag only', () => {
