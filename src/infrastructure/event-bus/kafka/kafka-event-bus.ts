@@ -26,6 +26,12 @@ import { OutboxStore, type ClaimedEvent, type OutboxRef } from './outbox-store.j
 import { KafkaSharedConsumer } from './shared-consumer.js';
 
 const PROBE_HEADER = 'x-chat-probe';
+/**
+ * Events that are only true for a moment (a typing hint, a presence change anyone can re-read
+ * from GET /rooms/:id/presence): no outbox record, so no database write per event, and nothing
+ * stale replayed after a broker outage.
+ */
+const EPHEMERAL = new Set<ChatEvent['type']>(['typing', 'presence']);
 const BATCH = 500;
 const SEND_TIMEOUT_MS = 5000;
 const SWEEP_MIN_AGE_MS = 2000;
@@ -226,7 +232,7 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
     let ref: OutboxRef | null = null;
     if (event.type === 'message.sent') {
       ref = { kind: 'message', roomId: event.roomId, seq: event.message.seq };
-    } else if (event.type !== 'typing') {
+    } else if (!EPHEMERAL.has(event.type)) {
       try {
         ref = await this.store.stage(event, eventKey(event));
       } catch (err) {
