@@ -8,7 +8,7 @@ import {
 import { adminConfig, type AdminConfig } from './admin.config.js';
 import { MuteRepository, SanctionRepository } from './domain/admin.repository.js';
 import { MuteEnforcer } from './mute-enforcer.js';
-import { Periodic } from './periodic.js';
+import { Periodic } from '../../common/periodic.js';
 
 /**
  * Timed sanctions lift themselves: every ADMIN_SWEEP_INTERVAL_MS each instance sets accounts

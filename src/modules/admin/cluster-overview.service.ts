@@ -11,7 +11,7 @@ import { busConfig, type BusConfig } from '../../config/configuration.js';
 import { RealtimeHub } from '../realtime/realtime-hub.service.js';
 import { adminConfig, type AdminConfig } from './admin.config.js';
 import { OverviewRepository } from './domain/admin.repository.js';
-import { Periodic } from './periodic.js';
+import { Periodic } from '../../common/periodic.js';
 
 export interface Overview {
   users: number;

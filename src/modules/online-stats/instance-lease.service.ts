@@ -5,6 +5,7 @@ import {
   type BeforeApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
+import { Periodic } from '../../common/periodic.js';
 import { SessionLedger } from './domain/session-ledger.js';
 import { onlineStatsConfig, type OnlineStatsConfig } from './online-stats.config.js';
 import { PresenceService } from './presence.service.js';
@@ -19,16 +20,16 @@ import { StatsInstance } from './stats-instance.js';
 @Injectable()
 export class InstanceLeaseService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly log = new Logger('OnlineLease');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
+  private readonly rounds: Periodic;
 
   constructor(
     private readonly ledger: SessionLedger,
     private readonly presence: PresenceService,
     private readonly instance: StatsInstance,
     @Inject(onlineStatsConfig.KEY) private readonly cfg: OnlineStatsConfig,
-  ) {}
+  ) {
+    this.rounds = new Periodic('lease', cfg.renewEveryMs, () => this.tick(), this.log);
+  }
 
   get instanceId(): string {
     return this.instance.id;
@@ -37,13 +38,11 @@ export class InstanceLeaseService implements OnModuleInit, BeforeApplicationShut
   async onModuleInit(): Promise<void> {
     // Registered before the server listens, so every session this instance records has a lease.
     await this.ledger.registerInstance(this.instance.id, this.cfg.leaseMs);
-    this.schedule();
+    this.rounds.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.rounds.stop();
     await this.presence.stop();
     try {
       const users = await this.ledger.retireInstance(this.instance.id, new Date());
@@ -91,16 +90,5 @@ export class InstanceLeaseService implements OnModuleInit, BeforeApplicationShut
     );
     this.log.warn({ reopenedUsers: users.length }, 'lease had lapsed; registered again');
     await this.presence.announceOnline(users);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = null;
-        this.schedule();
-      });
-    }, this.cfg.renewEveryMs);
-    this.timer.unref();
   }
 }
