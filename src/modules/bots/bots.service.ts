@@ -8,7 +8,7 @@ import type { Message } from '../messages/domain/message.js';
 import { MessagesService } from '../messages/messages.service.js';
 import type { Membership } from '../rooms/domain/room.js';
 import { RoomsService } from '../rooms/rooms.service.js';
-import { checkBotName, mayManageBot, type Bot } from './domain/bot.js';
+import { checkBotName, type Bot } from './domain/bot.js';
 import { BotRepository, type BotPatch } from './domain/bot.repository.js';
 import { botTokenMatches, issueBotToken, parseBotToken } from './domain/bot-token.js';
 import {
@@ -138,7 +138,7 @@ export class BotsService {
    * bot (or hold bot.manage). Adding a bot already in the room answers its membership.
    */
   async addToRoom(caller: Caller, roomId: string, botId: string): Promise<Membership> {
-    await this.requireRoomOwner(caller, roomId);
+    await this.rooms.ownedRoom(caller.userId, roomId, 'room.update.any');
     const bot = await this.managedBot(caller, botId);
     return this.rooms.addMember(roomId, bot.userId);
   }
@@ -152,12 +152,10 @@ export class BotsService {
     if (!room) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
     const bot = await this.bots.findById(botId);
     if (!bot) throw Errors.notFound('BOT_NOT_FOUND', 'bot not found');
-    const allowed =
-      room.ownerId === caller.userId ||
-      mayManageBot(bot, caller.userId, false) ||
-      (await this.authz.can(caller.userId, 'room.update.any', { type: 'room', id: roomId })) ||
-      (await this.authz.can(caller.userId, 'bot.manage'));
-    if (!allowed) await this.requireRoomOwner(caller, roomId); // throws the right refusal
+    const botSide =
+      bot.ownerId === caller.userId || (await this.authz.can(caller.userId, 'bot.manage'));
+    // Otherwise the room's side: its owner or room.update.any, else the core's refusal.
+    if (!botSide) await this.rooms.ownedRoom(caller.userId, roomId, 'room.update.any');
     if (!(await this.rooms.removeMember(roomId, bot.userId)))
       throw Errors.notFound('BOT_NOT_FOUND', 'the bot is not a member of this room');
   }
@@ -190,20 +188,8 @@ export class BotsService {
   private async managedBot(caller: Caller, botId: string): Promise<Bot> {
     const bot = await this.bots.findById(botId);
     if (!bot) throw Errors.notFound('BOT_NOT_FOUND', 'bot not found');
-    if (mayManageBot(bot, caller.userId, false)) return bot;
+    if (bot.ownerId === caller.userId) return bot;
     if (await this.authz.can(caller.userId, 'bot.manage')) return bot;
     throw Errors.forbidden('PERMISSION_DENIED', "only the bot's owner may do this");
-  }
-
-  /** The room's owner or a holder of room.update.any there; refusals as the core answers them. */
-  private async requireRoomOwner(caller: Caller, roomId: string): Promise<void> {
-    const room = await this.rooms.findRoom(roomId);
-    if (!room) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
-    if (room.ownerId === caller.userId) return;
-    if (await this.authz.can(caller.userId, 'room.update.any', { type: 'room', id: roomId }))
-      return;
-    // Not the owner: a private room they are not in stays hidden (404), otherwise 403.
-    await this.rooms.requireMember(caller.userId, roomId);
-    throw Errors.forbidden('NOT_ROOM_OWNER', 'only the room owner may do this');
   }
 }

@@ -52,7 +52,7 @@ export class WebhookFanout implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async onEvent(event: ChatEvent): Promise<void> {
-    if (event.type !== 'message.sent' || event.message.deletedAt !== null) return;
+    if (event.type !== 'message.sent') return; // new messages only: never deleted yet
     const queued = await this.deliveries.enqueueForMessage(event.message);
     this.handled.inc();
     if (queued > 0) this.dispatcher.poke();

@@ -205,9 +205,10 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * The room for an owner-only change: the owner, or (roles module, ADMIN_USERNAMES) a holder
-   * of the "any" permission, who need not be a member. Others: as before (404 / 403).
+   * of the "any" permission, who need not be a member. Others: as before (404 / 403). Also the
+   * check of modules that act for a room's owner (bots).
    */
-  private async ownedRoom(userId: string, roomId: string, permission: Permission): Promise<Room> {
+  async ownedRoom(userId: string, roomId: string, permission: Permission): Promise<Room> {
     const [room, membership] = await this.roomAndMembership(roomId, userId);
     if (room && room.ownerId !== userId) {
       if (await this.authz.can(userId, permission, { type: 'room', id: roomId })) return room;

@@ -52,6 +52,4 @@ export abstract class BotRepository {
    * still a member of (the caller removes those memberships), or null when there was no bot.
    */
   abstract delete(id: string): Promise<{ userId: string; roomIds: string[] } | null>;
-  /** The bot whose user this is, if any. */
-  abstract findByUserId(userId: string): Promise<Bot | null>;
 }

@@ -54,12 +54,3 @@ export function checkBotName(name: string): void {
   if (!BOT_NAME_PATTERN.test(name))
     throw Errors.validation('VALIDATION_FAILED', 'name must be 2-32 letters, digits, _ . or -');
 }
-
-/** The owner, or someone holding `bot.manage`, may change a bot; `canManage` says the latter. */
-export function mayManageBot(
-  bot: Pick<Bot, 'ownerId'>,
-  userId: string,
-  canManage: boolean,
-): boolean {
-  return bot.ownerId === userId || canManage;
-}

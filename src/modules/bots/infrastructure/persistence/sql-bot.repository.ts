@@ -92,11 +92,6 @@ export class SqlBotRepository extends BotRepository {
     return rows[0] ? toBot(rows[0]) : null;
   }
 
-  async findByUserId(userId: string): Promise<Bot | null> {
-    const rows = await this.ds.query<BotRow[]>(`${BOT_SELECT} WHERE b.user_id = $1`, [userId]);
-    return rows[0] ? toBot(rows[0]) : null;
-  }
-
   async findCredentials(id: string): Promise<BotCredentials | null> {
     const rows = await this.ds.query<
       { id: string; user_id: string; username: string; token_hash: string; status: string }[]
