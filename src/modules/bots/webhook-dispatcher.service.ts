@@ -48,6 +48,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
   private again = false;
+  /** The last round claimed all it had room for: more may be due as soon as a slot frees. */
+  private backlog = false;
+  /** The round running now (shutdown waits for it: it may be starting deliveries). */
+  private round: Promise<void> | null = null;
   private stopped = false;
   private lastPurge = 0;
 
@@ -75,6 +79,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.round;
     // Each request has its deadline; what does not finish is leased and will be retried.
     await Promise.allSettled([...this.inFlight]);
   }
@@ -89,7 +94,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private schedule(ms: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer = setTimeout(() => {
+      this.round = this.tick();
+    }, ms);
     this.timer.unref();
   }
 
@@ -100,13 +107,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       do {
         this.again = false;
         const free = this.cfg.concurrency - this.inFlight.size;
-        if (free <= 0) {
-          this.again = false; // a finishing delivery pokes again
-          break;
-        }
+        this.backlog = free <= 0;
+        if (this.backlog) break; // a finishing delivery pokes again
         const claimed = await this.deliveries.claimDue(free, this.cfg.leaseMs, this.holder);
         for (const d of claimed) this.track(this.deliver(d));
-        if (claimed.length === free) this.again = true;
+        this.backlog = claimed.length === free;
+        if (this.backlog) this.again = true;
       } while (this.again && !this.stopped);
       if (Date.now() - this.lastPurge > PURGE_EVERY_MS) {
         this.lastPurge = Date.now();
@@ -125,8 +131,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.inFlight.add(p);
     void p.finally(() => {
       this.inFlight.delete(p);
-      // A slot is free: more may be due right now.
-      this.poke();
+      // A slot is free: more may be due right now, if the last round left some behind (else
+      // the poll and the fan-out's poke find new work without a claim per finished delivery).
+      if (this.backlog) this.poke();
     });
   }
 
