@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { EventBus } from '../../common/events/event-bus.js';
 import { OutboxPolicy } from '../../common/events/outbox.js';
+import { InstanceIdentity } from '../instance-identity.js';
 import { InProcessEventBus } from './in-process-event-bus.js';
 import { KafkaEventBus } from './kafka/kafka-event-bus.js';
 
@@ -8,7 +9,7 @@ export type EventBusDriver = 'in-process' | 'kafka';
 
 /**
  * The event bus as a swappable driver, chosen from validated config in forRoot. Tests may pass
- * their own providers through `forRoot({ providers })`.
+ * their own providers through `forRoot({ providers })`. Also this process's InstanceIdentity.
  */
 @Global()
 @Module({})
@@ -25,7 +26,11 @@ export class EventBusModule {
         { provide: OutboxPolicy, useValue: { enabled: true } },
       ],
     };
-    const providers = opts.providers ?? drivers[opts.driver]();
-    return { module: EventBusModule, providers, exports: [EventBus, OutboxPolicy] };
+    const providers = [InstanceIdentity, ...(opts.providers ?? drivers[opts.driver]())];
+    return {
+      module: EventBusModule,
+      providers,
+      exports: [EventBus, OutboxPolicy, InstanceIdentity],
+    };
   }
 }

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import {
   Inject,
   Injectable,
@@ -7,7 +5,7 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { busConfig, type BusConfig } from '../../config/configuration.js';
+import { InstanceIdentity } from '../../infrastructure/instance-identity.js';
 import { RealtimeHub } from '../realtime/realtime-hub.service.js';
 import { adminConfig, type AdminConfig } from './admin.config.js';
 import { OverviewRepository } from './domain/admin.repository.js';
@@ -37,10 +35,9 @@ export class ClusterOverviewService implements OnModuleInit, OnModuleDestroy {
     private readonly repo: OverviewRepository,
     private readonly hub: RealtimeHub,
     @Inject(adminConfig.KEY) private readonly cfg: AdminConfig,
-    @Inject(busConfig.KEY) bus: BusConfig,
+    identity: InstanceIdentity,
   ) {
-    this.instanceId =
-      bus.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.instanceId = identity.id;
     this.heartbeat = new Periodic(
       'heartbeat',
       cfg.heartbeatIntervalMs,

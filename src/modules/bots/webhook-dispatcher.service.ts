@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import {
   Inject,
   Injectable,
@@ -9,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { DomainError } from '../../common/errors/domain-error.js';
-import { busConfig, type BusConfig } from '../../config/configuration.js';
+import { InstanceIdentity } from '../../infrastructure/instance-identity.js';
 import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import { botsConfig, type BotsConfig } from './bots.config.js';
 import { webhookSignature } from './domain/bot-token.js';
@@ -59,11 +57,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     private readonly deliveries: WebhookDeliveryRepository,
     private readonly network: WebhookNetwork,
     @Inject(botsConfig.KEY) private readonly cfg: BotsConfig,
-    @Inject(busConfig.KEY) bus: BusConfig,
+    identity: InstanceIdentity,
     metrics: ChatMetrics,
   ) {
-    this.holder =
-      bus.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.holder = identity.id;
     this.outcomes = new Counter({
       name: 'chat_bot_webhook_attempts_total',
       help: 'Bot webhook delivery attempts by this instance, by outcome (delivered, retry, failed)',

@@ -1,6 +1,5 @@
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { busConfig } from '../../config/configuration.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { OrgDirectory } from './domain/org-directory.js';
@@ -43,12 +42,7 @@ export class OnlineStatsModule {
     }
     return {
       module: OnlineStatsModule,
-      imports: [
-        ConfigModule.forFeature(onlineStatsConfig),
-        ConfigModule.forFeature(busConfig),
-        RoomsModule,
-        UsersModule,
-      ],
+      imports: [ConfigModule.forFeature(onlineStatsConfig), RoomsModule, UsersModule],
       controllers,
       providers,
     };

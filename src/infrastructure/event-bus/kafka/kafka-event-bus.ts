@@ -8,8 +8,6 @@ import {
 import { ClientKafka, KafkaContext } from '@nestjs/microservices';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Admin, IHeaders, Kafka, KafkaConfig } from 'kafkajs';
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { lastValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { busConfig, type BusConfig } from '../../../config/configuration.js';
@@ -20,6 +18,7 @@ import {
   type ChatEventHandler,
   type SharedEventHandler,
 } from '../../../common/events/event-bus.js';
+import { InstanceIdentity } from '../../instance-identity.js';
 import { ChatMetrics } from '../../metrics/chat-metrics.js';
 import { ChatKafkaServer } from './chat-kafka.server.js';
 import { OutboxStore, type ClaimedEvent, type OutboxRef } from './outbox-store.js';
@@ -91,11 +90,11 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
     @Inject(busConfig.KEY) private readonly cfg: BusConfig,
     @InjectDataSource() ds: DataSource,
     private readonly metrics: ChatMetrics,
+    identity: InstanceIdentity,
   ) {
     super();
     this.store = new OutboxStore(ds);
-    this.instanceId =
-      cfg.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.instanceId = identity.id;
     const client: KafkaConfig = {
       clientId: `${cfg.kafkaClientId}-${this.instanceId}`,
       brokers: cfg.kafkaBrokers,
