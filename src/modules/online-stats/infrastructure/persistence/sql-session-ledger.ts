@@ -13,14 +13,25 @@ import {
 /**
  * Serialises presence decisions per user across every instance: "is this the user's first
  * (last) open session?" is asked and answered under the same lock as the write, so an open on one
- * instance racing a close on another can never both conclude the wrong way.
+ * instance racing a close on another can never both conclude the wrong way. (The sweeper does
+ * not take it; that is why "open" below means on a live instance, see hasOpenSession.)
  */
 const lockUser = (m: EntityManager, userId: string) =>
   m.query(`SELECT pg_advisory_xact_lock(hashtextextended('online-stats:' || $1, 0))`, [userId]);
 
+/**
+ * A session that counts for presence: not closed, on an instance whose lease holds (as
+ * onlineMembers has it). A session of a dead instance the sweeper has not closed yet does not
+ * count, so a live close racing that sweep still sees itself as the user's last one (were both
+ * to count the other's session, nobody would announce the user offline).
+ */
+const openOnLiveInstance = (user: string) => `SELECT 1 FROM ws_sessions s
+    JOIN stats_instances i ON i.instance_id = s.instance_id AND i.lease_until >= now()
+   WHERE s.user_id = ${user} AND s.closed_at IS NULL`;
+
 const hasOpenSession = async (m: EntityManager, userId: string): Promise<boolean> => {
   const rows = await m.query<{ open: boolean }[]>(
-    `SELECT EXISTS (SELECT 1 FROM ws_sessions WHERE user_id = $1 AND closed_at IS NULL) AS open`,
+    `SELECT EXISTS (${openOnLiveInstance('$1')}) AS open`,
     [userId],
   );
   return rows[0].open;
@@ -131,14 +142,18 @@ export class SqlSessionLedger extends SessionLedger {
     return this.ds.transaction(async (m) => {
       await lockUser(m, c.userId);
       const hadOpen = await hasOpenSession(m, c.userId);
-      // A close that got here first (a very short connection) already wrote the row.
-      await m.query(
-        `INSERT INTO ws_sessions (id, user_id, session_id, instance_id, opened_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (id) DO NOTHING`,
-        [c.connectionId, c.userId, c.sessionId, c.instanceId, c.openedAt],
+      // A close that got here first (a very short connection) already wrote the row: then
+      // nothing is inserted, and nothing opened.
+      const inserted = rowsOf<{ id: string }>(
+        await m.query(
+          `INSERT INTO ws_sessions (id, user_id, session_id, instance_id, opened_at)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (id) DO NOTHING
+           RETURNING id`,
+          [c.connectionId, c.userId, c.sessionId, c.instanceId, c.openedAt],
+        ),
       );
-      return { firstForUser: !hadOpen && (await hasOpenSession(m, c.userId)) };
+      return { firstForUser: !hadOpen && inserted.length > 0 };
     });
   }
 
@@ -177,7 +192,7 @@ export class SqlSessionLedger extends SessionLedger {
       `SELECT m.room_id, m.user_id
          FROM room_members m
         WHERE m.user_id = ANY($1::uuid[])
-          AND NOT EXISTS (SELECT 1 FROM ws_sessions s WHERE s.user_id = m.user_id AND s.closed_at IS NULL)`,
+          AND NOT EXISTS (${openOnLiveInstance('m.user_id')})`,
       [userIds],
     );
     return rows.map((r) => ({ roomId: r.room_id, userId: r.user_id }));
