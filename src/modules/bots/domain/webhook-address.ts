@@ -149,7 +149,8 @@ export function assertAddressesAllowed(
     if (!isAddressAllowed(cls, allowance))
       throw Errors.validation(
         'WEBHOOK_URL_REFUSED',
-        `webhookUrl host ${host} resolves to a ${cls} address (${a}), which is not allowed`,
+        // Not the address itself: the answer must not map the service's internal names.
+        `webhookUrl host ${host} resolves to a ${cls} address, which is not allowed`,
       );
   }
 }
