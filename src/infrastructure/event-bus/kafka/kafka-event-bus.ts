@@ -22,9 +22,9 @@ import { InstanceIdentity } from '../../instance-identity.js';
 import { ChatMetrics } from '../../metrics/chat-metrics.js';
 import { ChatKafkaServer } from './chat-kafka.server.js';
 import { OutboxStore, type ClaimedEvent, type OutboxRef } from './outbox-store.js';
+import { PROBE_HEADER } from './records.js';
 import { KafkaSharedConsumer } from './shared-consumer.js';
 
-const PROBE_HEADER = 'x-chat-probe';
 /**
  * Events that are only true for a moment (a typing hint, a presence change anyone can re-read
  * from GET /rooms/:id/presence): no outbox record, so no database write per event, and nothing
@@ -263,6 +263,7 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
       topic: this.cfg.kafkaTopic,
       groupId: `${this.cfg.kafkaClientId}.${this.cfg.kafkaTopic}.${group}`,
       handler,
+      onMalformed: () => this.metrics.malformedRecords.inc(),
     });
     try {
       await consumer.start();

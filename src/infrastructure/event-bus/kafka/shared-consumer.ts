@@ -5,8 +5,8 @@ import type { Consumer, KafkaConfig } from 'kafkajs';
 import { parseChatEvent } from '../../../common/events/chat-events.js';
 import type { SharedEventHandler } from '../../../common/events/event-bus.js';
 import { isRetriable, retryWithBackoff } from '../retry.js';
+import { PROBE_HEADER } from './records.js';
 
-const PROBE_HEADER = 'x-chat-probe';
 /** In-place retries of a failing handler before the record goes back to kafkajs (which retries it). */
 const HANDLER_ATTEMPTS = 3;
 const HANDLER_RETRY_MS = 200;
@@ -21,6 +21,8 @@ export interface SharedConsumerOptions {
   topic: string;
   groupId: string;
   handler: SharedEventHandler;
+  /** Counts a record that is not a valid ChatEvent (skipped, like the fan-out consumer does). */
+  onMalformed?: () => void;
 }
 
 /**
@@ -102,6 +104,7 @@ export class KafkaSharedConsumer {
           }
           const event = parseChatEvent(raw);
           if (!event) {
+            this.opts.onMalformed?.();
             this.log.warn(
               { partition, offset: message.offset },
               'shared group: malformed record ignored',
