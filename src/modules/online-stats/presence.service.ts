@@ -89,10 +89,7 @@ export class PresenceService implements OnModuleInit, ConnectionObserver {
 
   /** `online` in every room of each of these users. */
   async announceOnline(userIds: string[]): Promise<void> {
-    const changes: PresenceChange[] = [];
-    for (const userId of userIds)
-      for (const roomId of await this.ledger.roomsOf(userId)) changes.push({ roomId, userId });
-    await this.publish(changes, true);
+    await this.publish(await this.ledger.roomsOf(userIds), true);
   }
 
   /** `offline` in every room of each of these users who has no connection open anywhere. */

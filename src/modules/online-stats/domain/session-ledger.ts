@@ -55,8 +55,8 @@ export abstract class SessionLedger {
   /** Records a closed connection; `lastForUser` when the user has no open one left anywhere. */
   abstract close(c: RecordedConnection, closedAt: Date): Promise<{ lastForUser: boolean }>;
 
-  /** The rooms of a user (where their presence is announced). */
-  abstract roomsOf(userId: string): Promise<string[]>;
+  /** Where these users' presence is announced: one entry per room each is in. */
+  abstract roomsOf(userIds: string[]): Promise<PresenceChange[]>;
   /** For these users, those with no open session left: one entry per room they are in. */
   abstract offlineChanges(userIds: string[]): Promise<PresenceChange[]>;
 

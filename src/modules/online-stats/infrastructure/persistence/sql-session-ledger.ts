@@ -178,12 +178,13 @@ export class SqlSessionLedger extends SessionLedger {
     });
   }
 
-  async roomsOf(userId: string): Promise<string[]> {
-    const rows = await this.ds.query<{ room_id: string }[]>(
-      `SELECT room_id FROM room_members WHERE user_id = $1`,
-      [userId],
+  async roomsOf(userIds: string[]): Promise<PresenceChange[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.ds.query<{ room_id: string; user_id: string }[]>(
+      `SELECT room_id, user_id FROM room_members WHERE user_id = ANY($1::uuid[])`,
+      [userIds],
     );
-    return rows.map((r) => r.room_id);
+    return rows.map((r) => ({ roomId: r.room_id, userId: r.user_id }));
   }
 
   async offlineChanges(userIds: string[]): Promise<PresenceChange[]> {
