@@ -263,7 +263,6 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
       topic: this.cfg.kafkaTopic,
       groupId: `${this.cfg.kafkaClientId}.${this.cfg.kafkaTopic}.${group}`,
       handler,
-      onMalformed: () => this.metrics.malformedRecords.inc(),
     });
     try {
       await consumer.start();

@@ -21,8 +21,6 @@ export interface SharedConsumerOptions {
   topic: string;
   groupId: string;
   handler: SharedEventHandler;
-  /** Counts a record that is not a valid ChatEvent (skipped, like the fan-out consumer does). */
-  onMalformed?: () => void;
 }
 
 /**
@@ -104,7 +102,8 @@ export class KafkaSharedConsumer {
           }
           const event = parseChatEvent(raw);
           if (!event) {
-            this.opts.onMalformed?.();
+            // Logged only: the fan-out consumer of this same instance counts it in
+            // kafka_malformed_records_total (once per record and instance).
             this.log.warn(
               { partition, offset: message.offset },
               'shared group: malformed record ignored',
