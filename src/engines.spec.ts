@@ -13,27 +13,33 @@ const semver = createRequire(import.meta.url)('semver') as {
 };
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
+interface Manifest {
+  name?: string;
+  version?: string;
+  engines?: { node?: unknown };
+}
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
 describe('engines.node', () => {
-  const declared = (readJson(path.join(root, 'package.json')).engines as { node: string }).node;
+  const declared = String(readJson<Manifest>(path.join(root, 'package.json')).engines?.node);
 
   it('is a valid range', () => {
     expect(semver.validRange(declared)).not.toBeNull();
   });
 
   it('is supported by every installed production dependency', () => {
-    const lock = readJson(path.join(root, 'package-lock.json'));
-    const packages = lock.packages as Record<string, { dev?: boolean; engines?: unknown }>;
+    const lock = readJson<{ packages: Record<string, { dev?: boolean }> }>(
+      path.join(root, 'package-lock.json'),
+    );
     const unsupported: string[] = [];
     let checked = 0;
-    for (const [where, entry] of Object.entries(packages)) {
+    for (const [where, entry] of Object.entries(lock.packages)) {
       if (!where.startsWith('node_modules/') || entry.dev) continue;
       const manifest = path.join(root, where, 'package.json');
       if (!existsSync(manifest)) continue; // an optional dependency for another platform
       checked++;
-      const pkg = readJson(manifest);
-      const node = (pkg.engines as { node?: unknown } | undefined)?.node;
+      const pkg = readJson<Manifest>(manifest);
+      const node = pkg.engines?.node;
       if (typeof node !== 'string' || semver.validRange(node) === null) continue;
       if (!semver.subset(declared, node))
         unsupported.push(`${pkg.name}@${pkg.version} (${where}) needs node ${node}`);
