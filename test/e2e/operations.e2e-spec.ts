@@ -234,6 +234,13 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
       expect(text).toMatch(/^process_cpu_user_seconds_total /m);
     });
 
+    it('the in-process bus lists no Kafka or outbox series (absent, not zeros)', async () => {
+      const text = (await http(t.baseUrl, 'GET', '/metrics')).body as string;
+      const names = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
+      expect(names).toContain('chat_messages_sent_total');
+      expect(names.filter((n) => /^kafka_|^chat_outbox_/.test(n))).toEqual([]);
+    });
+
     it('the series move: request latency by route, open sockets, messages sent, deliveries', async () => {
       const scrape = async () => (await http(t.baseUrl, 'GET', '/metrics')).body as string;
       const u = await registerUser(t.baseUrl);

@@ -4,6 +4,7 @@ import { OutboxPolicy } from '../../common/events/outbox.js';
 import { InstanceIdentity } from '../instance-identity.js';
 import { InProcessEventBus } from './in-process-event-bus.js';
 import { KafkaEventBus } from './kafka/kafka-event-bus.js';
+import { KafkaMetrics } from './kafka/kafka-metrics.js';
 
 export type EventBusDriver = 'in-process' | 'kafka';
 
@@ -21,6 +22,7 @@ export class EventBusModule {
         { provide: OutboxPolicy, useValue: { enabled: false } },
       ],
       kafka: () => [
+        KafkaMetrics,
         KafkaEventBus,
         { provide: EventBus, useExisting: KafkaEventBus },
         { provide: OutboxPolicy, useValue: { enabled: true } },

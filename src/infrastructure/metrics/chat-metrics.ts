@@ -64,43 +64,6 @@ export class ChatMetrics {
     registers: [this.registry],
   });
 
-  readonly outboxBacklog = new Gauge({
-    name: 'chat_outbox_backlog',
-    help: 'Events in the outbox not yet acknowledged by Kafka',
-    registers: [this.registry],
-  });
-
-  readonly outboxOldestAge = new Gauge({
-    name: 'chat_outbox_oldest_age_seconds',
-    help: 'Relay lag: age of the oldest event still waiting in the outbox',
-    registers: [this.registry],
-  });
-
-  readonly consumerLag = new Gauge({
-    name: 'kafka_consumer_lag',
-    help: "Records this instance's consumer is behind the topic's end, summed over partitions",
-    registers: [this.registry],
-  });
-
-  readonly publishLatency = new Histogram({
-    name: 'kafka_publish_duration_seconds',
-    help: 'Time for Kafka to acknowledge a batch of events (acks=all)',
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
-    registers: [this.registry],
-  });
-
-  readonly publishFailures = new Counter({
-    name: 'kafka_publish_failures_total',
-    help: 'Times publishing to Kafka failed and the outbox took over',
-    registers: [this.registry],
-  });
-
-  readonly malformedRecords = new Counter({
-    name: 'kafka_malformed_records_total',
-    help: 'Records on the events topic that failed validation and were skipped',
-    registers: [this.registry],
-  });
-
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -19,8 +19,8 @@ import {
   type SharedEventHandler,
 } from '../../../common/events/event-bus.js';
 import { InstanceIdentity } from '../../instance-identity.js';
-import { ChatMetrics } from '../../metrics/chat-metrics.js';
 import { ChatKafkaServer } from './chat-kafka.server.js';
+import { KafkaMetrics } from './kafka-metrics.js';
 import { OutboxStore, type ClaimedEvent, type OutboxRef } from './outbox-store.js';
 import { PROBE_HEADER } from './records.js';
 import { KafkaSharedConsumer } from './shared-consumer.js';
@@ -89,7 +89,7 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
   constructor(
     @Inject(busConfig.KEY) private readonly cfg: BusConfig,
     @InjectDataSource() ds: DataSource,
-    private readonly metrics: ChatMetrics,
+    private readonly metrics: KafkaMetrics,
     identity: InstanceIdentity,
   ) {
     super();
