@@ -3,6 +3,7 @@ import { CoreSchema1764000000000 } from './1764000000000-CoreSchema.js';
 import { EventOutbox1764000001000 } from './1764000001000-EventOutbox.js';
 import { AppendMessageFunction1764000002000 } from './1764000002000-AppendMessageFunction.js';
 import { EnterpriseSeams1764000003000 } from './1764000003000-EnterpriseSeams.js';
+import { UserExtensions1764100001000 } from './1764100001000-UserExtensions.js';
 import { adminMigrations } from './admin/index.js';
 import { botsMigrations } from './bots/index.js';
 import { onlineStatsMigrations } from './online-stats/index.js';
@@ -19,6 +20,7 @@ export const coreMigrations: MigrationClass[] = [
   EventOutbox1764000001000,
   AppendMessageFunction1764000002000,
   EnterpriseSeams1764000003000,
+  UserExtensions1764100001000,
 ];
 
 /** Each enterprise module's own migrations, keyed by the flag that turns it on. */

@@ -74,6 +74,7 @@ describe('REST auth (/api/auth/*)', () => {
       'avatarUrl',
       'createdAt',
       'email',
+      'extensions',
       'id',
       'status',
       'updatedAt',

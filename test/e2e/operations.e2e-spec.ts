@@ -94,6 +94,21 @@ const CONTRACT: {
     bearer: true,
   },
   {
+    method: 'get',
+    path: '/api/users/{id}',
+    ok: ['200', 'PublicUserDto'],
+    errors: ['400', '401', '404', '429'],
+    bearer: true,
+  },
+  {
+    method: 'get',
+    path: '/api/users',
+    ok: ['200', 'PublicUserPageDto'],
+    errors: ['400', '401', '429'],
+    bearer: true,
+    query: ['q', 'limit', 'cursor'],
+  },
+  {
     method: 'post',
     path: '/api/rooms',
     body: 'CreateRoomDto',
@@ -375,7 +390,7 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
       expect(s.RegisterDto.required.sort()).toEqual(['email', 'password', 'username']);
       expect(props('LoginDto')).toEqual(['login', 'password']);
       expect(props('RefreshTokenDto')).toEqual(['refreshToken']);
-      expect(props('UpdateMeDto')).toEqual(['avatarUrl', 'username']);
+      expect(props('UpdateMeDto')).toEqual(['avatarUrl', 'extensions', 'username']);
       expect(props('CreateRoomDto')).toEqual([
         'description',
         'isPrivate',
@@ -399,6 +414,7 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
         'avatarUrl',
         'createdAt',
         'email',
+        'extensions',
         'id',
         'status',
         'updatedAt',

@@ -10,7 +10,16 @@ import {
   type TestUser,
 } from '../support/http.js';
 
-const USER_KEYS = ['avatarUrl', 'createdAt', 'email', 'id', 'status', 'updatedAt', 'username'];
+const USER_KEYS = [
+  'avatarUrl',
+  'createdAt',
+  'email',
+  'extensions',
+  'id',
+  'status',
+  'updatedAt',
+  'username',
+];
 
 describe('REST users (/api/users/me)', () => {
   let t: TestApp;

@@ -13,6 +13,7 @@ const CORE_TABLES = [
   'room_join_failures',
   'room_members',
   'rooms',
+  'user_extensions',
   'users',
   'ws_tickets',
 ];
@@ -46,6 +47,7 @@ describe('migrations on a real PostgreSQL', () => {
       'EventOutbox1764000001000',
       'AppendMessageFunction1764000002000',
       'EnterpriseSeams1764000003000',
+      'UserExtensions1764100001000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending
@@ -70,6 +72,25 @@ describe('migrations on a real PostgreSQL', () => {
       )) as { 'QUERY PLAN': string }[];
       const text = plan.map((r) => r['QUERY PLAN']).join('\n');
       expect(text).toMatch(/Index Scan using messages_pkey/);
+      expect(text).not.toMatch(/Sort/);
+    } finally {
+      await runner.release();
+    }
+  });
+
+  it('the people search (username prefix, by name) is one range scan of its index, no sort', async () => {
+    const runner = ds.createQueryRunner();
+    try {
+      // As above: on empty tables, ask whether the ordered index path exists at all.
+      await runner.query(`SET enable_seqscan = off`);
+      await runner.query(`SET enable_bitmapscan = off`);
+      const plan = (await runner.query(
+        `EXPLAIN SELECT u.id FROM users u LEFT JOIN user_extensions e ON e.user_id = u.id
+          WHERE lower(u.username) LIKE 'ali%' AND u.status = 'active' AND lower(u.username) ~>~ 'alice'
+          ORDER BY lower(u.username) USING ~<~ LIMIT 51`,
+      )) as { 'QUERY PLAN': string }[];
+      const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+      expect(text).toMatch(/Index Scan using users_username_prefix_idx/);
       expect(text).not.toMatch(/Sort/);
     } finally {
       await runner.release();

@@ -64,6 +64,7 @@ export const ErrorCodes = [
   'BAD_FRAME',
   'UNKNOWN_EVENT',
   'NOT_FOUND',
+  'EXTENSIONS_INVALID',
   'INTERNAL_ERROR',
   // Enterprise modules (only emitted when the module is on).
   'PERMISSION_DENIED',

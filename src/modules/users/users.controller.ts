@@ -1,8 +1,15 @@
-import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/http/api-errors.js';
+import { UuidParam } from '../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
-import { UpdateMeDto, UserDto } from './dto/user.dto.js';
+import {
+  PublicUserDto,
+  PublicUserPageDto,
+  SearchUsersQueryDto,
+  UpdateMeDto,
+  UserDto,
+} from './dto/user.dto.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('users')
@@ -10,6 +17,17 @@ import { UsersService } from './users.service.js';
 @Controller('users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @ApiOkResponse({
+    type: PublicUserPageDto,
+    description: 'active users whose username starts with q (case-insensitive), by username',
+  })
+  @ApiErrors(400, 401, 429)
+  async search(@Query() query: SearchUsersQueryDto): Promise<PublicUserPageDto> {
+    const page = await this.users.search(query.q, query.limit, query.cursor);
+    return { items: page.items.map(PublicUserDto.from), nextCursor: page.nextCursor };
+  }
 
   @Get('me')
   @ApiOkResponse({ type: UserDto })
@@ -23,5 +41,13 @@ export class UsersController {
   @ApiErrors(400, 401, 409, 429)
   async updateMe(@CurrentUser() principal: Principal, @Body() body: UpdateMeDto): Promise<UserDto> {
     return UserDto.from(await this.users.updateProfile(principal.userId, body));
+  }
+
+  @Get(':id')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: PublicUserDto, description: 'a user as others see them (no email)' })
+  @ApiErrors(400, 401, 404, 429)
+  async get(@UuidParam('id') id: string): Promise<PublicUserDto> {
+    return PublicUserDto.from(await this.users.profile(id));
   }
 }

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { decodeCursor, encodeCursor } from '../../common/cursor.js';
 import { Errors } from '../../common/errors/domain-error.js';
-import type { User } from './domain/user.js';
-import { UserRepository } from './domain/user.repository.js';
+import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
+import { checkExtensionsPatch, mergeExtensions } from './domain/user-extensions.js';
+import type { PublicProfile, User } from './domain/user.js';
+import { UserRepository, type ProfilePatch } from './domain/user.repository.js';
 
 @Injectable()
 export class UsersService {
@@ -13,11 +16,41 @@ export class UsersService {
     return user;
   }
 
+  async profile(id: string): Promise<PublicProfile> {
+    const u = await this.getById(id);
+    return {
+      id: u.id,
+      username: u.username,
+      avatarUrl: u.avatarUrl,
+      status: u.status,
+      extensions: u.extensions,
+    };
+  }
+
   async updateProfile(
     id: string,
-    patch: { username?: string; avatarUrl?: string | null },
+    patch: { username?: string; avatarUrl?: string | null; extensions?: unknown },
   ): Promise<User> {
-    if (patch.username === undefined && patch.avatarUrl === undefined) return this.getById(id);
-    return this.users.updateProfile(id, patch);
+    const { extensions } = patch;
+    if (patch.username === undefined && patch.avatarUrl === undefined && extensions === undefined)
+      return this.getById(id);
+    const change: ProfilePatch = { username: patch.username, avatarUrl: patch.avatarUrl };
+    if (extensions !== undefined) {
+      // The patch's own shape is refused before anything is touched; the limits on the result
+      // are checked against the stored fields, under the row lock.
+      checkExtensionsPatch(extensions);
+      change.extensions = (current) => mergeExtensions(current, extensions);
+    }
+    return this.users.updateProfile(id, change);
+  }
+
+  async search(
+    prefix: string,
+    limit = DEFAULT_LIMIT,
+    cursor?: string,
+  ): Promise<Page<PublicProfile>> {
+    const after = cursor ? (decodeCursor(cursor, ['string'])[0] as string) : null;
+    const page = await this.users.searchActiveByPrefix(prefix, limit, after);
+    return { items: page.items, nextCursor: page.next !== null ? encodeCursor([page.next]) : null };
   }
 }

@@ -1,4 +1,5 @@
 // Users domain: plain types and rules, no framework imports.
+import type { Extensions } from './user-extensions.js';
 
 export type UserStatus = 'active' | 'disabled' | 'banned';
 
@@ -9,9 +10,14 @@ export interface User {
   passwordHash: string;
   avatarUrl: string | null;
   status: UserStatus;
+  /** Custom profile fields (user_extensions), `{}` when none. */
+  extensions: Extensions;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** What anyone signed in may see of another user: never the email. */
+export type PublicProfile = Pick<User, 'id' | 'username' | 'avatarUrl' | 'status' | 'extensions'>;
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
 export const PASSWORD_MIN = 8;
