@@ -4,6 +4,7 @@ import exitHook from 'async-exit-hook';
 import { databaseConfig, httpConfig } from './config/configuration.js';
 import { ConfigValidationError } from './config/validate-env.js';
 import { createApp } from './app.factory.js';
+import { EmbeddedPostgresError } from './infrastructure/database/embedded-postgres-errors.js';
 import { resolveDatabase } from './infrastructure/database/resolve-database.js';
 import { createRootLogger } from './infrastructure/logging/logger.js';
 
@@ -61,6 +62,10 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((err: unknown) => {
+  if (err instanceof EmbeddedPostgresError) {
+    console.error(err.message); // the operator's to act on: one line, no stack
+    process.exit(err.exitCode);
+  }
   console.error(err);
   process.exit(1);
 });

@@ -10,6 +10,7 @@ import { migrationsFor } from '../../migrations/index.js';
 import { databaseConfig, loadFeatureFlags } from '../config/configuration.js';
 import { buildDataSourceOptions } from '../infrastructure/database/data-source-options.js';
 import { embeddedDatabaseUrl } from '../infrastructure/database/embedded-postgres.js';
+import { EmbeddedPostgresError } from '../infrastructure/database/embedded-postgres-errors.js';
 import { runMigrationsLocked } from '../infrastructure/database/migrate.js';
 import {
   resolveDatabase,
@@ -133,5 +134,5 @@ function runningEmbeddedPort(dataDir: string): number | null {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));
-  process.exit(1);
+  process.exit(err instanceof EmbeddedPostgresError ? err.exitCode : 1);
 });

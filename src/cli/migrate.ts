@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { migrationsFor } from '../../migrations/index.js';
 import { databaseConfig, loadFeatureFlags } from '../config/configuration.js';
 import { buildDataSourceOptions } from '../infrastructure/database/data-source-options.js';
+import { EmbeddedPostgresError } from '../infrastructure/database/embedded-postgres-errors.js';
 import { runMigrationsLocked } from '../infrastructure/database/migrate.js';
 import { resolveDatabase } from '../infrastructure/database/resolve-database.js';
 import { UserEntity } from '../modules/users/infrastructure/persistence/user.entity.js';
@@ -55,5 +56,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
+  process.exit(err instanceof EmbeddedPostgresError ? err.exitCode : 1);
 });

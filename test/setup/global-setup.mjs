@@ -10,6 +10,7 @@ import { migrationsFor } from '../../dist/migrations/index.js';
 import { loadFeatureFlags } from '../../dist/src/config/configuration.js';
 import { buildDataSourceOptions } from '../../dist/src/infrastructure/database/data-source-options.js';
 import { startEmbeddedPostgres } from '../../dist/src/infrastructure/database/embedded-postgres.js';
+import { EmbeddedPostgresError } from '../../dist/src/infrastructure/database/embedded-postgres-errors.js';
 import { ensureBroker } from '../../scripts/kafka-broker.mjs';
 
 /** The Kafka suites run when the kafka project is selected and no path filter excludes them. */
@@ -74,7 +75,13 @@ export default async function globalSetup() {
   if (!serverUrl) {
     // A throwaway server per run, so concurrent runs never share a data directory.
     const dir = `.data/test-postgres/${process.pid}`;
-    const handle = await startEmbeddedPostgres(dir, { database: 'postgres' });
+    const handle = await startEmbeddedPostgres(dir, { database: 'postgres' }).catch((err) => {
+      if (!(err instanceof EmbeddedPostgresError)) throw err;
+      // Something for the operator to fix (a folder the postgres user cannot reach): say it in
+      // one line rather than under Jest's globalSetup stack trace.
+      console.error(err.message);
+      process.exit(err.exitCode);
+    });
     serverUrl = handle.url;
     globalThis.__TEST_DB_STOP__ = async () => {
       await handle.stop();

