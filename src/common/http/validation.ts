@@ -6,6 +6,7 @@ import {
   type ValidationError,
 } from '@nestjs/common';
 import { IsOptional, IsUrl, MaxLength, ValidateIf } from 'class-validator';
+import { describeViolation, findInputViolation } from './input-limits.js';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
@@ -18,28 +19,19 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
-/** The path of the first string holding a NUL character (U+0000), or null. */
-function nulPath(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (typeof value !== 'object' || value === null) return null;
-  for (const [key, v] of Object.entries(value)) {
-    const hit = nulPath(v, path ? `${path}.${key}` : key);
-    if (hit !== null) return hit;
-  }
-  return null;
-}
-
 /**
- * PostgreSQL text cannot hold NUL (U+0000): such input is refused here, a 400 naming the field,
- * instead of failing in the database as a 500. Applies to REST and WebSocket input alike.
+ * Before class-transformer and class-validator (both recursive) see an input, one iterative
+ * walk refuses what they must never get: nesting deeper than MAX_JSON_DEPTH (a stack overflow,
+ * answered as a 500, otherwise) and NUL characters, which PostgreSQL text cannot hold (a 500
+ * from the database otherwise). A 400 naming the field; REST and WebSocket input alike.
  */
 class ChatValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type !== 'custom') {
-      const field = nulPath(value, metadata.data ?? '');
-      if (field !== null)
+      const violation = findInputViolation(value);
+      if (violation !== null)
         throw new BadRequestException({
-          message: [`${field || metadata.type} must not contain NUL characters`],
+          message: [describeViolation(violation, metadata.data ?? '', metadata.type)],
           code: 'VALIDATION_FAILED',
         });
     }

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Observable } from 'rxjs';
 import type { WebSocket } from 'ws';
 import { DomainError } from '../../common/errors/domain-error.js';
+import { describeViolation, findInputViolation } from '../../common/http/input-limits.js';
 import { TokenBucket } from '../../common/rate-limit/token-bucket.js';
 import type { Principal } from '../auth/principal.js';
 import { CloseCodes, frame } from './ws-protocol.js';
@@ -160,6 +161,17 @@ export class ChatWsAdapter extends WsAdapter {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       return reply('BAD_FRAME', 'frame must be an object {event, data}');
     const { event, data } = parsed as { event?: unknown; data?: unknown };
+    // Before anything recursive (the validation pipe's transformer) sees the frame.
+    const violation = findInputViolation(parsed);
+    if (violation !== null)
+      return reply(
+        'VALIDATION_FAILED',
+        // Fields of `data` are named as the validation pipe names them: `content`, not `data.content`.
+        violation.path.startsWith('data.')
+          ? describeViolation({ ...violation, path: violation.path.slice(5) }, '', 'data')
+          : describeViolation(violation, '', 'frame'),
+        typeof event === 'string' && event.length <= 64 ? event : undefined,
+      );
     if (typeof event !== 'string' || event.length === 0 || event.length > 64)
       return reply('BAD_FRAME', 'event must be a non-empty string');
     const bound = byEvent.get(event);
