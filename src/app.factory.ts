@@ -6,13 +6,17 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module.js';
-import type { AppConfig } from './config/load-config.js';
+import {
+  busConfig,
+  httpConfig,
+  loadFeatureFlags,
+  websocketConfig,
+} from './config/configuration.js';
 import { Errors } from './common/errors/domain-error.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { createRootLogger, PinoNestLogger } from './infrastructure/logging/logger.js';
 import { requestContext } from './infrastructure/logging/request-context.middleware.js';
-import { KafkaEventBus } from './infrastructure/event-bus/kafka/kafka-event-bus.js';
 import { ChatMetrics } from './infrastructure/metrics/chat-metrics.js';
 import { bearerToken } from './modules/auth/auth.guard.js';
 import { AuthService } from './modules/auth/auth.service.js';
@@ -20,8 +24,6 @@ import type { Principal } from './modules/auth/principal.js';
 import { ChatWsAdapter } from './modules/realtime/chat-ws.adapter.js';
 
 export interface CreateAppOptions {
-  /** The whole configuration, validated by loadConfig before anything started. */
-  config: AppConfig;
   databaseUrl: string;
   logger?: Pino;
 }
@@ -38,12 +40,14 @@ async function authenticateUpgrade(auth: AuthService, req: IncomingMessage): Pro
 
 /** Builds the whole application (used by main.ts and by the end-to-end tests alike). */
 export async function createApp(opts: CreateAppOptions): Promise<INestApplication> {
-  const { config } = opts;
-  const { http, websocket: ws, bus } = config;
+  const http = httpConfig();
+  const ws = websocketConfig();
+  const { flags } = loadFeatureFlags();
+  const bus = busConfig();
   const pino = opts.logger ?? createRootLogger(http.logLevel);
 
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ config, databaseUrl: opts.databaseUrl }),
+    AppModule.forRoot({ databaseUrl: opts.databaseUrl, flags, busDriver: bus.driver }),
     { logger: new PinoNestLogger(pino), bodyParser: true },
   );
   if (http.trustProxy) app.set('trust proxy', true);
@@ -108,15 +112,6 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
         requestId: req.id,
       });
     });
-
-  if (bus.driver === 'kafka') {
-    // ChatEvents from every instance arrive through Nest's Kafka server (a microservice on this
-    // app); init above connected the producer and created the topic before the consumer subscribes.
-    const kafka = app.get(KafkaEventBus);
-    app.connectMicroservice({ strategy: kafka.server }, { inheritAppConfig: false });
-    await app.startAllMicroservices();
-    await kafka.waitUntilConsuming();
-  }
 
   return app;
 }

@@ -7,9 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { migrationsFor } from '../../migrations/index.js';
-import type { DatabaseConfig } from '../config/configuration.js';
-import { loadConfig } from '../config/load-config.js';
-import { ConfigValidationError } from '../config/validate-env.js';
+import { databaseConfig, loadFeatureFlags } from '../config/configuration.js';
 import { buildDataSourceOptions } from '../infrastructure/database/data-source-options.js';
 import { embeddedDatabaseUrl } from '../infrastructure/database/embedded-postgres.js';
 import { EmbeddedPostgresError } from '../infrastructure/database/embedded-postgres-errors.js';
@@ -53,13 +51,12 @@ async function main(argv: string[]): Promise<void> {
 
 /** Assigns the built-in admin role globally (idempotent); the first admin comes from here. */
 async function grantAdmin(username: string): Promise<void> {
-  const config = loadConfig(process.env); // the service's own validation
-  const { flags } = config.features;
+  const { flags } = loadFeatureFlags();
   if (!flags.enableUserRoles)
     throw new CliError(
       'grant-admin needs the roles module: set FEATURE_USER_ROLES=true (as for the service)',
     );
-  await withDatabase(config.database, migrationsFor(flags), async (ds) => {
+  await withDatabase(migrationsFor(flags), async (ds) => {
     const roles = new SqlRoleRepository(ds);
     const user = await roles.findUserByUsername(username);
     if (!user) throw new CliError(`no user named ${username}`);
@@ -79,11 +76,10 @@ async function grantAdmin(username: string): Promise<void> {
 
 /** Connects as the service would, applies its pending migrations, runs `fn`, disconnects. */
 async function withDatabase(
-  cfg: DatabaseConfig,
   migrations: (new () => unknown)[],
   fn: (ds: DataSource) => Promise<void>,
 ): Promise<void> {
-  const db = await connectDatabase(cfg);
+  const db = await connectDatabase();
   try {
     const ds = new DataSource(buildDataSourceOptions(db.url, migrations, 2));
     await ds.initialize();
@@ -103,7 +99,8 @@ async function withDatabase(
  * DATABASE_URL, or the embedded PostgreSQL under DATA_DIR. When a running service already
  * holds that embedded server, this connects to it instead of starting (and so stopping) it.
  */
-async function connectDatabase(cfg: DatabaseConfig): Promise<ResolvedDatabase> {
+async function connectDatabase(): Promise<ResolvedDatabase> {
+  const cfg = databaseConfig();
   if (!cfg.url) {
     const running = runningEmbeddedPort(path.resolve(cfg.dataDir, 'postgres'));
     if (running !== null)
@@ -137,11 +134,5 @@ function runningEmbeddedPort(dataDir: string): number | null {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));
-  process.exit(
-    err instanceof EmbeddedPostgresError
-      ? err.exitCode
-      : err instanceof ConfigValidationError
-        ? 78 // EX_CONFIG, as the service
-        : 1,
-  );
+  process.exit(err instanceof EmbeddedPostgresError ? err.exitCode : 1);
 });

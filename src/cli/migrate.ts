@@ -4,8 +4,7 @@ import 'reflect-metadata';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { migrationsFor } from '../../migrations/index.js';
-import { loadConfig } from '../config/load-config.js';
-import { ConfigValidationError } from '../config/validate-env.js';
+import { databaseConfig, loadFeatureFlags } from '../config/configuration.js';
 import { buildDataSourceOptions } from '../infrastructure/database/data-source-options.js';
 import { EmbeddedPostgresError } from '../infrastructure/database/embedded-postgres-errors.js';
 import { runMigrationsLocked } from '../infrastructure/database/migrate.js';
@@ -15,10 +14,9 @@ import { UserEntity } from '../modules/users/infrastructure/persistence/user.ent
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const [command, name] = process.argv.slice(2);
-  const config = loadConfig(process.env); // the service's own validation, before any database
-  const db = await resolveDatabase(config.database);
+  const db = await resolveDatabase(databaseConfig());
   const ds = new DataSource({
-    ...buildDataSourceOptions(db.url, migrationsFor(config.features.flags), 2),
+    ...buildDataSourceOptions(db.url, migrationsFor(loadFeatureFlags().flags), 2),
     entities: [UserEntity],
   });
   await ds.initialize();
@@ -58,11 +56,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
-  process.exit(
-    err instanceof EmbeddedPostgresError
-      ? err.exitCode
-      : err instanceof ConfigValidationError
-        ? 78 // EX_CONFIG, as the service
-        : 1,
-  );
+  process.exit(err instanceof EmbeddedPostgresError ? err.exitCode : 1);
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   authConfig,
   busConfig,
@@ -8,35 +8,55 @@ import {
 } from './configuration.js';
 import { ConfigValidationError } from './validate-env.js';
 
+const saved = { ...process.env };
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+function withEnv<T>(env: Record<string, string>, fn: () => T): T {
+  process.env = { ...saved, ...env };
+  return fn();
+}
+
 describe('configuration', () => {
   it('uses the documented defaults', () => {
-    const http = httpConfig({ PORT: '', NODE_ENV: '' });
+    const http = withEnv({ PORT: '', NODE_ENV: '' }, () => httpConfig());
     expect(http.port).toBe(3000);
     expect(http.rateLimitPerMin).toBe(600);
-    const ws = websocketConfig({});
+    const ws = withEnv({}, () => websocketConfig());
     expect(ws.maxPayload).toBe(65536);
     expect(ws.ratePerSec).toBe(20);
     expect(ws.rateBurst).toBe(100);
-    expect(busConfig({ KAFKA_BROKERS: '' }).driver).toBe('in-process');
+    expect(withEnv({ KAFKA_BROKERS: '' }, () => busConfig()).driver).toBe('in-process');
   });
 
   it('stops on a bad value, naming the variable', () => {
-    expect(() => httpConfig({ PORT: 'eighty' })).toThrow(/PORT/);
-    expect(() => websocketConfig({ WS_MAX_PAYLOAD: '12' })).toThrow(/WS_MAX_PAYLOAD/);
-    expect(() => loadFeatureFlags({ FEATURE_ORGANIZATIONS: 'maybe' })).toThrow(
+    expect(() => withEnv({ PORT: 'eighty' }, () => httpConfig())).toThrow(/PORT/);
+    expect(() => withEnv({ WS_MAX_PAYLOAD: '12' }, () => websocketConfig())).toThrow(
+      /WS_MAX_PAYLOAD/,
+    );
+    expect(() => withEnv({ FEATURE_ORGANIZATIONS: 'maybe' }, () => loadFeatureFlags())).toThrow(
       ConfigValidationError,
     );
   });
 
   it('requires a real JWT_SECRET in production only', () => {
-    expect(() => authConfig({ NODE_ENV: 'production', JWT_SECRET: '' })).toThrow(/JWT_SECRET/);
+    expect(() => withEnv({ NODE_ENV: 'production', JWT_SECRET: '' }, () => authConfig())).toThrow(
+      /JWT_SECRET/,
+    );
     expect(() =>
-      authConfig({ NODE_ENV: 'production', JWT_SECRET: 'changeme-changeme-changeme-changeme-1' }),
+      withEnv({ NODE_ENV: 'production', JWT_SECRET: 'changeme-changeme-changeme-changeme-1' }, () =>
+        authConfig(),
+      ),
     ).toThrow(/JWT_SECRET/);
-    expect(() => authConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
-    const ok = authConfig({ NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(40) });
+    expect(() =>
+      withEnv({ NODE_ENV: 'production', JWT_SECRET: 'short' }, () => authConfig()),
+    ).toThrow(/JWT_SECRET/);
+    const ok = withEnv({ NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(40) }, () => authConfig());
     expect(ok.jwtSecret).toBe('k'.repeat(40));
-    expect(authConfig({ NODE_ENV: 'development', JWT_SECRET: '' }).jwtSecret).toBeNull();
+    expect(
+      withEnv({ NODE_ENV: 'development', JWT_SECRET: '' }, () => authConfig()).jwtSecret,
+    ).toBeNull();
   });
 
   it('reads flags and lists', () => {
@@ -44,7 +64,7 @@ describe('configuration', () => {
     expect(f.flags.enableBotMessages).toBe(true);
     expect(f.flags.enableOrganizations).toBe(false);
     expect(f.adminUsernames).toEqual(['alice', 'bob']);
-    expect(busConfig({ KAFKA_BROKERS: 'a:9092,b:9092' })).toMatchObject({
+    expect(withEnv({ KAFKA_BROKERS: 'a:9092,b:9092' }, () => busConfig())).toMatchObject({
       driver: 'kafka',
       kafkaBrokers: ['a:9092', 'b:9092'],
     });

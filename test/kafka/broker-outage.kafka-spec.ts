@@ -14,7 +14,7 @@ import {
   type Acked,
   type SendChannel,
 } from '../support/chat-load.js';
-import { DedicatedBroker } from '../support/dedicated-broker.js';
+import { DedicatedBroker, dedicatedPorts } from '../support/dedicated-broker.js';
 import { createRoom, http, joinRoom, registerUser } from '../support/http.js';
 import { testBrokers } from '../support/kafka.js';
 import {
@@ -30,8 +30,7 @@ import { delay, mapPool, waitFor } from '../support/wait.js';
 import { connectWithTicket, queryDb, type WsTestClient } from '../support/ws-client.js';
 
 const broker = new DedicatedBroker({
-  port: 19192,
-  controllerPort: 19193,
+  ...dedicatedPorts(1),
   dataDir: join(REPO_ROOT, '.data', 'kafka-outage'),
 });
 const topic = uniqueTopic('outage');

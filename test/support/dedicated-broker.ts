@@ -32,6 +32,16 @@ async function script(): Promise<BrokerScript> {
   return (await import(path)) as BrokerScript;
 }
 
+/**
+ * Ports for a test file's dedicated broker: slot n is KAFKA_PORT + 2n (and + 2n + 1 for its
+ * controller) when KAFKA_PORT is set, so runs given different ports never meet; else 19190 + 2n.
+ * Each file that starts a dedicated broker takes a slot of its own (files run in parallel).
+ */
+export function dedicatedPorts(slot: number): { port: number; controllerPort: number } {
+  const base = process.env.KAFKA_PORT ? Number(process.env.KAFKA_PORT) : 19190;
+  return { port: base + 2 * slot, controllerPort: base + 2 * slot + 1 };
+}
+
 export interface DedicatedBrokerOptions {
   port: number;
   controllerPort: number;
@@ -52,7 +62,7 @@ export class DedicatedBroker {
       KAFKA_CONTROLLER_PORT: String(opts.controllerPort),
       DATA_DIR: opts.dataDir,
       // The jars the shared broker fetched: no second Maven download.
-      KAFKA_LIBS_DIR: join(REPO_ROOT, '.data', 'kafka', 'libs'),
+      KAFKA_LIBS_DIR: process.env.KAFKA_LIBS_DIR ?? join(REPO_ROOT, '.data', 'kafka', 'libs'),
       KAFKA_STOP_TIMEOUT: '10',
     };
   }

@@ -1,4 +1,5 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { databaseConfig, type DatabaseConfig } from '../../config/configuration.js';
@@ -19,6 +20,7 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
+          imports: [ConfigModule.forFeature(databaseConfig)],
           inject: [databaseConfig.KEY],
           useFactory: (cfg: DatabaseConfig) => ({
             ...buildDataSourceOptions(options.url, options.migrations, cfg.poolSize),

@@ -1,15 +1,10 @@
+import { registerAs, type ConfigType } from '@nestjs/config';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import {
-  configPart,
-  ConfigValidationError,
-  toInt,
-  validateEnv,
-  type Env,
-} from '../../config/validate-env.js';
+import { ConfigValidationError, toInt, validateEnv } from '../../config/validate-env.js';
 import { PRIVATE_ALLOWANCES, type PrivateAllowance } from './domain/webhook-address.js';
 
-/** The bots module's settings; loadConfig validates them only when the module is on. */
+/** The bots module's settings; validated only when the module is on (it alone loads them). */
 class BotsEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) BOT_RATE_PER_SEC: number = 5;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) BOT_RATE_BURST: number = 20;
@@ -28,8 +23,8 @@ class BotsEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) BOT_WEBHOOK_RETENTION_HOURS: number = 168;
 }
 
-export const botsConfig = configPart('bots', (e: Env) => {
-  const env = validateEnv(BotsEnv, e);
+export const botsConfig = registerAs('bots', () => {
+  const env = validateEnv(BotsEnv);
   // A lease must outlast a request, or a slow (not dead) sender's delivery would be taken over.
   if (env.BOT_WEBHOOK_LEASE_MS < env.BOT_WEBHOOK_TIMEOUT_MS + 1000)
     throw new ConfigValidationError([
@@ -56,4 +51,4 @@ export const botsConfig = configPart('bots', (e: Env) => {
   };
 });
 
-export type BotsConfig = ReturnType<typeof botsConfig>;
+export type BotsConfig = ConfigType<typeof botsConfig>;

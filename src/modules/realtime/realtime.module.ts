@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { websocketConfig } from '../../config/configuration.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { ChatGateway } from './chat.gateway.js';
 import { RealtimeHub } from './realtime-hub.service.js';
 
 @Module({
-  imports: [RoomsModule, MessagesModule],
+  imports: [ConfigModule.forFeature(websocketConfig), RoomsModule, MessagesModule],
   providers: [ChatGateway, RealtimeHub],
   exports: [RealtimeHub],
 })

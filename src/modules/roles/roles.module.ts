@@ -1,4 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { featuresConfig } from '../../config/configuration.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { RoleRepository } from './domain/role.repository.js';
 import { SqlRoleRepository } from './infrastructure/persistence/sql-role.repository.js';
@@ -16,7 +18,7 @@ export class RolesModule {
   static forRoot(): DynamicModule {
     return {
       module: RolesModule,
-      imports: [RoomsModule],
+      imports: [ConfigModule.forFeature(featuresConfig), RoomsModule],
       controllers: [RolesController, UserRolesController],
       providers: [
         RolesService,

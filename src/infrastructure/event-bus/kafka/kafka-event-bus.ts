@@ -2,13 +2,14 @@ import {
   Inject,
   Injectable,
   Logger,
+  type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { ClientKafka, KafkaContext } from '@nestjs/microservices';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Admin, IHeaders, Kafka, KafkaConfig } from 'kafkajs';
-import { lastValueFrom } from 'rxjs';
+// kafkajs is CommonJS: take its exports from the default import (ESM interop).
+import kafkajs from 'kafkajs';
+import type { Kafka, KafkaConfig, KafkaMessage } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { busConfig, type BusConfig } from '../../../config/configuration.js';
 import { eventKey, parseChatEvent, type ChatEvent } from '../../../common/events/chat-events.js';
@@ -19,11 +20,14 @@ import {
   type SharedEventHandler,
 } from '../../../common/events/event-bus.js';
 import { InstanceIdentity } from '../../instance-identity.js';
-import { ChatKafkaServer } from './chat-kafka.server.js';
+import { FanoutConsumer } from './fanout-consumer.js';
+import { createKafka } from './kafka-client.js';
 import { KafkaMetrics } from './kafka-metrics.js';
 import { OutboxStore, type ClaimedEvent, type OutboxRef } from './outbox-store.js';
-import { PROBE_HEADER } from './records.js';
+import { KafkaPublisher } from './publisher.js';
+import { eventId, PROBE_HEADER, recordHeaders } from './records.js';
 import { KafkaSharedConsumer } from './shared-consumer.js';
+import { TopicAdmin } from './topic-admin.js';
 
 /**
  * Events that are only true for a moment (a typing hint, a presence change anyone can re-read
@@ -32,7 +36,6 @@ import { KafkaSharedConsumer } from './shared-consumer.js';
  */
 const EPHEMERAL = new Set<ChatEvent['type']>(['typing', 'presence']);
 const BATCH = 500;
-const SEND_TIMEOUT_MS = 5000;
 const SWEEP_MIN_AGE_MS = 2000;
 
 interface Pending {
@@ -40,21 +43,14 @@ interface Pending {
   ref: OutboxRef | null;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) => {
-      t = setTimeout(() => reject(new Error(`kafka send timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(t));
-}
+/** How long boot waits for the fan-out consumer to be ready before giving up. */
+const READY_TIMEOUT_MS = 60_000;
 
 /**
  * Multi-instance driver. ChatEvents go to one topic keyed by room id (a room's events stay on one
- * partition, in order) through Nest's Kafka client; every instance consumes the whole topic
- * through Nest's Kafka server in a consumer group of its own (a shared group would hand each
- * record to one instance only and silently drop deliveries elsewhere).
+ * partition, in order), each with the headers of RecordHeader, through KafkaPublisher; every
+ * instance reads the whole topic through its FanoutConsumer (a group of its own, no committed
+ * offsets, readiness from the group join); TopicAdmin creates the topic.
  *
  * No acknowledged message is lost: a message's outbox record is written in its own transaction;
  * the relay publishes right after commit (no polling on the common path) and deletes the record
@@ -64,13 +60,18 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
  * RoomSubscription), so a republished record never shows twice.
  */
 @Injectable()
-export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicationShutdown {
+export class KafkaEventBus
+  extends EventBus
+  implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly log = new Logger('KafkaEventBus');
   private readonly handlers = new Set<ChatEventHandler>();
   private readonly store: OutboxStore;
   readonly instanceId: string;
-  readonly client: ClientKafka;
-  readonly server: ChatKafkaServer;
+  private readonly kafka: Kafka;
+  private readonly publisher: KafkaPublisher;
+  private readonly topicAdmin: TopicAdmin;
+  readonly fanout: FanoutConsumer;
   private queue: Pending[] = [];
   private flushing = false;
   private failing = false;
@@ -78,9 +79,6 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweepDelay = 1000;
   private statsTimer: NodeJS.Timeout | null = null;
-  private consumerCrashed: string | null = null;
-  private probe: { expected: number; seen: Set<number>; resolve: () => void } | null = null;
-  private ready = false;
   private readonly lag = new Map<number, number>();
   /** The kafkajs client options, reused by shared-group consumers (subscribeShared). */
   private readonly kafkaClient: KafkaConfig;
@@ -95,136 +93,56 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
     super();
     this.store = new OutboxStore(ds);
     this.instanceId = identity.id;
-    const client: KafkaConfig = {
+    this.kafkaClient = {
       clientId: `${cfg.kafkaClientId}-${this.instanceId}`,
       brokers: cfg.kafkaBrokers,
       connectionTimeout: 3000,
       requestTimeout: 10000,
       retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
-      logLevel: 1, // kafkajs ERROR; its retries while the broker is away are expected
+      logLevel: kafkajs.logLevel.WARN, // its retries while the broker is away are expected
     };
-    this.kafkaClient = client;
-    this.client = new ClientKafka({
-      client,
-      producer: {
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
-      },
-      producerOnlyMode: true,
-      send: { acks: -1 },
-      postfixId: '',
+    this.kafka = createKafka(this.kafkaClient, new Logger('kafkajs'));
+    this.publisher = new KafkaPublisher(this.kafka, cfg.kafkaTopic);
+    this.topicAdmin = new TopicAdmin(this.kafka, {
+      topic: cfg.kafkaTopic,
+      numPartitions: cfg.kafkaPartitions,
+      replicationFactor: cfg.kafkaReplicationFactor,
     });
-    // A group per process start: every instance sees every record, from "now".
-    const groupId = `chat-fanout.${this.instanceId}.${Date.now().toString(36)}`;
-    this.server = new ChatKafkaServer(
-      {
-        client,
-        consumer: {
-          groupId,
-          sessionTimeout: 10000,
-          heartbeatInterval: 1000,
-          allowAutoTopicCreation: false,
-          maxWaitTimeInMs: 500,
-        },
-        subscribe: { fromBeginning: false },
-        // Not kafkajs's commit, which awaits a round trip after every batch inside the fetch
-        // loop: ChatKafkaServer commits the processed positions every 500 ms beside it, which a
-        // consumer restarted after a crash (a broker outage) resumes from.
-        run: { autoCommit: false, partitionsConsumedConcurrently: 1 },
-        postfixId: '',
+    this.fanout = new FanoutConsumer({
+      kafka: this.kafka,
+      topic: cfg.kafkaTopic,
+      groupPrefix: `${cfg.kafkaClientId}.fanout.`,
+      instanceId: this.instanceId,
+      onRecord: (message, partition) => this.onRecord(message, partition),
+      onLag: (partition, lag) => {
+        this.lag.set(partition, lag);
+        let total = 0;
+        for (const v of this.lag.values()) total += v;
+        this.metrics.consumerLag.set(total);
       },
-      {
-        onJoin: () => {
-          this.consumerCrashed = null;
-        },
-        onCrash: (err) => {
-          this.consumerCrashed = String(err);
-          this.log.error({ err: String(err) }, 'kafka consumer crashed');
-        },
-        onLag: (partition, lag) => {
-          this.lag.set(partition, lag);
-          let total = 0;
-          for (const v of this.lag.values()) total += v;
-          this.metrics.consumerLag.set(total);
-        },
-      },
-    );
-    this.server.addHandler(
-      this.cfg.kafkaTopic,
-      async (data: unknown, ctx: KafkaContext) => this.onRecord(data, ctx),
-      true,
-    );
+    });
   }
 
   /** Connects the producer and makes sure the topic exists. */
   async onModuleInit(): Promise<void> {
-    await this.client.connect();
-    const admin: Admin = this.client.unwrap<Kafka>().admin();
-    await admin.connect();
-    try {
-      const created = await admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          {
-            topic: this.cfg.kafkaTopic,
-            numPartitions: this.cfg.kafkaPartitions,
-            replicationFactor: this.cfg.kafkaReplicationFactor,
-          },
-        ],
-      });
-      if (created)
-        this.log.log(
-          { topic: this.cfg.kafkaTopic, partitions: this.cfg.kafkaPartitions },
-          'created topic',
-        );
-    } finally {
-      await admin.disconnect();
-    }
+    await this.publisher.connect();
+    if (await this.topicAdmin.ensureTopic())
+      this.log.log(
+        { topic: this.cfg.kafkaTopic, partitions: this.cfg.kafkaPartitions },
+        'created topic',
+      );
     this.scheduleSweep(SWEEP_MIN_AGE_MS);
     this.statsTimer = setInterval(() => void this.sampleOutbox(), 5000);
     this.statsTimer.unref();
   }
 
   /**
-   * Called once the Kafka server (consumer) is running: publishes a probe to every partition and
-   * waits until this instance's consumer has read them all, so its position precedes anything
-   * published after the instance reports ready.
+   * Starts the fan-out consumer and waits until it reads the topic, so the instance serves no
+   * client before it receives every event published from then on.
    */
-  async waitUntilConsuming(timeoutMs = 60_000): Promise<void> {
-    const kafka = this.client.unwrap<Kafka>();
-    const admin = kafka.admin();
-    await admin.connect();
-    let partitions: number[];
-    try {
-      const meta = await admin.fetchTopicMetadata({ topics: [this.cfg.kafkaTopic] });
-      partitions = meta.topics[0].partitions.map((p) => p.partitionId);
-    } finally {
-      await admin.disconnect();
-    }
-    const done = new Promise<void>((resolve) => {
-      this.probe = { expected: partitions.length, seen: new Set(), resolve };
-    });
-    const deadline = Date.now() + timeoutMs;
-    // A new group starts at "latest" only once it has fetched: repeat the probe until seen.
-    while (!this.ready) {
-      await this.client.producer.send({
-        topic: this.cfg.kafkaTopic,
-        acks: -1,
-        messages: partitions.map((partition) => ({
-          partition,
-          value: '{}',
-          headers: { [PROBE_HEADER]: this.instanceId },
-        })),
-      });
-      const seen = await Promise.race([
-        done.then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), 1000)),
-      ]);
-      if (seen) break;
-      if (Date.now() > deadline) throw new Error('kafka consumer did not start consuming in time');
-    }
+  async onApplicationBootstrap(): Promise<void> {
+    this.fanout.start();
+    await this.fanout.whenReady(READY_TIMEOUT_MS);
   }
 
   async publish(event: ChatEvent): Promise<void> {
@@ -278,15 +196,15 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
   }
 
   async health(): Promise<BusHealth> {
-    const healthy = this.ready && !this.failing && this.consumerCrashed === null;
+    const consumer = this.fanout.status();
     return {
-      healthy,
+      healthy: consumer.ready && !this.failing,
       driver: 'kafka',
       details: {
         instanceId: this.instanceId,
-        consuming: this.ready,
+        consuming: consumer.ready,
         publishing: !this.failing,
-        ...(this.consumerCrashed ? { consumerError: this.consumerCrashed } : {}),
+        ...(consumer.error ? { consumerError: consumer.error } : {}),
       },
     };
   }
@@ -295,31 +213,26 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
     this.stopped = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     if (this.statsTimer) clearInterval(this.statsTimer);
-    await Promise.all([...this.sharedConsumers].map((c) => c.stop()));
+    await Promise.all([...[...this.sharedConsumers].map((c) => c.stop()), this.fanout.stop()]);
     this.sharedConsumers.clear();
     // Whatever is still queued has its outbox record; another instance's sweeper takes it.
-    await this.client.close().catch(() => undefined);
+    await this.publisher.reset();
   }
 
-  private onRecord(data: unknown, ctx: KafkaContext): void {
-    const headers: IHeaders = ctx.getMessage().headers ?? {};
-    const probeFrom = headers[PROBE_HEADER];
-    if (probeFrom !== undefined) {
-      if (String(probeFrom) === this.instanceId && this.probe) {
-        this.probe.seen.add(ctx.getPartition());
-        if (this.probe.seen.size >= this.probe.expected) {
-          this.ready = true;
-          this.probe.resolve();
-        }
-      }
-      return;
+  private onRecord(message: KafkaMessage, partition: number): void {
+    if (message.headers?.[PROBE_HEADER] !== undefined) return;
+    let data: unknown;
+    try {
+      data = JSON.parse(message.value?.toString() ?? '');
+    } catch {
+      data = null;
     }
     const event = parseChatEvent(data);
     if (!event) {
       // Validated like an HTTP body: a malformed record is logged and skipped, never trusted.
       this.metrics.malformedRecords.inc();
       this.log.warn(
-        { topic: ctx.getTopic(), partition: ctx.getPartition(), offset: ctx.getMessage().offset },
+        { topic: this.cfg.kafkaTopic, partition, offset: message.offset },
         'skipped malformed record',
       );
       return;
@@ -333,17 +246,15 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
     }
   }
 
-  private async send(events: ChatEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  private async send(items: Pending[]): Promise<void> {
+    if (items.length === 0) return;
     const started = Date.now();
-    await withTimeout(
-      lastValueFrom(
-        this.client.emitBatch(this.cfg.kafkaTopic, {
-          messages: events.map((e) => ({ key: eventKey(e), value: JSON.stringify(e) })),
-        }),
-        { defaultValue: undefined },
-      ),
-      SEND_TIMEOUT_MS,
+    await this.publisher.send(
+      items.map(({ event, ref }) => ({
+        key: eventKey(event),
+        value: JSON.stringify(event),
+        headers: recordHeaders(event, eventId(event, ref), this.instanceId),
+      })),
     );
     this.metrics.publishLatency.observe((Date.now() - started) / 1000);
   }
@@ -356,7 +267,7 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
       while (this.queue.length > 0 && !this.failing && !this.stopped) {
         const batch = this.queue.splice(0, BATCH);
         try {
-          await this.send(batch.map((p) => p.event));
+          await this.send(batch);
         } catch (err) {
           this.enterFailing(err);
           this.queue = [];
@@ -400,11 +311,14 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
       drained = await this.store.drain(
         this.failing ? 0 : SWEEP_MIN_AGE_MS,
         BATCH,
-        (items: ClaimedEvent[]) => this.send(items.map((i) => i.event!)),
+        (items: ClaimedEvent[]) => this.send(items.map((i) => ({ event: i.event!, ref: i.ref }))),
       );
       if (this.failing) {
-        // Nothing left to drain proves nothing about the broker: check it with a probe record.
-        if (drained === 0) await this.sendHeartbeat();
+        // Nothing left to drain proves nothing about the broker: ask it (no probe record).
+        if (drained === 0) {
+          await this.publisher.connect();
+          if (!(await this.topicAdmin.writable())) throw new Error('topic has no leader yet');
+        }
         this.failing = false;
         this.log.log('kafka publishing recovered');
       }
@@ -414,30 +328,10 @@ export class KafkaEventBus extends EventBus implements OnModuleInit, OnApplicati
       this.sweepDelay = Math.min(this.sweepDelay * 2, 5_000);
       // After a non-retriable connection error kafkajs's producer stays disconnected for good;
       // drop it so the next attempt connects a fresh one once the broker is back.
-      await this.client.close().catch(() => undefined);
+      await this.publisher.reset();
     }
     // A full batch means more is waiting: go again at once.
     this.scheduleSweep(drained >= BATCH ? 0 : this.failing ? this.sweepDelay : 1000);
-  }
-
-  /** One probe record (ignored by every consumer) to see whether the broker takes writes. */
-  private async sendHeartbeat(): Promise<void> {
-    // connect(): after a reset there is no producer until the next connection.
-    const producer = await withTimeout(this.client.connect(), SEND_TIMEOUT_MS);
-    await withTimeout(
-      producer.send({
-        topic: this.cfg.kafkaTopic,
-        acks: -1,
-        messages: [
-          {
-            partition: 0,
-            value: '{}',
-            headers: { [PROBE_HEADER]: `heartbeat-${this.instanceId}` },
-          },
-        ],
-      }),
-      SEND_TIMEOUT_MS,
-    );
   }
 
   private async sampleOutbox(): Promise<void> {

@@ -1,5 +1,52 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { IHeaders } from 'kafkajs';
+import type { ChatEvent } from '../../../common/events/chat-events.js';
+import type { OutboxRef } from './outbox-store.js';
+
 /**
- * What the bus's Kafka consumers agree on about records: probes (readiness, heartbeats) carry
- * this header and are not events.
+ * Headers every record this service puts on the events topic carries, so a consumer outside the
+ * service can route, deduplicate and version records without parsing them:
+ * - `chat-event-id`: the event's id; the same when the outbox publishes a record again (a
+ *   message's id for `message.sent`, one derived from the outbox record otherwise; ephemeral
+ *   events, never republished, get a random one);
+ * - `chat-event-type`: the ChatEvent's `type`;
+ * - `chat-schema-version`: the version of the record's JSON value (RECORD_SCHEMA_VERSION);
+ * - `source-instance`: the INSTANCE_ID of the instance that published it.
+ * The record key is the room id (or the user id for user events); the value is the ChatEvent.
+ */
+export const RecordHeader = {
+  eventId: 'chat-event-id',
+  eventType: 'chat-event-type',
+  schemaVersion: 'chat-schema-version',
+  sourceInstance: 'source-instance',
+} as const;
+
+export const RECORD_SCHEMA_VERSION = '1';
+
+/** A UUID-shaped id derived from an outbox row id: stable across republishing. */
+function idFromRow(rowId: string): string {
+  const h = createHash('sha1').update(`chat-outbox:${rowId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The `chat-event-id` of an event, from its outbox record when it has one. */
+export function eventId(event: ChatEvent, ref: OutboxRef | null): string {
+  if (event.type === 'message.sent') return event.message.id;
+  if (ref?.kind === 'row') return idFromRow(ref.id);
+  return randomUUID();
+}
+
+export function recordHeaders(event: ChatEvent, id: string, instanceId: string): IHeaders {
+  return {
+    [RecordHeader.eventId]: id,
+    [RecordHeader.eventType]: event.type,
+    [RecordHeader.schemaVersion]: RECORD_SCHEMA_VERSION,
+    [RecordHeader.sourceInstance]: instanceId,
+  };
+}
+
+/**
+ * Readiness and heartbeat probes of versions before 2026-12 (`{}` with this header): no longer
+ * written, still skipped by every consumer while such records remain on the topic.
  */
 export const PROBE_HEADER = 'x-chat-probe';
