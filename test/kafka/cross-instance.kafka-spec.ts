@@ -277,6 +277,12 @@ describe('two service processes on one Kafka topic', () => {
           { describe: () => s.lines('malformed').join('\n') || 'no log line' },
         );
         expect(await metricValue(s.baseUrl, 'kafka_malformed_records_total')).toBe(before[i] + 3);
+        // The log is written asynchronously: the counter can be ahead of the output.
+        await waitFor(
+          () => s.lines('skipped malformed record').length - logsBefore[i] >= 3,
+          `${s.name} to log 3 malformed records`,
+          { describe: () => s.lines('malformed').join('\n') || 'no log line' },
+        );
         expect(s.lines('skipped malformed record').length - logsBefore[i]).toBe(3);
       }
 

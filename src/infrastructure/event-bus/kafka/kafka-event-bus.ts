@@ -99,7 +99,7 @@ export class KafkaEventBus
       connectionTimeout: 3000,
       requestTimeout: 10000,
       retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
-      logLevel: kafkajs.logLevel.WARN, // its retries while the broker is away are expected
+      logLevel: kafkajs.logLevel.ERROR, // its retries while the broker is away are expected
     };
     this.kafka = createKafka(this.kafkaClient, new Logger('kafkajs'));
     this.publisher = new KafkaPublisher(this.kafka, cfg.kafkaTopic);

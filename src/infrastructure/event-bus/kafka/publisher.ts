@@ -1,3 +1,5 @@
+// kafkajs is CommonJS: take its exports from the default import (ESM interop).
+import kafkajs from 'kafkajs';
 import type { Kafka, Message, Producer } from 'kafkajs';
 
 const SEND_TIMEOUT_MS = 5000;
@@ -53,6 +55,8 @@ export class KafkaPublisher {
   private connected(): Promise<Producer> {
     if (!this.producer) {
       const producer = this.kafka.producer({
+        // kafkajs's default since 2.0 (murmur2, like the Java client), named to silence its warning.
+        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
