@@ -4,6 +4,8 @@ import { EventOutbox1764000001000 } from './1764000001000-EventOutbox.js';
 import { AppendMessageFunction1764000002000 } from './1764000002000-AppendMessageFunction.js';
 import { EnterpriseSeams1764000003000 } from './1764000003000-EnterpriseSeams.js';
 import { UserExtensions1764100001000 } from './1764100001000-UserExtensions.js';
+import { DirectRooms1764100002000 } from './1764100002000-DirectRooms.js';
+import { RoomInvites1764100003000 } from './1764100003000-RoomInvites.js';
 import { adminMigrations } from './admin/index.js';
 import { botsMigrations } from './bots/index.js';
 import { onlineStatsMigrations } from './online-stats/index.js';
@@ -21,6 +23,8 @@ export const coreMigrations: MigrationClass[] = [
   AppendMessageFunction1764000002000,
   EnterpriseSeams1764000003000,
   UserExtensions1764100001000,
+  DirectRooms1764100002000,
+  RoomInvites1764100003000,
 ];
 
 /** Each enterprise module's own migrations, keyed by the flag that turns it on. */

@@ -18,6 +18,7 @@ const ROOM_KEYS = [
   'description',
   'id',
   'isPrivate',
+  'kind',
   'lastSeq',
   'memberCount',
   'name',

@@ -10,6 +10,7 @@ const CORE_TABLES = [
   'event_outbox',
   'messages',
   'refresh_tokens',
+  'room_invites',
   'room_join_failures',
   'room_members',
   'rooms',
@@ -48,6 +49,8 @@ describe('migrations on a real PostgreSQL', () => {
       'AppendMessageFunction1764000002000',
       'EnterpriseSeams1764000003000',
       'UserExtensions1764100001000',
+      'DirectRooms1764100002000',
+      'RoomInvites1764100003000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending

@@ -21,6 +21,8 @@ export interface MessageView {
 
 export interface RoomView {
   id: string;
+  /** 'room', or 'direct' for a direct conversation. */
+  kind: 'room' | 'direct';
   name: string;
   description: string;
   ownerId: string;
@@ -31,6 +33,14 @@ export interface RoomView {
   lastSeq: number;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface InviteView {
+  id: string;
+  roomId: string;
+  userId: string;
+  invitedBy: string;
+  createdAt: string;
 }
 
 export type ChatEvent =
@@ -49,7 +59,9 @@ export type ChatEvent =
   | { type: 'session.revoked'; userId: string; sessionId: string | null; reason: string }
   // Set by optional modules; the gateway forwards them to the room's subscribers.
   | { type: 'message.deleted'; roomId: string; id: string; seq: number }
-  | { type: 'presence'; roomId: string; userId: string; online: boolean };
+  | { type: 'presence'; roomId: string; userId: string; online: boolean }
+  // To every socket of one user (keyed by the user: no top-level roomId).
+  | { type: 'invite.received'; userId: string; invite: InviteView; room: RoomView };
 
 export type ChatEventType = ChatEvent['type'];
 
@@ -86,6 +98,8 @@ function isRoom(r: unknown): r is RoomView {
   return (
     isObj(r) &&
     isUuid(r.id) &&
+    // Absent in records of instances that predate direct rooms: a room.
+    (r.kind === undefined || r.kind === 'room' || r.kind === 'direct') &&
     isStr(r.name) &&
     isStr(r.description) &&
     isUuid(r.ownerId) &&
@@ -93,6 +107,17 @@ function isRoom(r: unknown): r is RoomView {
     (r.orgId === null || isUuid(r.orgId)) &&
     Number.isSafeInteger(r.memberCount) &&
     Number.isSafeInteger(r.lastSeq)
+  );
+}
+
+function isInvite(i: unknown): i is InviteView {
+  return (
+    isObj(i) &&
+    isUuid(i.id) &&
+    isUuid(i.roomId) &&
+    isUuid(i.userId) &&
+    isUuid(i.invitedBy) &&
+    isStr(i.createdAt)
   );
 }
 
@@ -134,6 +159,14 @@ export function parseChatEvent(raw: unknown): ChatEvent | null {
         : null;
     case 'presence':
       return isUuid(e.roomId) && isUuid(e.userId) && typeof e.online === 'boolean'
+        ? (e as unknown as ChatEvent)
+        : null;
+    case 'invite.received':
+      return isUuid(e.userId) &&
+        isInvite(e.invite) &&
+        e.invite.userId === e.userId &&
+        isRoom(e.room) &&
+        e.room.id === e.invite.roomId
         ? (e as unknown as ChatEvent)
         : null;
     default:

@@ -286,6 +286,13 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
           e.userId,
         );
         return;
+      case 'invite.received': {
+        const conns = this.byUser.get(e.userId);
+        if (!conns) return;
+        const f = Buffer.from(frame('invite.received', { invite: e.invite, room: e.room }));
+        for (const conn of conns) conn.send(f);
+        return;
+      }
       case 'session.revoked': {
         for (const conn of [...(this.byUser.get(e.userId) ?? [])]) {
           if (e.sessionId === null || conn.principal.sessionId === e.sessionId) {

@@ -1,5 +1,5 @@
 // The wire format: JSON text frames {"event": "...", "data": {...}} both ways.
-import type { MessageView, RoomView } from '../../common/events/chat-events.js';
+import type { InviteView, MessageView, RoomView } from '../../common/events/chat-events.js';
 
 /** Every event the server sends, with its data: the typed map of outgoing frames. */
 export interface ServerEvents {
@@ -14,6 +14,7 @@ export interface ServerEvents {
   typing: { roomId: string; userId: string; username: string };
   'message.deleted': { roomId: string; id: string; seq: number };
   presence: { roomId: string; userId: string; online: boolean };
+  'invite.received': { invite: InviteView; room: RoomView };
   pong: { serverTime: string };
   error: { code: string; message: string; ref?: string };
 }

@@ -1,15 +1,26 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { authConfig } from '../../config/configuration.js';
+import { UsersModule } from '../users/users.module.js';
+import { DirectRoomsController } from './direct-rooms.controller.js';
+import { DirectRoomsService } from './direct-rooms.service.js';
+import { InviteRepository } from './domain/invite.repository.js';
 import { RoomRepository } from './domain/room.repository.js';
+import { SqlInviteRepository } from './infrastructure/persistence/sql-invite.repository.js';
+import { InvitesController } from './invites.controller.js';
+import { InvitesService } from './invites.service.js';
 import { SqlRoomRepository } from './infrastructure/persistence/sql-room.repository.js';
 import { RoomsController } from './rooms.controller.js';
 import { RoomsService } from './rooms.service.js';
 
 @Module({
-  imports: [ConfigModule.forFeature(authConfig)],
-  controllers: [RoomsController],
-  providers: [RoomsService, { provide: RoomRepository, useClass: SqlRoomRepository }],
+  imports: [ConfigModule.forFeature(authConfig), UsersModule],
+  controllers: [RoomsController, DirectRoomsController, InvitesController],
+  providers: [
+    RoomsService,
+    DirectRoomsService,
+    { provide: RoomRepository, useClass: SqlRoomRepository },
+  ],
   exports: [RoomsService],
 })
 export class RoomsModule {}

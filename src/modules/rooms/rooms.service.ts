@@ -9,6 +9,7 @@ import type { Permission } from '../../common/authz/permissions.js';
 import { ChatExtensions } from '../../common/extensions/chat-extensions.js';
 import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
 import { PasswordHasher } from '../../common/security/password-hasher.js';
+import { assertNotDirect } from './domain/direct-room.js';
 import {
   assertCanAccess,
   assertOwner,
@@ -17,10 +18,12 @@ import {
   type Membership,
   type Room,
 } from './domain/room.js';
+import { InviteRepository } from './domain/invite.repository.js';
 import { RoomRepository, type RoomPatch } from './domain/room.repository.js';
 
 export const toRoomView = (r: Room): RoomView => ({
   id: r.id,
+  kind: r.kind,
   name: r.name,
   description: r.description,
   ownerId: r.ownerId,
@@ -55,6 +58,7 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly rooms: RoomRepository,
+    private readonly invites: InviteRepository,
     private readonly hasher: PasswordHasher,
     private readonly bus: EventBus,
     @Inject(authConfig.KEY) private readonly authCfg: AuthConfig,
@@ -177,6 +181,7 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
     input: { name?: string; description?: string; isPrivate?: boolean; password?: string },
   ): Promise<Room> {
     const room = await this.ownedRoom(caller.userId, roomId, 'room.update.any');
+    assertNotDirect(room);
     const isPrivate = input.isPrivate ?? room.isPrivate;
     checkPrivacySettings(
       isPrivate,
@@ -197,7 +202,7 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async delete(caller: Caller, roomId: string): Promise<void> {
-    await this.ownedRoom(caller.userId, roomId, 'room.delete.any');
+    assertNotDirect(await this.ownedRoom(caller.userId, roomId, 'room.delete.any'));
     await this.rooms.delete(roomId);
     this.forgetRoom(roomId);
     await this.bus.publish({ type: 'room.deleted', roomId });
@@ -222,6 +227,7 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
     const [room, existing] = await this.roomAndMembership(roomId, caller.userId);
     if (!room) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
     if (existing) return existing;
+    assertNotDirect(room);
     if (room.orgId !== null) {
       // An organisation's room: a room policy (organisations module) must let the caller in;
       // with none (module off) it is as if the room were not there.
@@ -230,7 +236,8 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
         if (await p.canJoin(caller.userId, room)) allowed = true;
       if (!allowed) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
     }
-    if (room.isPrivate) {
+    // An open invite lets its invitee in without the password, once.
+    if (room.isPrivate && !(await this.invites.use(roomId, caller.userId))) {
       const { joinMaxFailures, joinFailureWindowSec } = this.authCfg;
       const failures = await this.rooms.countJoinFailures(
         roomId,
@@ -268,7 +275,7 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async leave(caller: Caller, roomId: string): Promise<void> {
-    await this.requireMember(caller.userId, roomId);
+    assertNotDirect((await this.requireMember(caller.userId, roomId)).room);
     const result = await this.rooms.removeMember(roomId, caller.userId);
     this.forget(roomId, caller.userId);
     if (!result) return; // already gone (a concurrent leave)
@@ -316,6 +323,8 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
    * Callers check who may do this.
    */
   async addMember(roomId: string, userId: string): Promise<Membership> {
+    const room = await this.rooms.findById(roomId);
+    if (room) assertNotDirect(room); // its set of people is fixed
     const { membership, created } = await this.rooms.addMember(roomId, userId);
     if (created)
       await this.bus.publish({

@@ -26,6 +26,17 @@ export interface KeysetPage<T> {
 export abstract class RoomRepository {
   /** Creates the room and its owner's membership together; ROOM_NAME_TAKEN on a duplicate name. */
   abstract create(room: NewRoom): Promise<Room>;
+  /**
+   * The direct room of exactly these members (`key`, see directMembers), created with their
+   * memberships when there is none; `created` tells which. Two concurrent calls, on any
+   * instances, get the same room (one INSERT wins the unique key, the other reads it).
+   */
+  abstract findOrCreateDirect(input: {
+    key: string;
+    memberIds: string[];
+    creatorId: string;
+    name: string;
+  }): Promise<{ room: Room; created: boolean }>;
   abstract findById(id: string): Promise<Room | null>;
   /** The room and the user's membership in it, in one read (the per-send check). */
   abstract findWithMembership(

@@ -20,6 +20,7 @@ const codeOf = (fn: () => void) => {
 
 const room = (isPrivate: boolean): Room => ({
   id: 'r',
+  kind: 'room',
   name: 'n',
   description: '',
   ownerId: 'owner',

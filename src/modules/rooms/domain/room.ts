@@ -1,8 +1,12 @@
 // Rooms domain: plain types and the rules of visibility and ownership. No framework imports.
 import { Errors } from '../../../common/errors/domain-error.js';
 
+export type RoomKind = 'room' | 'direct';
+
 export interface Room {
   id: string;
+  /** 'direct': a direct conversation of a fixed set of people (no password, no unique name). */
+  kind: RoomKind;
   name: string;
   description: string;
   ownerId: string;

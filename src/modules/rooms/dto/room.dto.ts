@@ -10,12 +10,18 @@ import {
   ROOM_PASSWORD_MIN,
   type Membership,
   type Room,
+  type RoomKind,
 } from '../domain/room.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class RoomDto {
   @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({
+    enum: ['room', 'direct'],
+    description: "'direct': a direct conversation (POST /api/dms)",
+  })
+  kind: RoomKind;
   @ApiProperty({ example: 'general' }) name: string;
   @ApiProperty({ example: 'Anything goes' }) description: string;
   @ApiProperty({ format: 'uuid' }) ownerId: string;
@@ -36,6 +42,7 @@ export class RoomDto {
   static from(r: Room): RoomDto {
     return {
       id: r.id,
+      kind: r.kind,
       name: r.name,
       description: r.description,
       ownerId: r.ownerId,

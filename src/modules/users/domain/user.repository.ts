@@ -23,6 +23,8 @@ export abstract class UserRepository {
   abstract create(user: NewUser): Promise<User>;
   abstract findById(id: string): Promise<User | null>;
   abstract findByLogin(login: string): Promise<User | null>;
+  /** The public profiles of those of `ids` that exist, in one read. */
+  abstract findProfiles(ids: string[]): Promise<PublicProfile[]>;
   /** All or nothing: a conflict or a refused extensions patch changes nothing. */
   abstract updateProfile(id: string, patch: ProfilePatch): Promise<User>;
   abstract setStatus(id: string, status: UserStatus): Promise<void>;

@@ -115,8 +115,10 @@ const toPosition = (r: PositionRow): Position => ({
   createdAt: r.created_at,
 });
 
+// An organisation's rooms are rooms: a direct room never belongs to one.
 const toRoom = (r: RoomRow): Room => ({
   id: r.id,
+  kind: 'room',
   name: r.name,
   description: r.description,
   ownerId: r.owner_id,

@@ -4,7 +4,7 @@ import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { Errors } from '../../../../common/errors/domain-error.js';
 import { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
 import { rowsOf } from '../../../../infrastructure/database/rows.js';
-import type { Membership, MemberRole, Room } from '../../domain/room.js';
+import type { Membership, MemberRole, Room, RoomKind } from '../../domain/room.js';
 import {
   RoomRepository,
   type KeysetPage,
@@ -12,8 +12,9 @@ import {
   type RoomPatch,
 } from '../../domain/room.repository.js';
 
-interface RoomRow {
+export interface RoomRow {
   id: string;
+  kind: RoomKind;
   name: string;
   description: string;
   owner_id: string;
@@ -34,10 +35,11 @@ interface MemberRow {
   joined_at: Date;
 }
 
-const ROOM_COLS = `id, name, description, owner_id, is_private, password_hash, org_id, member_count, last_seq, created_at, updated_at`;
+export const ROOM_COLS = `id, kind, name, description, owner_id, is_private, password_hash, org_id, member_count, last_seq, created_at, updated_at`;
 
 export const toRoom = (r: RoomRow): Room => ({
   id: r.id,
+  kind: r.kind,
   name: r.name,
   description: r.description,
   ownerId: r.owner_id,
@@ -59,7 +61,11 @@ const toMembership = (r: MemberRow): Membership => ({
 });
 
 function mapNameConflict(err: unknown): never {
-  if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505')
+  const d =
+    err instanceof QueryFailedError
+      ? (err.driverError as { code?: string; constraint?: string })
+      : null;
+  if (d?.code === '23505' && d.constraint === 'rooms_name_lower_uq')
     throw Errors.conflict('ROOM_NAME_TAKEN', 'a room with this name already exists');
   throw err;
 }
@@ -98,6 +104,39 @@ export class SqlRoomRepository extends RoomRepository {
     } catch (err) {
       mapNameConflict(err);
     }
+  }
+
+  async findOrCreateDirect(input: {
+    key: string;
+    memberIds: string[];
+    creatorId: string;
+    name: string;
+  }): Promise<{ room: Room; created: boolean }> {
+    return this.ds.transaction(async (m) => {
+      // A concurrent insert of the same key waits for the winner's commit, then does nothing;
+      // the winner's room and memberships are then committed and read below.
+      const inserted = await m.query<RoomRow[]>(
+        `INSERT INTO rooms (kind, direct_key, name, owner_id, is_private, member_count)
+         VALUES ('direct', $1, $2, $3, true, $4)
+         ON CONFLICT (direct_key) DO NOTHING RETURNING ${ROOM_COLS}`,
+        [input.key, input.name, input.creatorId, input.memberIds.length],
+      );
+      if (inserted[0]) {
+        await m.query(
+          `INSERT INTO room_members (room_id, user_id, role)
+           SELECT $1, u, CASE WHEN u = $2::uuid THEN 'owner' ELSE 'member' END
+             FROM unnest($3::uuid[]) AS u`,
+          [inserted[0].id, input.creatorId, input.memberIds],
+        );
+        return { room: toRoom(inserted[0]), created: true };
+      }
+      const [existing] = await m.query<RoomRow[]>(
+        `SELECT ${ROOM_COLS} FROM rooms WHERE direct_key = $1`,
+        [input.key],
+      );
+      if (!existing) throw new Error('direct room vanished between its conflict and its read');
+      return { room: toRoom(existing), created: false };
+    });
   }
 
   async findById(id: string): Promise<Room | null> {
@@ -145,7 +184,8 @@ export class SqlRoomRepository extends RoomRepository {
     after: [string, string] | null,
   ): Promise<KeysetPage<Room>> {
     const params: unknown[] = [userId, limit + 1];
-    let where = `((NOT r.is_private AND r.org_id IS NULL) OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $1))`;
+    // Direct rooms are never listed here (GET /api/users/me/rooms lists them).
+    let where = `r.kind = 'room' AND ((NOT r.is_private AND r.org_id IS NULL) OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $1))`;
     if (q) {
       params.push(`%${q.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
       where += ` AND r.name ILIKE $${params.length}`;

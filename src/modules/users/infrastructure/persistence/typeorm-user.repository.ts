@@ -37,6 +37,14 @@ const toDomain = (r: UserRow): User => ({
   updatedAt: r.updated_at,
 });
 
+const toProfile = (u: User): PublicProfile => ({
+  id: u.id,
+  username: u.username,
+  avatarUrl: u.avatarUrl,
+  status: u.status,
+  extensions: u.extensions,
+});
+
 const SELECT_USER = `SELECT u.id, u.username, u.email, u.password_hash, u.avatar_url, u.status,
        u.created_at, u.updated_at, e.data AS extensions
   FROM users u LEFT JOIN user_extensions e ON e.user_id = u.id`;
@@ -83,6 +91,15 @@ export class TypeormUserRepository extends UserRepository {
     return loginKind(login) === 'email'
       ? this.findOne(this.repo.manager, 'u.email = $1', [normalizeEmail(login)])
       : this.findOne(this.repo.manager, 'lower(u.username) = lower($1)', [login.trim()]);
+  }
+
+  async findProfiles(ids: string[]): Promise<PublicProfile[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.repo.manager.query<UserRow[]>(
+      `${SELECT_USER} WHERE u.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return rows.map((r) => toProfile(toDomain(r)));
   }
 
   async updateProfile(id: string, patch: ProfilePatch): Promise<User> {
@@ -148,16 +165,7 @@ export class TypeormUserRepository extends UserRepository {
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     return {
-      items: page.map((r) => {
-        const u = toDomain(r);
-        return {
-          id: u.id,
-          username: u.username,
-          avatarUrl: u.avatarUrl,
-          status: u.status,
-          extensions: u.extensions,
-        };
-      }),
+      items: page.map((r) => toProfile(toDomain(r))),
       next: more && page.length > 0 ? page[page.length - 1].username.toLowerCase() : null,
     };
   }

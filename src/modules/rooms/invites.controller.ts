@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrors } from '../../common/http/api-errors.js';
+import { PageQueryDto } from '../../common/http/pagination.js';
+import { UuidParam } from '../../common/http/uuid-param.js';
+import { CurrentUser, type Principal } from '../auth/principal.js';
+import { CreateInviteDto, InviteDto, OpenInviteDto, OpenInvitePageDto } from './dto/invite.dto.js';
+import { InvitesService } from './invites.service.js';
+
+@ApiTags('rooms')
+@ApiBearerAuth()
+@Controller()
+export class InvitesController {
+  constructor(private readonly invites: InvitesService) {}
+
+  @Post('rooms/:id/invites')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiCreatedResponse({
+    type: InviteDto,
+    description:
+      "owner only, private rooms only; the invitee's sockets get invite.received, and POST /join without a password then lets them in once",
+  })
+  @ApiErrors(400, 401, 403, 404, 409, 429)
+  async create(
+    @CurrentUser() p: Principal,
+    @UuidParam('id') id: string,
+    @Body() body: CreateInviteDto,
+  ): Promise<InviteDto> {
+    return InviteDto.from(await this.invites.invite(p.userId, id, body.userId));
+  }
+
+  @Delete('rooms/:id/invites/:inviteId')
+  @HttpCode(204)
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'inviteId', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'the owner withdraws it, or the invitee declines it' })
+  @ApiErrors(400, 401, 404, 429)
+  async close(
+    @CurrentUser() p: Principal,
+    @UuidParam('id') id: string,
+    @UuidParam('inviteId') inviteId: string,
+  ): Promise<void> {
+    await this.invites.close(p.userId, id, inviteId);
+  }
+
+  @Get('users/me/invites')
+  @ApiOkResponse({
+    type: OpenInvitePageDto,
+    description: "the caller's open invites, newest first",
+  })
+  @ApiErrors(400, 401, 429)
+  async mine(@CurrentUser() p: Principal, @Query() q: PageQueryDto): Promise<OpenInvitePageDto> {
+    const page = await this.invites.listOpen(p.userId, q.limit, q.cursor);
+    return { items: page.items.map(OpenInviteDto.fromPair), nextCursor: page.nextCursor };
+  }
+}
