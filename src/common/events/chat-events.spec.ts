@@ -47,3 +47,35 @@ describe('ChatEvent validation', () => {
     ).toBeNull();
   });
 });
+
+describe('invite.received', () => {
+  const room = {
+    id: R,
+    kind: 'room',
+    name: 'n',
+    description: '',
+    ownerId: U,
+    isPrivate: true,
+    orgId: null,
+    memberCount: 1,
+    lastSeq: 0,
+    createdAt: new Date(0).toISOString(),
+    updatedAt: new Date(0).toISOString(),
+  };
+  const I = '00000000-0000-4000-8000-000000000009';
+  const invite = { id: I, roomId: R, userId: I, invitedBy: U, createdAt: room.createdAt };
+
+  it('is keyed by the invitee and checked', () => {
+    const e = parseChatEvent({ type: 'invite.received', userId: I, invite, room });
+    expect(e).not.toBeNull();
+    expect(eventKey(e!)).toBe(I);
+    // The invite is for another user, or for another room, or the room is malformed.
+    expect(parseChatEvent({ type: 'invite.received', userId: U, invite, room })).toBeNull();
+    expect(
+      parseChatEvent({ type: 'invite.received', userId: I, invite, room: { ...room, id: U } }),
+    ).toBeNull();
+    expect(
+      parseChatEvent({ type: 'invite.received', userId: I, invite, room: { ...room, kind: 'x' } }),
+    ).toBeNull();
+  });
+});

@@ -19,7 +19,9 @@ import { RoomsService } from './rooms.service.js';
   providers: [
     RoomsService,
     DirectRoomsService,
+    InvitesService,
     { provide: RoomRepository, useClass: SqlRoomRepository },
+    { provide: InviteRepository, useClass: SqlInviteRepository },
   ],
   exports: [RoomsService],
 })
