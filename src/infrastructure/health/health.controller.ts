@@ -4,10 +4,10 @@ import {
   HealthCheck,
   HealthCheckService,
   HealthIndicatorService,
-  TypeOrmHealthIndicator,
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
 import { EventBus } from '../../common/events/event-bus.js';
+import { DatabaseWatch } from '../database/database-watch.js';
 import { Public, SkipRateLimit } from '../../modules/auth/principal.js';
 
 @ApiTags('operations')
@@ -15,7 +15,7 @@ import { Public, SkipRateLimit } from '../../modules/auth/principal.js';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly db: TypeOrmHealthIndicator,
+    private readonly db: DatabaseWatch,
     private readonly indicators: HealthIndicatorService,
     private readonly bus: EventBus,
   ) {}
@@ -40,7 +40,12 @@ export class HealthController {
   })
   ready() {
     return this.health.check([
-      () => this.db.pingCheck('database', { timeout: 2000 }),
+      // Through the watch, so a failed probe is also logged (once per transition).
+      async (): Promise<HealthIndicatorResult> => {
+        const indicator = this.indicators.check('database');
+        const s = await this.db.check();
+        return s.up ? indicator.up() : indicator.down({ message: s.error, since: s.since });
+      },
       async (): Promise<HealthIndicatorResult> => {
         const indicator = this.indicators.check('bus');
         const h = await this.bus.health();
