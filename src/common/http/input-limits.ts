@@ -5,10 +5,12 @@
  * the call stack: JSON nested 5,000 levels deep is about 10 KB and no token.
  */
 
+import { hasLoneSurrogate } from '../text/unicode-hygiene.js';
+
 /** Deepest nesting of objects and arrays accepted; no body or frame of the API comes near it. */
 export const MAX_JSON_DEPTH = 32;
 
-export type InputProblem = 'too_deep' | 'nul';
+export type InputProblem = 'too_deep' | 'nul' | 'lone_surrogate';
 
 export interface InputViolation {
   /** Dotted path of the offending value from the root ('' for the root itself). */
@@ -31,7 +33,8 @@ function pathOf(node: Node): string {
 
 /**
  * The first value breaking a limit, or null. Depth counts containers: the root object is
- * level 1. A string holding NUL (U+0000) breaks one too: PostgreSQL text cannot store it.
+ * level 1. A string holding NUL (U+0000) or a lone UTF-16 surrogate (JSON's "\ud800") breaks
+ * one too: neither is text PostgreSQL can store or UTF-8 can carry.
  */
 export function findInputViolation(root: unknown): InputViolation | null {
   const stack: Node[] = [{ value: root, key: '', parent: null, depth: 0 }];
@@ -40,6 +43,7 @@ export function findInputViolation(root: unknown): InputViolation | null {
     const v = node.value;
     if (typeof v === 'string') {
       if (v.includes('\u0000')) return { path: pathOf(node), problem: 'nul' };
+      if (hasLoneSurrogate(v)) return { path: pathOf(node), problem: 'lone_surrogate' };
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
@@ -66,7 +70,12 @@ export function describeViolation(v: InputViolation, prefix: string, rootName: s
   const keys = v.path === '' ? [] : v.path.split('.');
   const shown = v.problem === 'too_deep' ? keys.slice(0, 1) : keys;
   const path = [prefix, ...shown].filter(Boolean).join('.') || rootName;
-  return v.problem === 'too_deep'
-    ? `${path} is nested more than ${MAX_JSON_DEPTH} levels deep`
-    : `${path} must not contain NUL characters`;
+  switch (v.problem) {
+    case 'too_deep':
+      return `${path} is nested more than ${MAX_JSON_DEPTH} levels deep`;
+    case 'nul':
+      return `${path} must not contain NUL characters`;
+    case 'lone_surrogate':
+      return `${path} must be well-formed Unicode (it holds a lone UTF-16 surrogate)`;
+  }
 }

@@ -22,8 +22,9 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
 /**
  * Before class-transformer and class-validator (both recursive) see an input, one iterative
  * walk refuses what they must never get: nesting deeper than MAX_JSON_DEPTH (a stack overflow,
- * answered as a 500, otherwise) and NUL characters, which PostgreSQL text cannot hold (a 500
- * from the database otherwise). A 400 naming the field; REST and WebSocket input alike.
+ * answered as a 500, otherwise), NUL characters and lone UTF-16 surrogates, which PostgreSQL
+ * text cannot hold (a 500 from the database otherwise), in any string. A 400 naming the field;
+ * REST and WebSocket input alike.
  */
 class ChatValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {

@@ -13,6 +13,7 @@ import type { UserStatus } from '../../users/domain/user.js';
 import { AUDIT_ACTIONS, type AuditAction, type AuditEntry } from '../domain/audit.js';
 import { REASON_MAX, type AdminUser, type Mute, type SanctionKind } from '../domain/sanction.js';
 import type { Overview } from '../cluster-overview.service.js';
+import { IsCleanText } from '../../../common/http/text-hygiene.js';
 
 const ISO = { strict: true, strictSeparator: true };
 // Checked in characters by the domain; this only stops absurd payloads early.
@@ -92,6 +93,7 @@ export class SanctionBodyDto {
   @IsString()
   @MinLength(1)
   @MaxLength(REASON_UNITS)
+  @IsCleanText()
   reason: string;
 
   @ApiPropertyOptional({
@@ -111,6 +113,7 @@ export class ReasonBodyDto {
   @IsOptional()
   @IsString()
   @MaxLength(REASON_UNITS)
+  @IsCleanText()
   reason?: string;
 }
 
@@ -129,6 +132,7 @@ export class MuteBodyDto {
   @IsOptional()
   @IsString()
   @MaxLength(REASON_UNITS)
+  @IsCleanText()
   reason?: string;
 }
 
@@ -156,7 +160,7 @@ export class MuteDto {
 export class DeleteMessageWsDto {
   @IsUUID('all', { message: 'roomId must be a UUID' }) roomId: string;
   @IsUUID('all', { message: 'messageId must be a UUID' }) messageId: string;
-  @IsOptional() @IsString() @MaxLength(REASON_UNITS) reason?: string;
+  @IsOptional() @IsString() @MaxLength(REASON_UNITS) @IsCleanText() reason?: string;
 }
 
 // ---- audit and overview ----

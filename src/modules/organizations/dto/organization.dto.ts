@@ -30,6 +30,7 @@ import {
   type Position,
 } from '../domain/organization.js';
 import type { OrgTree } from '../organizations.service.js';
+import { IsDisplayName } from '../../../common/http/text-hygiene.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const toBoolQuery = ({ value }: { value: unknown }): unknown =>
@@ -43,6 +44,7 @@ export class CreateOrgDto {
   @IsString()
   @MinLength(1)
   @MaxLength(ORG_NAME_MAX)
+  @IsDisplayName()
   name: string;
 }
 
@@ -84,6 +86,7 @@ export class CreateDepartmentDto {
   @IsString()
   @MinLength(1)
   @MaxLength(DEPARTMENT_NAME_MAX)
+  @IsDisplayName()
   name: string;
 
   @ApiPropertyOptional({
@@ -104,6 +107,7 @@ export class UpdateDepartmentDto {
   @IsString()
   @MinLength(1)
   @MaxLength(DEPARTMENT_NAME_MAX)
+  @IsDisplayName()
   name?: string;
 
   @ApiPropertyOptional({
@@ -144,6 +148,7 @@ export class CreatePositionDto {
   @IsString()
   @MinLength(1)
   @MaxLength(POSITION_NAME_MAX)
+  @IsDisplayName()
   name: string;
 
   @ApiPropertyOptional({
@@ -166,6 +171,7 @@ export class UpdatePositionDto {
   @IsString()
   @MinLength(1)
   @MaxLength(POSITION_NAME_MAX)
+  @IsDisplayName()
   name?: string;
 
   @ApiPropertyOptional({ minimum: POSITION_RANK_MIN, maximum: POSITION_RANK_MAX })

@@ -24,6 +24,7 @@ import {
   type ScopeType,
 } from '../domain/role.js';
 import type { EffectivePermissions, HeldRole, RoleSource } from '../roles.service.js';
+import { IsCleanText, IsDisplayName } from '../../../common/http/text-hygiene.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const NAME_RULE =
@@ -71,12 +72,14 @@ export class CreateRoleDto {
   @MinLength(1)
   @MaxLength(ROLE_NAME_MAX)
   @Matches(ROLE_NAME_PATTERN, { message: NAME_RULE })
+  @IsDisplayName()
   name: string;
 
   @ApiPropertyOptional({ maxLength: ROLE_DESCRIPTION_MAX })
   @IsOmittable()
   @IsString()
   @MaxLength(ROLE_DESCRIPTION_MAX)
+  @IsCleanText()
   description?: string;
 
   @ApiProperty({
@@ -98,12 +101,14 @@ export class UpdateRoleDto {
   @MinLength(1)
   @MaxLength(ROLE_NAME_MAX)
   @Matches(ROLE_NAME_PATTERN, { message: NAME_RULE })
+  @IsDisplayName()
   name?: string;
 
   @ApiPropertyOptional({ maxLength: ROLE_DESCRIPTION_MAX })
   @IsOmittable()
   @IsString()
   @MaxLength(ROLE_DESCRIPTION_MAX)
+  @IsCleanText()
   description?: string;
 
   @ApiPropertyOptional({

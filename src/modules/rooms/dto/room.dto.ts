@@ -12,6 +12,7 @@ import {
   type Room,
   type RoomKind,
 } from '../domain/room.js';
+import { IsCleanText, IsDisplayName } from '../../../common/http/text-hygiene.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -62,12 +63,14 @@ export class CreateRoomDto {
   @IsString()
   @MinLength(1)
   @MaxLength(ROOM_NAME_MAX)
+  @IsDisplayName()
   name: string;
 
   @ApiPropertyOptional({ maxLength: ROOM_DESCRIPTION_MAX })
   @IsOmittable()
   @IsString()
   @MaxLength(ROOM_DESCRIPTION_MAX)
+  @IsCleanText()
   description?: string;
 
   @ApiProperty()
@@ -102,12 +105,14 @@ export class UpdateRoomDto {
   @IsString()
   @MinLength(1)
   @MaxLength(ROOM_NAME_MAX)
+  @IsDisplayName()
   name?: string;
 
   @ApiPropertyOptional({ maxLength: ROOM_DESCRIPTION_MAX })
   @IsOmittable()
   @IsString()
   @MaxLength(ROOM_DESCRIPTION_MAX)
+  @IsCleanText()
   description?: string;
 
   @ApiPropertyOptional()

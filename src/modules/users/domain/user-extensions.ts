@@ -1,5 +1,6 @@
 // Custom profile fields (user_extensions): the rules of a patch. No framework imports.
 import { Errors } from '../../../common/errors/domain-error.js';
+import { forbiddenCharacter } from '../../../common/text/unicode-hygiene.js';
 
 export type ExtensionValue = string | number | boolean;
 export type Extensions = Record<string, ExtensionValue>;
@@ -31,6 +32,12 @@ export function checkExtensionsPatch(patch: unknown): asserts patch is Extension
     if (typeof value === 'string') {
       if (value.length > EXTENSION_STRING_MAX)
         throw invalid(`extensions.${key} must be at most ${EXTENSION_STRING_MAX} characters`);
+      // Shown on the profile to other people: the hygiene of any text shown to others.
+      const found = forbiddenCharacter(value, true);
+      if (found !== null)
+        throw invalid(
+          `extensions.${key} must not contain control, bidi-override or zero-width characters (found ${found})`,
+        );
       continue;
     }
     throw invalid(`extensions.${key} must be a string, a number, a boolean or null`);
