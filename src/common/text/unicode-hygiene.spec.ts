@@ -22,6 +22,7 @@ describe('forbiddenCharacter', () => {
     ['ZWNJ between Latin letters', 'adm\u200Cin', 'U+200C'],
     ['a trailing ZWJ after an emoji', '👍\u200D', 'U+200D'],
     ['WORD JOINER', 'a\u2060b', 'U+2060'],
+    ['COMBINING GRAPHEME JOINER', 'a\u034Fb', 'U+034F'],
     ['BOM', '\uFEFFname', 'U+FEFF'],
     ['HANGUL FILLER', '\u3164', 'U+3164'],
     ['a lone tag character', 'a\u{E0041}', 'U+E0041'],

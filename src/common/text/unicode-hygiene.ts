@@ -10,24 +10,26 @@
 
 /** Bidi formatting (ALM, LRM, RLM, embeddings, overrides, isolates). */
 const BIDI = '\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069';
-/** Invisible: soft hyphen, CGJ, Hangul fillers, Mongolian vowel separator, ZWSP, ZWNJ, ZWJ, word joiner and invisible operators, BOM, tags. */
+/** Invisible: soft hyphen, CGJ, Hangul fillers, Mongolian vowel separator, ZWSP, ZWNJ, word joiner and invisible operators, BOM, tags. */
 const INVISIBLE =
-  '\\u00AD\\u034F\\u115F\\u1160\\u180E\\u200B-\\u200D\\u2060-\\u2064\\u3164\\uFEFF\\uFFA0\\u{E0000}-\\u{E007F}';
+  '\\u00AD\\u115F\\u1160\\u180E\\u200B\\u200C\\u2060-\\u2064\\u3164\\uFEFF\\uFFA0\\u{E0000}-\\u{E007F}';
+/** ZWJ and the combining grapheme joiner, outside the class: in one, they read as joining their neighbours. */
+const JOINERS = '\\u200D|\\u034F';
 /** A lone UTF-16 surrogate (with the u flag, a well-formed pair is one code point, not Cs). */
 const LONE_SURROGATE = '\\p{Cs}';
 
 const FORBIDDEN_SINGLE_LINE = new RegExp(
-  `[\\p{Cc}\\u2028\\u2029${BIDI}${INVISIBLE}${LONE_SURROGATE}]`,
+  `[\\p{Cc}\\u2028\\u2029${BIDI}${INVISIBLE}${LONE_SURROGATE}]|${JOINERS}`,
   'u',
 );
 const FORBIDDEN_MULTI_LINE = new RegExp(
-  `[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F${BIDI}${INVISIBLE}${LONE_SURROGATE}]`,
+  `[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F${BIDI}${INVISIBLE}${LONE_SURROGATE}]|${JOINERS}`,
   'u',
 );
 
 // Uses of otherwise invisible characters that writing needs; removed before the check.
 const EMOJI_ZWJ =
-  /(?<=\p{Extended_Pictographic}[\u{FE0F}\u{1F3FB}-\u{1F3FF}]?)\u200D(?=\p{Extended_Pictographic})/gu;
+  /(?<=\p{Extended_Pictographic}(?:\u{FE0F}|\p{Emoji_Modifier})?)\u200D(?=\p{Extended_Pictographic})/gu;
 const SCRIPT_ZWNJ =
   /(?<=[\p{L}\p{M}])(?<![\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{Script=Common}])\u200C(?=[\p{L}\p{M}])/gu;
 const FLAG_TAGS = /(?<=\u{1F3F4})[\u{E0020}-\u{E007E}]+\u{E007F}/gu;
