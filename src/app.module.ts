@@ -20,6 +20,7 @@ import { ProxyModule } from './modules/proxy/proxy.module.js';
 import { RolesModule } from './modules/roles/roles.module.js';
 import { FeaturesModule } from './modules/features/features.module.js';
 import { MessagesModule } from './modules/messages/messages.module.js';
+import { ReadStateModule } from './modules/read-state/read-state.module.js';
 import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { RoomsModule } from './modules/rooms/rooms.module.js';
 import { UsersModule } from './modules/users/users.module.js';
@@ -70,6 +71,7 @@ export class AppModule {
         AuthModule,
         RoomsModule,
         MessagesModule,
+        ReadStateModule,
         RealtimeModule,
         ...enterprise,
       ],

@@ -26,7 +26,7 @@ const ROOM_KEYS = [
   'ownerId',
   'updatedAt',
 ];
-const MEMBERSHIP_KEYS = ['joinedAt', 'role', 'roomId', 'userId', 'username'];
+const MEMBERSHIP_KEYS = ['joinedAt', 'lastReadSeq', 'role', 'roomId', 'userId', 'username'];
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

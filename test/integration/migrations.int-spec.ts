@@ -8,6 +8,7 @@ import { createScratchDatabase } from '../support/db.js';
 const CORE_TABLES = [
   'auth_sessions',
   'event_outbox',
+  'message_mentions',
   'messages',
   'refresh_tokens',
   'room_invites',
@@ -51,6 +52,7 @@ describe('migrations on a real PostgreSQL', () => {
       'UserExtensions1764100001000',
       'DirectRooms1764100002000',
       'RoomInvites1764100003000',
+      'ReadState1766300000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending

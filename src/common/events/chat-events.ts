@@ -61,7 +61,16 @@ export type ChatEvent =
   | { type: 'message.deleted'; roomId: string; id: string; seq: number }
   | { type: 'presence'; roomId: string; userId: string; online: boolean }
   // To every socket of one user (keyed by the user: no top-level roomId).
-  | { type: 'invite.received'; userId: string; invite: InviteView; room: RoomView };
+  | { type: 'invite.received'; userId: string; invite: InviteView; room: RoomView }
+  // To every socket of one user: their read marker in a room moved.
+  | {
+      type: 'read.updated';
+      roomId: string;
+      userId: string;
+      lastReadSeq: number;
+      unreadCount: number;
+      mentionCount: number;
+    };
 
 export type ChatEventType = ChatEvent['type'];
 
@@ -159,6 +168,14 @@ export function parseChatEvent(raw: unknown): ChatEvent | null {
         : null;
     case 'presence':
       return isUuid(e.roomId) && isUuid(e.userId) && typeof e.online === 'boolean'
+        ? (e as unknown as ChatEvent)
+        : null;
+    case 'read.updated':
+      return isUuid(e.roomId) &&
+        isUuid(e.userId) &&
+        [e.lastReadSeq, e.unreadCount, e.mentionCount].every(
+          (n) => Number.isSafeInteger(n) && (n as number) >= 0,
+        )
         ? (e as unknown as ChatEvent)
         : null;
     case 'invite.received':

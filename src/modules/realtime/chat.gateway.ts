@@ -19,10 +19,11 @@ import { Errors } from '../../common/errors/domain-error.js';
 import { EventBus } from '../../common/events/event-bus.js';
 import { createValidationPipe } from '../../common/http/validation.js';
 import { MessagesService } from '../messages/messages.service.js';
+import { ReadStateService } from '../read-state/read-state.service.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import type { ChatConnection } from './chat-connection.js';
 import { PRINCIPAL, type AuthedRequest } from './chat-ws.adapter.js';
-import { RoomRefDto, SendDto, SubscribeDto } from './dto/ws.dto.js';
+import { ReadDto, RoomRefDto, SendDto, SubscribeDto } from './dto/ws.dto.js';
 import { RealtimeHub } from './realtime-hub.service.js';
 import { CloseCodes, frame } from './ws-protocol.js';
 import { errorFrameFor, WsErrorFilter } from './ws-exception.filter.js';
@@ -46,6 +47,7 @@ export class ChatGateway
     private readonly hub: RealtimeHub,
     private readonly rooms: RoomsService,
     private readonly messages: MessagesService,
+    private readonly readState: ReadStateService,
     @Inject(EventBus) private readonly bus: EventBus,
   ) {}
 
@@ -124,6 +126,13 @@ export class ChatGateway
       userId: conn.userId,
       username: conn.principal.username,
     });
+  }
+
+  /** Moves the read marker; read.updated reaches every socket of the user when it moved. */
+  @SubscribeMessage('room.read')
+  async read(@ConnectedSocket() socket: Socket, @MessageBody() body: ReadDto): Promise<void> {
+    const conn = this.connectionOf(socket);
+    await this.readState.markRead(conn.userId, body.roomId, body.seq);
   }
 
   @SubscribeMessage('ping')

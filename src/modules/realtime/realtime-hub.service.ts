@@ -286,6 +286,20 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
           e.userId,
         );
         return;
+      case 'read.updated': {
+        const conns = this.byUser.get(e.userId);
+        if (!conns) return;
+        const f = Buffer.from(
+          frame('read.updated', {
+            roomId: e.roomId,
+            lastReadSeq: e.lastReadSeq,
+            unreadCount: e.unreadCount,
+            mentionCount: e.mentionCount,
+          }),
+        );
+        for (const conn of conns) conn.send(f);
+        return;
+      }
       case 'invite.received': {
         const conns = this.byUser.get(e.userId);
         if (!conns) return;

@@ -15,6 +15,12 @@ export interface ServerEvents {
   'message.deleted': { roomId: string; id: string; seq: number };
   presence: { roomId: string; userId: string; online: boolean };
   'invite.received': { invite: InviteView; room: RoomView };
+  'read.updated': {
+    roomId: string;
+    lastReadSeq: number;
+    unreadCount: number;
+    mentionCount: number;
+  };
   pong: { serverTime: string };
   error: { code: string; message: string; ref?: string };
 }

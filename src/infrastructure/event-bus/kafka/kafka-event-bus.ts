@@ -34,7 +34,7 @@ import { TopicAdmin } from './topic-admin.js';
  * from GET /rooms/:id/presence): no outbox record, so no database write per event, and nothing
  * stale replayed after a broker outage.
  */
-const EPHEMERAL = new Set<ChatEvent['type']>(['typing', 'presence']);
+const EPHEMERAL = new Set<ChatEvent['type']>(['typing', 'presence', 'read.updated']);
 const BATCH = 500;
 const SWEEP_MIN_AGE_MS = 2000;
 

@@ -32,4 +32,9 @@ export class SendDto {
   @IsOptional() @IsUUID('all', { message: 'onBehalfOf must be a UUID' }) onBehalfOf?: string;
 }
 
+export class ReadDto {
+  @IsUUID('all', { message: 'roomId must be a UUID' }) roomId: string;
+  @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) seq: number;
+}
+
 export class PingDto {}

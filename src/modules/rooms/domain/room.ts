@@ -28,6 +28,8 @@ export interface Membership {
   username: string;
   role: MemberRole;
   joinedAt: Date;
+  /** The member's read marker (read receipts); absent where not read. */
+  lastReadSeq?: number;
 }
 
 export const ROOM_NAME_MAX = 100;

@@ -150,9 +150,12 @@ export class MembershipDto {
   @ApiProperty() username: string;
   @ApiProperty({ enum: ['owner', 'member'] }) role: string;
   @ApiProperty({ format: 'date-time' }) joinedAt: string;
+  @ApiProperty({ description: "the member's read marker: seqs up to it are read (read receipts)" })
+  lastReadSeq: number;
 
   static from(m: Membership): MembershipDto {
     return {
+      lastReadSeq: m.lastReadSeq ?? 0,
       roomId: m.roomId,
       userId: m.userId,
       username: m.username,

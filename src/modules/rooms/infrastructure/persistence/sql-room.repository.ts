@@ -33,6 +33,7 @@ interface MemberRow {
   username: string;
   role: MemberRole;
   joined_at: Date;
+  last_read_seq?: string;
 }
 
 export const ROOM_COLS = `id, kind, name, description, owner_id, is_private, password_hash, org_id, member_count, last_seq, created_at, updated_at`;
@@ -58,6 +59,7 @@ const toMembership = (r: MemberRow): Membership => ({
   username: r.username,
   role: r.role,
   joinedAt: r.joined_at,
+  ...(r.last_read_seq !== undefined ? { lastReadSeq: Number(r.last_read_seq) } : {}),
 });
 
 function mapNameConflict(err: unknown): never {
@@ -156,12 +158,14 @@ export class SqlRoomRepository extends RoomRepository {
         m_role: MemberRole | null;
         m_joined_at: Date | null;
         m_username: string | null;
+        m_last_read_seq: string | null;
       }
     >(
       'rooms_with_membership',
       `SELECT ${ROOM_COLS.split(', ')
         .map((c) => 'r.' + c)
-        .join(', ')}, m.role AS m_role, m.joined_at AS m_joined_at, u.username AS m_username
+        .join(', ')}, m.role AS m_role, m.joined_at AS m_joined_at, u.username AS m_username,
+              m.last_read_seq AS m_last_read_seq
          FROM rooms r
          LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2
          LEFT JOIN users u ON u.id = m.user_id
@@ -172,7 +176,14 @@ export class SqlRoomRepository extends RoomRepository {
     if (!r) return null;
     const membership =
       r.m_role && r.m_joined_at
-        ? { roomId, userId, username: r.m_username ?? '', role: r.m_role, joinedAt: r.m_joined_at }
+        ? {
+            roomId,
+            userId,
+            username: r.m_username ?? '',
+            role: r.m_role,
+            joinedAt: r.m_joined_at,
+            lastReadSeq: Number(r.m_last_read_seq ?? 0),
+          }
         : null;
     return { room: toRoom(r), membership };
   }
@@ -256,7 +267,9 @@ export class SqlRoomRepository extends RoomRepository {
       );
       if (exists.length === 0) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
       const inserted = await m.query<unknown[]>(
-        `INSERT INTO room_members (room_id, user_id, role) VALUES ($1, $2, 'member')
+        // A new member has read what was there before them: nothing starts unread.
+        `INSERT INTO room_members (room_id, user_id, role, last_read_seq)
+         VALUES ($1, $2, 'member', (SELECT last_seq FROM rooms WHERE id = $1))
          ON CONFLICT (room_id, user_id) DO NOTHING RETURNING room_id`,
         [roomId, userId],
       );
@@ -325,7 +338,7 @@ export class SqlRoomRepository extends RoomRepository {
       where += ` AND (m.joined_at, m.user_id) > ($3::timestamptz, $4::uuid)`;
     }
     const rows = await this.ds.query<(MemberRow & { cursor_ts: string })[]>(
-      `SELECT m.room_id, m.user_id, u.username, m.role, m.joined_at,
+      `SELECT m.room_id, m.user_id, u.username, m.role, m.joined_at, m.last_read_seq,
               to_char(m.joined_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
          FROM room_members m JOIN users u ON u.id = m.user_id
         WHERE ${where} ORDER BY m.joined_at, m.user_id LIMIT $2`,
@@ -375,7 +388,7 @@ export class SqlRoomRepository extends RoomRepository {
     userId: string,
   ): Promise<Membership | null> {
     const rows = await m.query<MemberRow[]>(
-      `SELECT mb.room_id, mb.user_id, u.username, mb.role, mb.joined_at
+      `SELECT mb.room_id, mb.user_id, u.username, mb.role, mb.joined_at, mb.last_read_seq
          FROM room_members mb JOIN users u ON u.id = mb.user_id
         WHERE mb.room_id = $1 AND mb.user_id = $2`,
       [roomId, userId],

@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
+import {
+  ROOM_COLS,
+  toRoom,
+  type RoomRow,
+} from '../../../rooms/infrastructure/persistence/sql-room.repository.js';
+import { unreadCount, type ReadState } from '../../domain/read-marker.js';
+import { ReadStateRepository, type RoomListItem } from '../../domain/read-state.repository.js';
+
+interface StateRow {
+  last_read_seq: string;
+  last_seq: string;
+  mention_count: number;
+}
+
+const MENTIONS_AFTER = (user: string, room: string, marker: string) =>
+  `(SELECT count(*) FROM message_mentions mm
+     WHERE mm.user_id = ${user} AND mm.room_id = ${room} AND mm.seq > ${marker})::int`;
+
+const R_COLS = ROOM_COLS.split(', ')
+  .map((c) => `r.${c}`)
+  .join(', ');
+
+/**
+ * The room list: $1 the user, $2 the page size (+1), then ($3, $4) the keyset position. The page
+ * first (the user's memberships by room_members_user_idx, joined to their rooms by primary key,
+ * the top $2 by activity), then for the page's rooms only: the mention count (a range of
+ * message_mentions_user_idx) and the newest message (one messages_pkey probe). No query per room.
+ */
+export function roomListSql(withCursor: boolean): string {
+  const where = withCursor
+    ? `m.user_id = $1 AND (r.last_activity_at, r.id) < ($3::timestamptz, $4::uuid)`
+    : 'm.user_id = $1';
+  return `WITH page AS (
+         SELECT ${R_COLS}, r.last_activity_at, m.last_read_seq,
+                to_char(r.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
+           FROM room_members m JOIN rooms r ON r.id = m.room_id
+          WHERE ${where}
+          ORDER BY r.last_activity_at DESC, r.id DESC
+          LIMIT $2)
+       SELECT p.*, ${MENTIONS_AFTER('$1', 'p.id', 'p.last_read_seq')} AS mention_count,
+              lm.id AS lm_id, lm.user_id AS lm_user_id, u.username AS lm_username,
+              CASE WHEN lm.deleted_at IS NULL THEN lm.content ELSE '' END AS lm_content,
+              lm.type AS lm_type, lm.created_at AS lm_created_at,
+              (lm.deleted_at IS NOT NULL) AS lm_deleted
+         FROM page p
+         LEFT JOIN messages lm ON lm.room_id = p.id AND lm.seq = p.last_seq
+         LEFT JOIN users u ON u.id = lm.user_id
+        ORDER BY p.last_activity_at DESC, p.id DESC`;
+}
+
+@Injectable()
+export class SqlReadStateRepository extends ReadStateRepository {
+  private readonly prepared: PreparedQueries;
+
+  constructor(@InjectDataSource() ds: DataSource) {
+    super();
+    this.prepared = new PreparedQueries(ds);
+  }
+
+  private toState(roomId: string, r: StateRow): ReadState {
+    const lastReadSeq = Number(r.last_read_seq);
+    return {
+      roomId,
+      lastReadSeq,
+      unreadCount: unreadCount(Number(r.last_seq), lastReadSeq),
+      mentionCount: r.mention_count,
+    };
+  }
+
+  async advance(roomId: string, userId: string, seq: number): Promise<ReadState | null> {
+    // The room row is read, not locked: a read never waits for the room's sends. GREATEST is
+    // evaluated on the row version the UPDATE locks, so racing calls only move it forward.
+    const rows = await this.prepared.query<StateRow>(
+      'read_state_advance',
+      `WITH upd AS (
+         UPDATE room_members m SET last_read_seq = GREATEST(m.last_read_seq, LEAST($3::bigint, r.last_seq))
+           FROM rooms r
+          WHERE r.id = m.room_id AND m.room_id = $1 AND m.user_id = $2
+            AND m.last_read_seq < LEAST($3::bigint, r.last_seq)
+         RETURNING m.last_read_seq, r.last_seq)
+       SELECT u.last_read_seq, u.last_seq, ${MENTIONS_AFTER('$2', '$1', 'u.last_read_seq')} AS mention_count
+         FROM upd u`,
+      [roomId, userId, seq],
+    );
+    return rows[0] ? this.toState(roomId, rows[0]) : null;
+  }
+
+  async stateOf(roomId: string, userId: string): Promise<ReadState | null> {
+    const rows = await this.prepared.query<StateRow>(
+      'read_state_of',
+      `SELECT m.last_read_seq, r.last_seq, ${MENTIONS_AFTER('$2', '$1', 'm.last_read_seq')} AS mention_count
+         FROM room_members m JOIN rooms r ON r.id = m.room_id
+        WHERE m.room_id = $1 AND m.user_id = $2`,
+      [roomId, userId],
+    );
+    return rows[0] ? this.toState(roomId, rows[0]) : null;
+  }
+
+  async listRooms(
+    userId: string,
+    limit: number,
+    after: [string, string] | null,
+  ): Promise<{ items: RoomListItem[]; next: [string, string] | null }> {
+    const params: unknown[] = [userId, limit + 1];
+    if (after) params.push(after[0], after[1]);
+    const rows = await this.prepared.query<
+      RoomRow & {
+        last_read_seq: string;
+        cursor_ts: string;
+        mention_count: number;
+        lm_id: string | null;
+        lm_user_id: string | null;
+        lm_username: string | null;
+        lm_content: string | null;
+        lm_type: string | null;
+        lm_created_at: Date | null;
+        lm_deleted: boolean | null;
+      }
+    >(after ? 'room_list_after' : 'room_list_first', roomListSql(after !== null), params);
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => ({
+        room: toRoom(r),
+        lastReadSeq: Number(r.last_read_seq),
+        mentionCount: r.mention_count,
+        lastMessage:
+          r.lm_id !== null
+            ? {
+                id: r.lm_id,
+                seq: Number(r.last_seq),
+                userId: r.lm_user_id!,
+                username: r.lm_username ?? '',
+                content: r.lm_content ?? '',
+                type: r.lm_type!,
+                createdAt: r.lm_created_at!,
+                deleted: r.lm_deleted === true,
+              }
+            : null,
+      })),
+      next: more && last ? [last.cursor_ts, last.id] : null,
+    };
+  }
+}
