@@ -6,12 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module.js';
-import {
-  busConfig,
-  httpConfig,
-  loadFeatureFlags,
-  websocketConfig,
-} from './config/configuration.js';
+import type { AppConfig } from './config/load-config.js';
 import { Errors } from './common/errors/domain-error.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { createValidationPipe } from './common/http/validation.js';
@@ -24,6 +19,8 @@ import type { Principal } from './modules/auth/principal.js';
 import { ChatWsAdapter } from './modules/realtime/chat-ws.adapter.js';
 
 export interface CreateAppOptions {
+  /** The whole configuration, validated by loadConfig before anything started. */
+  config: AppConfig;
   databaseUrl: string;
   logger?: Pino;
 }
@@ -40,14 +37,12 @@ async function authenticateUpgrade(auth: AuthService, req: IncomingMessage): Pro
 
 /** Builds the whole application (used by main.ts and by the end-to-end tests alike). */
 export async function createApp(opts: CreateAppOptions): Promise<INestApplication> {
-  const http = httpConfig();
-  const ws = websocketConfig();
-  const { flags } = loadFeatureFlags();
-  const bus = busConfig();
+  const { config } = opts;
+  const { http, websocket: ws } = config;
   const pino = opts.logger ?? createRootLogger(http.logLevel);
 
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ databaseUrl: opts.databaseUrl, flags, busDriver: bus.driver }),
+    AppModule.forRoot({ config, databaseUrl: opts.databaseUrl }),
     { logger: new PinoNestLogger(pino), bodyParser: true },
   );
   if (http.trustProxy) app.set('trust proxy', true);

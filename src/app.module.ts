@@ -1,12 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { migrationsFor } from '../migrations/index.js';
-import { allConfigs, type FeatureFlags } from './config/configuration.js';
+import { AppConfigModule } from './config/app-config.module.js';
+import type { FeatureFlags } from './config/configuration.js';
+import type { AppConfig } from './config/load-config.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
-import {
-  EventBusModule,
-  type EventBusDriver,
-} from './infrastructure/event-bus/event-bus.module.js';
+import { EventBusModule } from './infrastructure/event-bus/event-bus.module.js';
 import { HealthModule } from './infrastructure/health/health.module.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { SecurityModule } from './infrastructure/security/security.module.js';
@@ -26,9 +24,10 @@ import { RoomsModule } from './modules/rooms/rooms.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
 export interface AppModuleOptions {
+  /** Validated by loadConfig before anything started. */
+  config: AppConfig;
+  /** Resolved connection string (the embedded server's when DATABASE_URL is unset). */
   databaseUrl: string;
-  flags: FeatureFlags;
-  busDriver: EventBusDriver;
 }
 
 /**
@@ -55,13 +54,14 @@ export function enterpriseModules(flags: FeatureFlags): DynamicModule[] {
 @Module({})
 export class AppModule {
   static forRoot(opts: AppModuleOptions): DynamicModule {
-    const enterprise = enterpriseModules(opts.flags);
+    const { flags } = opts.config.features;
+    const enterprise = enterpriseModules(flags);
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, load: allConfigs, ignoreEnvFile: true }),
-        DatabaseModule.forRoot({ url: opts.databaseUrl, migrations: migrationsFor(opts.flags) }),
-        EventBusModule.forRoot({ driver: opts.busDriver }),
+        AppConfigModule.forRoot(opts.config),
+        DatabaseModule.forRoot({ url: opts.databaseUrl, migrations: migrationsFor(flags) }),
+        EventBusModule.forRoot({ driver: opts.config.bus.driver }),
         MetricsModule,
         SecurityModule,
         ExtensionsModule,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import exitHook from 'async-exit-hook';
-import { databaseConfig, httpConfig } from './config/configuration.js';
+import { loadConfig, type AppConfig } from './config/load-config.js';
 import { ConfigValidationError } from './config/validate-env.js';
 import { createApp } from './app.factory.js';
 import { EmbeddedPostgresError } from './infrastructure/database/embedded-postgres-errors.js';
@@ -10,11 +10,10 @@ import { createRootLogger } from './infrastructure/logging/logger.js';
 
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  let http: ReturnType<typeof httpConfig>;
-  let db: ReturnType<typeof databaseConfig>;
+  // Every setting is validated here, before anything starts: a bad one is one line and EX_CONFIG.
+  let config: AppConfig;
   try {
-    http = httpConfig();
-    db = databaseConfig();
+    config = loadConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigValidationError) {
       console.error(err.message);
@@ -22,6 +21,7 @@ async function bootstrap(): Promise<void> {
     }
     throw err;
   }
+  const { http, database: db } = config;
   const log = createRootLogger(http.logLevel);
   const database = await resolveDatabase(db, {
     httpPort: http.port,
@@ -36,13 +36,9 @@ async function bootstrap(): Promise<void> {
 
   let app;
   try {
-    app = await createApp({ databaseUrl: database.url, logger: log });
+    app = await createApp({ config, databaseUrl: database.url, logger: log });
   } catch (err) {
     await database.stop();
-    if (err instanceof ConfigValidationError) {
-      console.error(err.message);
-      process.exit(78);
-    }
     throw err;
   }
   // Nest closes the app on SIGTERM/SIGINT (enableShutdownHooks); the embedded server goes last.

@@ -6,7 +6,9 @@ import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { migrationsFor } from '../../migrations/index.js';
-import { databaseConfig, loadFeatureFlags } from '../config/configuration.js';
+import type { DatabaseConfig } from '../config/configuration.js';
+import { loadConfig } from '../config/load-config.js';
+import { ConfigValidationError } from '../config/validate-env.js';
 import { buildDataSourceOptions } from '../infrastructure/database/data-source-options.js';
 import { EmbeddedPostgresError } from '../infrastructure/database/embedded-postgres-errors.js';
 import { runMigrationsLocked } from '../infrastructure/database/migrate.js';
@@ -49,12 +51,13 @@ async function main(argv: string[]): Promise<void> {
 
 /** Assigns the built-in admin role globally (idempotent); the first admin comes from here. */
 async function grantAdmin(username: string): Promise<void> {
-  const { flags } = loadFeatureFlags();
+  const config = loadConfig(process.env); // the service's own validation
+  const { flags } = config.features;
   if (!flags.enableUserRoles)
     throw new CliError(
       'grant-admin needs the roles module: set FEATURE_USER_ROLES=true (as for the service)',
     );
-  await withDatabase(migrationsFor(flags), async (ds) => {
+  await withDatabase(config.database, migrationsFor(flags), async (ds) => {
     const roles = new SqlRoleRepository(ds);
     const user = await roles.findUserByUsername(username);
     if (!user) throw new CliError(`no user named ${username}`);
@@ -74,10 +77,11 @@ async function grantAdmin(username: string): Promise<void> {
 
 /** Connects as the service would, applies its pending migrations, runs `fn`, disconnects. */
 async function withDatabase(
+  cfg: DatabaseConfig,
   migrations: (new () => unknown)[],
   fn: (ds: DataSource) => Promise<void>,
 ): Promise<void> {
-  const db = await connectDatabase();
+  const db = await connectDatabase(cfg);
   try {
     const ds = new DataSource(buildDataSourceOptions(db.url, migrations, 2));
     await ds.initialize();
@@ -97,11 +101,17 @@ async function withDatabase(
  * DATABASE_URL, or the embedded PostgreSQL under DATA_DIR. When a running service already
  * owns that embedded server, this connects to it instead of starting (and so stopping) it.
  */
-async function connectDatabase(): Promise<ResolvedDatabase> {
-  return resolveDatabase(databaseConfig(), { attach: true, role: 'npm run cli' });
+async function connectDatabase(cfg: DatabaseConfig): Promise<ResolvedDatabase> {
+  return resolveDatabase(cfg, { attach: true, role: 'npm run cli' });
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));
-  process.exit(err instanceof EmbeddedPostgresError ? err.exitCode : 1);
+  process.exit(
+    err instanceof EmbeddedPostgresError
+      ? err.exitCode
+      : err instanceof ConfigValidationError
+        ? 78 // EX_CONFIG, as the service
+        : 1,
+  );
 });

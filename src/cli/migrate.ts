@@ -4,7 +4,8 @@ import 'reflect-metadata';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { migrationsFor } from '../../migrations/index.js';
-import { databaseConfig, loadFeatureFlags } from '../config/configuration.js';
+import { loadConfig } from '../config/load-config.js';
+import { ConfigValidationError } from '../config/validate-env.js';
 import { buildDataSourceOptions } from '../infrastructure/database/data-source-options.js';
 import { EmbeddedPostgresError } from '../infrastructure/database/embedded-postgres-errors.js';
 import { runMigrationsLocked } from '../infrastructure/database/migrate.js';
@@ -14,10 +15,11 @@ import { UserEntity } from '../modules/users/infrastructure/persistence/user.ent
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const [command, name] = process.argv.slice(2);
+  const config = loadConfig(process.env); // the service's own validation, before any database
   // Attaches to the embedded server of a running service rather than starting one.
-  const db = await resolveDatabase(databaseConfig(), { attach: true, role: 'npm run migration' });
+  const db = await resolveDatabase(config.database, { attach: true, role: 'npm run migration' });
   const ds = new DataSource({
-    ...buildDataSourceOptions(db.url, migrationsFor(loadFeatureFlags().flags), 2),
+    ...buildDataSourceOptions(db.url, migrationsFor(config.features.flags), 2),
     entities: [UserEntity],
   });
   await ds.initialize();
@@ -57,5 +59,11 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
-  process.exit(err instanceof EmbeddedPostgresError ? err.exitCode : 1);
+  process.exit(
+    err instanceof EmbeddedPostgresError
+      ? err.exitCode
+      : err instanceof ConfigValidationError
+        ? 78 // EX_CONFIG, as the service
+        : 1,
+  );
 });

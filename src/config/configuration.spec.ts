@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import {
   authConfig,
   busConfig,
@@ -8,55 +8,35 @@ import {
 } from './configuration.js';
 import { ConfigValidationError } from './validate-env.js';
 
-const saved = { ...process.env };
-afterEach(() => {
-  process.env = { ...saved };
-});
-
-function withEnv<T>(env: Record<string, string>, fn: () => T): T {
-  process.env = { ...saved, ...env };
-  return fn();
-}
-
 describe('configuration', () => {
   it('uses the documented defaults', () => {
-    const http = withEnv({ PORT: '', NODE_ENV: '' }, () => httpConfig());
+    const http = httpConfig({ PORT: '', NODE_ENV: '' });
     expect(http.port).toBe(3000);
     expect(http.rateLimitPerMin).toBe(600);
-    const ws = withEnv({}, () => websocketConfig());
+    const ws = websocketConfig({});
     expect(ws.maxPayload).toBe(65536);
     expect(ws.ratePerSec).toBe(20);
     expect(ws.rateBurst).toBe(100);
-    expect(withEnv({ KAFKA_BROKERS: '' }, () => busConfig()).driver).toBe('in-process');
+    expect(busConfig({ KAFKA_BROKERS: '' }).driver).toBe('in-process');
   });
 
   it('stops on a bad value, naming the variable', () => {
-    expect(() => withEnv({ PORT: 'eighty' }, () => httpConfig())).toThrow(/PORT/);
-    expect(() => withEnv({ WS_MAX_PAYLOAD: '12' }, () => websocketConfig())).toThrow(
-      /WS_MAX_PAYLOAD/,
-    );
-    expect(() => withEnv({ FEATURE_ORGANIZATIONS: 'maybe' }, () => loadFeatureFlags())).toThrow(
+    expect(() => httpConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => websocketConfig({ WS_MAX_PAYLOAD: '12' })).toThrow(/WS_MAX_PAYLOAD/);
+    expect(() => loadFeatureFlags({ FEATURE_ORGANIZATIONS: 'maybe' })).toThrow(
       ConfigValidationError,
     );
   });
 
   it('requires a real JWT_SECRET in production only', () => {
-    expect(() => withEnv({ NODE_ENV: 'production', JWT_SECRET: '' }, () => authConfig())).toThrow(
-      /JWT_SECRET/,
-    );
+    expect(() => authConfig({ NODE_ENV: 'production', JWT_SECRET: '' })).toThrow(/JWT_SECRET/);
     expect(() =>
-      withEnv({ NODE_ENV: 'production', JWT_SECRET: 'changeme-changeme-changeme-changeme-1' }, () =>
-        authConfig(),
-      ),
+      authConfig({ NODE_ENV: 'production', JWT_SECRET: 'changeme-changeme-changeme-changeme-1' }),
     ).toThrow(/JWT_SECRET/);
-    expect(() =>
-      withEnv({ NODE_ENV: 'production', JWT_SECRET: 'short' }, () => authConfig()),
-    ).toThrow(/JWT_SECRET/);
-    const ok = withEnv({ NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(40) }, () => authConfig());
+    expect(() => authConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
+    const ok = authConfig({ NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(40) });
     expect(ok.jwtSecret).toBe('k'.repeat(40));
-    expect(
-      withEnv({ NODE_ENV: 'development', JWT_SECRET: '' }, () => authConfig()).jwtSecret,
-    ).toBeNull();
+    expect(authConfig({ NODE_ENV: 'development', JWT_SECRET: '' }).jwtSecret).toBeNull();
   });
 
   it('reads flags and lists', () => {
@@ -64,7 +44,7 @@ describe('configuration', () => {
     expect(f.flags.enableBotMessages).toBe(true);
     expect(f.flags.enableOrganizations).toBe(false);
     expect(f.adminUsernames).toEqual(['alice', 'bob']);
-    expect(withEnv({ KAFKA_BROKERS: 'a:9092,b:9092' }, () => busConfig())).toMatchObject({
+    expect(busConfig({ KAFKA_BROKERS: 'a:9092,b:9092' })).toMatchObject({
       driver: 'kafka',
       kafkaBrokers: ['a:9092', 'b:9092'],
     });

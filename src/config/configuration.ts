@@ -1,7 +1,7 @@
-import { registerAs, type ConfigType } from '@nestjs/config';
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
@@ -12,10 +12,11 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { toBool, toInt, toList, validateEnv } from './validate-env.js';
+import { configPart, toBool, toInt, toList, validateEnv, type Env } from './validate-env.js';
 
-// One class per concern: each is validated when its namespace is first read at boot,
-// and a bad value stops start-up with the variable's name in the message.
+// One class per concern. Each part is a pure function of the environment; loadConfig
+// (load-config.ts) runs them all once, before anything starts, and a bad value stops start-up
+// with the variable's name in the message.
 
 class HttpEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT: number = 3000;
@@ -29,8 +30,8 @@ class HttpEnv {
   @IsOptional() @IsString() DATA_DIR: string = './.data';
 }
 
-export const httpConfig = registerAs('http', () => {
-  const env = validateEnv(HttpEnv);
+export const httpConfig = configPart('http', (e: Env) => {
+  const env = validateEnv(HttpEnv, e);
   return {
     port: env.PORT,
     nodeEnv: env.NODE_ENV,
@@ -48,6 +49,10 @@ class AuthEnv {
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV: string = 'development';
   // Required and non-trivial in production; elsewhere generated once and kept under DATA_DIR.
   @ValidateIf((o: AuthEnv) => o.NODE_ENV === 'production' || o.JWT_SECRET !== undefined)
+  @IsDefined({
+    message:
+      'JWT_SECRET is required when NODE_ENV=production (32+ characters, e.g. openssl rand -base64 48)',
+  })
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
   @Matches(/^(?!change-me|changeme|secret)/i, { message: 'JWT_SECRET must not be a default value' })
@@ -60,8 +65,8 @@ class AuthEnv {
   @IsOptional() @IsString() DATA_DIR: string = './.data';
 }
 
-export const authConfig = registerAs('auth', () => {
-  const env = validateEnv(AuthEnv);
+export const authConfig = configPart('auth', (e: Env) => {
+  const env = validateEnv(AuthEnv, e);
   return {
     jwtSecret: env.JWT_SECRET ?? null,
     accessTtlSec: env.JWT_ACCESS_TTL_SEC,
@@ -84,8 +89,8 @@ class DatabaseEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) EMBEDDED_PG_PORT: number = 0;
 }
 
-export const databaseConfig = registerAs('database', () => {
-  const env = validateEnv(DatabaseEnv);
+export const databaseConfig = configPart('database', (e: Env) => {
+  const env = validateEnv(DatabaseEnv, e);
   return {
     url: env.DATABASE_URL ?? null,
     dataDir: env.DATA_DIR,
@@ -104,8 +109,8 @@ class BusEnv {
   @IsOptional() @IsString() INSTANCE_ID?: string;
 }
 
-export const busConfig = registerAs('bus', () => {
-  const env = validateEnv(BusEnv);
+export const busConfig = configPart('bus', (e: Env) => {
+  const env = validateEnv(BusEnv, e);
   return {
     driver: env.KAFKA_BROKERS && env.KAFKA_BROKERS.length > 0 ? 'kafka' : 'in-process',
     kafkaBrokers: env.KAFKA_BROKERS ?? [],
@@ -126,8 +131,8 @@ class WebsocketEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) WS_GAP_FILL_MS: number = 200;
 }
 
-export const websocketConfig = registerAs('websocket', () => {
-  const env = validateEnv(WebsocketEnv);
+export const websocketConfig = configPart('websocket', (e: Env) => {
+  const env = validateEnv(WebsocketEnv, e);
   return {
     maxPayload: env.WS_MAX_PAYLOAD,
     ratePerSec: env.RATE_LIMIT_WS_PER_SEC,
@@ -158,7 +163,7 @@ export interface FeatureFlags {
   enableAdvancedAdmin: boolean;
 }
 
-export function loadFeatureFlags(env: Record<string, string | undefined> = process.env): {
+export function loadFeatureFlags(env: Env): {
   flags: FeatureFlags;
   adminUsernames: string[];
 } {
@@ -176,20 +181,11 @@ export function loadFeatureFlags(env: Record<string, string | undefined> = proce
   };
 }
 
-export const featuresConfig = registerAs('features', () => loadFeatureFlags());
+export const featuresConfig = configPart('features', loadFeatureFlags);
 
-export const allConfigs = [
-  httpConfig,
-  authConfig,
-  databaseConfig,
-  busConfig,
-  websocketConfig,
-  featuresConfig,
-];
-
-export type HttpConfig = ConfigType<typeof httpConfig>;
-export type AuthConfig = ConfigType<typeof authConfig>;
-export type DatabaseConfig = ConfigType<typeof databaseConfig>;
-export type BusConfig = ConfigType<typeof busConfig>;
-export type WebsocketConfig = ConfigType<typeof websocketConfig>;
-export type FeaturesConfig = ConfigType<typeof featuresConfig>;
+export type HttpConfig = ReturnType<typeof httpConfig>;
+export type AuthConfig = ReturnType<typeof authConfig>;
+export type DatabaseConfig = ReturnType<typeof databaseConfig>;
+export type BusConfig = ReturnType<typeof busConfig>;
+export type WebsocketConfig = ReturnType<typeof websocketConfig>;
+export type FeaturesConfig = ReturnType<typeof featuresConfig>;

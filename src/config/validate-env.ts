@@ -1,36 +1,60 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 
-/** Thrown at boot when an environment variable is invalid; the message names the variable. */
+/** The environment a configuration is read from (process.env at the edges, a literal in tests). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Thrown when an environment variable is invalid. The message is one line naming every bad
+ * variable, so an operator sees all of them at once and a log collector keeps it whole.
+ */
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    super(`invalid configuration: ${problems.join('; ')}`);
     this.name = 'ConfigValidationError';
   }
 }
 
+// Values of these are never echoed back: an error message ends up in logs.
+const SECRET_NAME = /SECRET|TOKEN|PASSWORD|_URL$/;
+
+function shown(property: string, value: unknown): string {
+  if (value === undefined) return `${property} (unset)`;
+  if (SECRET_NAME.test(property)) return `${property} (value hidden)`;
+  return `${property}=${JSON.stringify(value)}`;
+}
+
 function describe(errors: ValidationError[]): string[] {
-  return errors.flatMap((e) =>
-    Object.values(e.constraints ?? {}).map(
-      (msg) => `${e.property}=${JSON.stringify(e.value)}: ${msg}`,
-    ),
-  );
+  return errors.map((e) => {
+    const c = e.constraints ?? {};
+    // An unset required variable: "required" says it all; the format rules would only confuse.
+    const messages = e.value === undefined && c.isDefined ? [c.isDefined] : Object.values(c);
+    return `${shown(e.property, e.value)}: ${messages.join(', ')}`;
+  });
 }
 
 /**
  * Validates one concern's slice of the environment against a class-validator class.
  * Empty strings count as unset so `.env` files may list a variable without a value.
  */
-export function validateEnv<T extends object>(
-  cls: new () => T,
-  env: Record<string, string | undefined> = process.env,
-): T {
+export function validateEnv<T extends object>(cls: new () => T, env: Env): T {
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
   const instance = plainToInstance(cls, cleaned, { enableImplicitConversion: false });
   const errors = validateSync(instance, { skipMissingProperties: false, whitelist: false });
   if (errors.length > 0) throw new ConfigValidationError(describe(errors));
   return instance;
+}
+
+/**
+ * One part of the configuration: a pure function of the environment, and the token Nest
+ * provides its value under (the same string @nestjs/config's registerAs used, so injection
+ * sites did not change when validation moved out of Nest).
+ */
+export type ConfigPart<T> = ((env: Env) => T) & { readonly KEY: string };
+
+export function configPart<T>(name: string, build: (env: Env) => T): ConfigPart<T> {
+  return Object.assign((env: Env) => build(env), { KEY: `CONFIGURATION(${name})` });
 }
 
 export const toInt = ({ value }: { value: unknown }): unknown =>

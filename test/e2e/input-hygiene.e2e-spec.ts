@@ -7,6 +7,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createApp } from '../../src/app.factory.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { errorText, expectError, http, registerUser, type TestUser } from '../support/http.js';
 import { connectWithTicket, type Frame, type WsTestClient } from '../support/ws-client.js';
 
@@ -34,6 +35,7 @@ describe('input hygiene', () => {
       },
     });
     app = await createApp({
+      config: loadConfig(process.env),
       databaseUrl: process.env.DATABASE_URL!,
       logger: pino({ level: 'info' }, sink),
     });

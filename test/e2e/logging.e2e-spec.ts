@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createApp } from '../../src/app.factory.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { http, registerUser } from '../support/http.js';
 import { WsTestClient } from '../support/ws-client.js';
 
@@ -28,7 +29,11 @@ describe('structured logs', () => {
       },
       sink,
     );
-    app = await createApp({ databaseUrl: process.env.DATABASE_URL!, logger });
+    app = await createApp({
+      config: loadConfig(process.env),
+      databaseUrl: process.env.DATABASE_URL!,
+      logger,
+    });
     await app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   });

@@ -1,5 +1,4 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { databaseConfig, type DatabaseConfig } from '../../config/configuration.js';
@@ -25,7 +24,6 @@ export class DatabaseModule {
       exports: [DatabaseWatch],
       imports: [
         TypeOrmModule.forRootAsync({
-          imports: [ConfigModule.forFeature(databaseConfig)],
           inject: [databaseConfig.KEY],
           useFactory: (cfg: DatabaseConfig) => ({
             ...buildDataSourceOptions(options.url, options.migrations, cfg.poolSize),

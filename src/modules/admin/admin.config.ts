@@ -1,10 +1,9 @@
-import { registerAs, type ConfigType } from '@nestjs/config';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { toInt, validateEnv } from '../../config/validate-env.js';
+import { configPart, toInt, validateEnv, type Env } from '../../config/validate-env.js';
 
-// The admin module's own settings, validated when the module loads (only when its flag is on):
-// a bad value stops start-up with the variable's name.
+// The admin module's own settings, validated by loadConfig before start-up (only when its flag
+// is on): a bad value stops start-up with the variable's name.
 class AdminEnv {
   /** How often each instance lifts timed bans/disables and ended mutes. */
   @IsOptional()
@@ -22,12 +21,12 @@ class AdminEnv {
   ADMIN_HEARTBEAT_INTERVAL_MS: number = 5000;
 }
 
-export const adminConfig = registerAs('admin', () => {
-  const env = validateEnv(AdminEnv);
+export const adminConfig = configPart('admin', (e: Env) => {
+  const env = validateEnv(AdminEnv, e);
   return {
     sweepIntervalMs: env.ADMIN_SWEEP_INTERVAL_MS,
     heartbeatIntervalMs: env.ADMIN_HEARTBEAT_INTERVAL_MS,
   };
 });
 
-export type AdminConfig = ConfigType<typeof adminConfig>;
+export type AdminConfig = ReturnType<typeof adminConfig>;

@@ -1,5 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { AuthModule } from '../auth/auth.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { RealtimeModule } from '../realtime/realtime.module.js';
@@ -9,7 +8,6 @@ import { AdminAuditController } from './admin-audit.controller.js';
 import { AdminModerationController } from './admin-moderation.controller.js';
 import { AdminSweeper } from './admin-sweeper.js';
 import { AdminUsersController } from './admin-users.controller.js';
-import { adminConfig } from './admin.config.js';
 import { AdminGateway } from './admin.gateway.js';
 import { AuditService } from './audit.service.js';
 import { ClusterOverviewService } from './cluster-overview.service.js';
@@ -37,14 +35,7 @@ export class AdminModule {
   static forRoot(): DynamicModule {
     return {
       module: AdminModule,
-      imports: [
-        ConfigModule.forFeature(adminConfig),
-        AuthModule,
-        UsersModule,
-        RoomsModule,
-        MessagesModule,
-        RealtimeModule,
-      ],
+      imports: [AuthModule, UsersModule, RoomsModule, MessagesModule, RealtimeModule],
       controllers: [AdminUsersController, AdminModerationController, AdminAuditController],
       providers: [
         { provide: SanctionRepository, useClass: SqlSanctionRepository },

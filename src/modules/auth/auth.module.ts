@@ -1,9 +1,8 @@
 import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { authConfig, httpConfig, type AuthConfig } from '../../config/configuration.js';
+import { authConfig, type AuthConfig } from '../../config/configuration.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './auth.guard.js';
 import { AuthController } from './auth.controller.js';
@@ -15,10 +14,7 @@ import { resolveJwtSecret } from './jwt-secret.js';
 @Module({
   imports: [
     UsersModule,
-    ConfigModule.forFeature(authConfig),
-    ConfigModule.forFeature(httpConfig),
     JwtModule.registerAsync({
-      imports: [ConfigModule.forFeature(authConfig)],
       inject: [authConfig.KEY],
       // A KeyObject, not a string: jsonwebtoken first tries a string as a PEM public key (and
       // throws), which cost ~0.45 ms on every verification; a secret KeyObject skips that.

@@ -1,10 +1,15 @@
-import { registerAs, type ConfigType } from '@nestjs/config';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { ConfigValidationError, toInt, validateEnv } from '../../config/validate-env.js';
+import {
+  configPart,
+  ConfigValidationError,
+  toInt,
+  validateEnv,
+  type Env,
+} from '../../config/validate-env.js';
 import { PRIVATE_ALLOWANCES, type PrivateAllowance } from './domain/webhook-address.js';
 
-/** The bots module's settings; validated only when the module is on (it alone loads them). */
+/** The bots module's settings; loadConfig validates them only when the module is on. */
 class BotsEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) BOT_RATE_PER_SEC: number = 5;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) BOT_RATE_BURST: number = 20;
@@ -23,8 +28,8 @@ class BotsEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) BOT_WEBHOOK_RETENTION_HOURS: number = 168;
 }
 
-export const botsConfig = registerAs('bots', () => {
-  const env = validateEnv(BotsEnv);
+export const botsConfig = configPart('bots', (e: Env) => {
+  const env = validateEnv(BotsEnv, e);
   // A lease must outlast a request, or a slow (not dead) sender's delivery would be taken over.
   if (env.BOT_WEBHOOK_LEASE_MS < env.BOT_WEBHOOK_TIMEOUT_MS + 1000)
     throw new ConfigValidationError([
@@ -51,4 +56,4 @@ export const botsConfig = registerAs('bots', () => {
   };
 });
 
-export type BotsConfig = ConfigType<typeof botsConfig>;
+export type BotsConfig = ReturnType<typeof botsConfig>;

@@ -1,8 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { MessagesModule } from '../messages/messages.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
-import { botsConfig } from './bots.config.js';
 import { BotsService } from './bots.service.js';
 import { BotRepository } from './domain/bot.repository.js';
 import { WebhookDeliveryRepository } from './domain/webhook-delivery.repository.js';
@@ -25,7 +23,7 @@ export class BotsModule {
   static forRoot(): DynamicModule {
     return {
       module: BotsModule,
-      imports: [ConfigModule.forFeature(botsConfig), RoomsModule, MessagesModule],
+      imports: [RoomsModule, MessagesModule],
       controllers: [BotsController, RoomBotsController, BotApiController],
       providers: [
         BotsService,

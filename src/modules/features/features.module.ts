@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { featuresConfig } from '../../config/configuration.js';
 import { FeaturesController } from './features.controller.js';
 
-@Module({ imports: [ConfigModule.forFeature(featuresConfig)], controllers: [FeaturesController] })
+@Module({ controllers: [FeaturesController] })
 export class FeaturesModule {}

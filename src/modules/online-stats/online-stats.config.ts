@@ -1,10 +1,9 @@
-import { registerAs, type ConfigType } from '@nestjs/config';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { toInt, validateEnv } from '../../config/validate-env.js';
+import { configPart, toInt, validateEnv, type Env } from '../../config/validate-env.js';
 
-// Read only when the module is on (it is registered by the module's forRoot), so a deployment
-// with FEATURE_ONLINE_STATISTICS off never validates these.
+// Read by loadConfig only when the module is on, so a deployment with FEATURE_ONLINE_STATISTICS
+// off never validates these.
 class OnlineStatsEnv {
   /**
    * How long an instance's lease lasts. An instance renews it every third of this; one that
@@ -14,12 +13,12 @@ class OnlineStatsEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600) ONLINE_LEASE_SEC: number = 30;
 }
 
-export const onlineStatsConfig = registerAs('onlineStats', () => {
-  const env = validateEnv(OnlineStatsEnv);
+export const onlineStatsConfig = configPart('onlineStats', (e: Env) => {
+  const env = validateEnv(OnlineStatsEnv, e);
   return {
     leaseMs: env.ONLINE_LEASE_SEC * 1000,
     renewEveryMs: Math.round((env.ONLINE_LEASE_SEC * 1000) / 3),
   };
 });
 
-export type OnlineStatsConfig = ConfigType<typeof onlineStatsConfig>;
+export type OnlineStatsConfig = ReturnType<typeof onlineStatsConfig>;

@@ -1,5 +1,4 @@
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { OrgDirectory } from './domain/org-directory.js';
@@ -7,7 +6,6 @@ import { SessionLedger } from './domain/session-ledger.js';
 import { SqlOrgDirectory } from './infrastructure/persistence/sql-org-directory.js';
 import { SqlSessionLedger } from './infrastructure/persistence/sql-session-ledger.js';
 import { InstanceLeaseService } from './instance-lease.service.js';
-import { onlineStatsConfig } from './online-stats.config.js';
 import { OnlineStatsController } from './online-stats.controller.js';
 import { OnlineTimeService } from './online-time.service.js';
 import { OrgOnlineStatsController } from './org-online-stats.controller.js';
@@ -42,7 +40,7 @@ export class OnlineStatsModule {
     }
     return {
       module: OnlineStatsModule,
-      imports: [ConfigModule.forFeature(onlineStatsConfig), RoomsModule, UsersModule],
+      imports: [RoomsModule, UsersModule],
       controllers,
       providers,
     };

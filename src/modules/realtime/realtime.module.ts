@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { websocketConfig } from '../../config/configuration.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { ReadStateModule } from '../read-state/read-state.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
@@ -8,7 +6,7 @@ import { ChatGateway } from './chat.gateway.js';
 import { RealtimeHub } from './realtime-hub.service.js';
 
 @Module({
-  imports: [ConfigModule.forFeature(websocketConfig), RoomsModule, MessagesModule, ReadStateModule],
+  imports: [RoomsModule, MessagesModule, ReadStateModule],
   providers: [ChatGateway, RealtimeHub],
   exports: [RealtimeHub],
 })

@@ -1,6 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { featuresConfig } from '../../config/configuration.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { RoleRepository } from './domain/role.repository.js';
 import { SqlRoleRepository } from './infrastructure/persistence/sql-role.repository.js';
@@ -18,7 +16,7 @@ export class RolesModule {
   static forRoot(): DynamicModule {
     return {
       module: RolesModule,
-      imports: [ConfigModule.forFeature(featuresConfig), RoomsModule],
+      imports: [RoomsModule],
       controllers: [RolesController, UserRolesController],
       providers: [
         RolesService,

@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { authConfig } from '../../config/configuration.js';
 import { UsersModule } from '../users/users.module.js';
 import { DirectRoomsController } from './direct-rooms.controller.js';
 import { DirectRoomsService } from './direct-rooms.service.js';
@@ -14,7 +12,7 @@ import { RoomsController } from './rooms.controller.js';
 import { RoomsService } from './rooms.service.js';
 
 @Module({
-  imports: [ConfigModule.forFeature(authConfig), UsersModule],
+  imports: [UsersModule],
   controllers: [RoomsController, DirectRoomsController, InvitesController],
   providers: [
     RoomsService,
