@@ -1,0 +1,186 @@
+// Sidebar: one user in 1,000 rooms with traffic (messages in every room, mentions of the user in
+// some, the user's marker somewhere behind in most), then GET /api/users/me/rooms pages of 50
+// (the first page and a later one by cursor), open loop. Target (ours): p99 <= 10 ms. Then the
+// cost of a read marker against a send: POST /rooms/:id/read and POST /rooms/:id/messages taking
+// turns, one at a time, so neither waits for the other. Target: room.read p50 <= send p50.
+import http from 'node:http';
+import pg from 'pg';
+import { sleep, startImpl } from '../lib/harness.mjs';
+import { Histogram } from '../lib/histogram.mjs';
+
+export const title = 'Sidebar';
+
+function request(agent, url, token, method, body) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = http.request(
+      url,
+      {
+        method,
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}),
+        },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode >= 300) return reject(new Error(`HTTP ${res.statusCode}`));
+          const text = Buffer.concat(chunks).toString();
+          resolve(text ? JSON.parse(text) : null);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** Open loop: requests due at t0 + k / rate; latency counts from when each was due. */
+async function openLoop(rate, durationMs, fn) {
+  const h = new Histogram();
+  let errors = 0;
+  const total = Math.floor((rate * durationMs) / 1000);
+  const t0 = performance.now() + 2;
+  const pending = new Set();
+  for (let k = 0; k < total; k++) {
+    const due = t0 + (k * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const p = fn(k)
+      .then(() => h.record((performance.now() - due) * 1000))
+      .catch(() => errors++)
+      .finally(() => pending.delete(p));
+    pending.add(p);
+  }
+  await Promise.all(pending);
+  return { latency: h.summaryMs(), errors, requests: total };
+}
+
+export async function run(ctx) {
+  const q = ctx.quick;
+  const nRooms = ctx.opt('sidebar-rooms', q ? 200 : 1000);
+  const perRoom = ctx.opt('sidebar-messages', q ? 5 : 20);
+  const rate = ctx.opt('sidebar-rate', q ? 50 : 200);
+  const durationMs = q ? 1500 : ctx.opt('sidebar-duration-ms', 15_000);
+  const pairs = ctx.opt('sidebar-read-pairs', q ? 100 : 1000);
+  const server = await startImpl(ctx, 'ours');
+  const client = new pg.Client({ connectionString: ctx.db.url });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  const out = {};
+  try {
+    const [me, other] = await ctx.fixture.ensureUsers(server.url, 2);
+    await client.connect();
+    // The rooms straight in the database (the API would take minutes of argon2-free but
+    // one-by-one requests); memberships, messages and mentions as the send path stores them.
+    ctx.log(`sidebar: ${nRooms} rooms x ${perRoom} messages for one user`);
+    const tag = `sb${Date.now().toString(36)}`;
+    const { rows: rooms } = await client.query(
+      `INSERT INTO rooms (name, owner_id, is_private, member_count)
+       SELECT $1 || '-' || g, $2, false, 2 FROM generate_series(1, $3::int) g RETURNING id`,
+      [tag, other.id, nRooms],
+    );
+    const ids = rooms.map((r) => r.id);
+    await client.query(
+      `INSERT INTO room_members (room_id, user_id, role)
+       SELECT r, $2::uuid, 'owner' FROM unnest($1::uuid[]) r
+       UNION ALL SELECT r, $3::uuid, 'member' FROM unnest($1::uuid[]) r`,
+      [ids, other.id, me.id],
+    );
+    await client.query(
+      `INSERT INTO messages (room_id, seq, user_id, content, type)
+       SELECT r, g, $2::uuid, 'sidebar message ' || g || ' @' || $3, 'text'
+         FROM unnest($1::uuid[]) r, generate_series(1, $4::int) g`,
+      [ids, other.id, me.username, perRoom],
+    );
+    // One room in ten mentions the user in every other message.
+    await client.query(
+      `INSERT INTO message_mentions (room_id, seq, user_id)
+       SELECT r, g, $2::uuid FROM unnest($1::uuid[]) WITH ORDINALITY AS t(r, n), generate_series(1, $3::int) g
+        WHERE n % 10 = 0 AND g % 2 = 0`,
+      [ids, me.id, perRoom],
+    );
+    // last_seq grows through the trigger that stamps each room's activity; the user has read
+    // half of every room.
+    await client.query(`UPDATE rooms SET last_seq = $2 WHERE id = ANY($1::uuid[])`, [ids, perRoom]);
+    await client.query(
+      `UPDATE room_members SET last_read_seq = $3 WHERE room_id = ANY($1::uuid[]) AND user_id = $2`,
+      [ids, me.id, Math.floor(perRoom / 2)],
+    );
+    await client.query('VACUUM (ANALYZE) rooms, room_members, messages, message_mentions');
+
+    const base = `${server.url}/api/users/me/rooms?limit=50`;
+    const first = await request(agent, base, me.token, 'GET');
+    if (first.items.length !== 50 || !first.nextCursor)
+      throw new Error(`sidebar page of ${first.items.length}`);
+    const later = `${base}&cursor=${first.nextCursor}`;
+    const page = (k) => request(agent, k % 2 ? later : base, me.token, 'GET');
+    await openLoop(rate, q ? 300 : 2000, page); // warm-up
+    out.sidebar = await openLoop(rate, durationMs, page);
+    ctx.log(`  sidebar: p50 ${out.sidebar.latency.p50} ms, p99 ${out.sidebar.latency.p99} ms`);
+
+    // Marker against send, alternating, one request at a time.
+    const readH = new Histogram();
+    const sendH = new Histogram();
+    const room = ids[0];
+    for (let k = 0; k < pairs; k++) {
+      let t = performance.now();
+      await request(agent, `${server.url}/api/rooms/${room}/messages`, other.token, 'POST', {
+        content: `pair ${k}`,
+      });
+      sendH.record((performance.now() - t) * 1000);
+      t = performance.now();
+      await request(agent, `${server.url}/api/rooms/${room}/read`, me.token, 'POST', {
+        seq: perRoom + k + 1,
+      });
+      readH.record((performance.now() - t) * 1000);
+    }
+    out.read = readH.summaryMs();
+    out.send = sendH.summaryMs();
+    ctx.log(`  room.read p50 ${out.read.p50} ms vs send p50 ${out.send.p50} ms`);
+  } finally {
+    agent.destroy();
+    await client.end().catch(() => undefined);
+    await server.stop();
+  }
+  const s = out.sidebar;
+  const rows = [
+    { impl: 'ours', metric: 'sidebar p50', value: s.latency.p50, unit: 'ms', better: 'lower' },
+    {
+      impl: 'ours',
+      metric: 'sidebar p99',
+      value: s.latency.p99,
+      unit: 'ms',
+      better: 'lower',
+      target: '<= 10 ms',
+      pass: s.latency.p99 <= 10 && s.errors === 0,
+    },
+    { impl: 'ours', metric: 'sidebar errors', value: s.errors, better: 'lower' },
+    { impl: 'ours', metric: 'room.read p50', value: out.read.p50, unit: 'ms', better: 'lower' },
+    { impl: 'ours', metric: 'room.read p99', value: out.read.p99, unit: 'ms', better: 'lower' },
+    {
+      impl: 'ours',
+      metric: 'send p50',
+      value: out.send.p50,
+      unit: 'ms',
+      better: 'lower',
+    },
+    {
+      impl: 'ours',
+      metric: 'room.read / send p50',
+      value: out.read.p50 / out.send.p50,
+      target: '<= 1',
+      pass: out.read.p50 <= out.send.p50,
+    },
+  ];
+  return {
+    rows,
+    notes: [
+      `one user in ${nRooms} rooms, ${perRoom} messages each, mentions in one room in ten; pages of 50 (first and second) at ${rate}/s open loop for ${durationMs / 1000} s`,
+      `room.read and send over REST, alternating one at a time, ${pairs} pairs`,
+    ],
+    data: { nRooms, perRoom, rate, durationMs, pairs, per: out },
+  };
+}
