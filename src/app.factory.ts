@@ -9,6 +9,8 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/load-config.js';
 import { Errors } from './common/errors/domain-error.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
+import { RATE_LIMIT_HEADERS } from './common/http/rate-limit-headers.js';
+import { securityHeaders } from './common/http/security-headers.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { createRootLogger, PinoNestLogger } from './infrastructure/logging/logger.js';
 import { requestContext } from './infrastructure/logging/request-context.middleware.js';
@@ -47,6 +49,7 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
   );
   if (http.trustProxy) app.set('trust proxy', true);
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   // Before the body parser, so every answer (a malformed-body error too) carries the request id.
   app.use(requestContext(pino, app.get(ChatMetrics)));
   app.useBodyParser('json', { limit: '64kb' });
@@ -55,7 +58,7 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
   const allowedOrigins = http.allowedOrigins ?? (http.isProduction ? [] : null);
   app.enableCors({
     origin: allowedOrigins ?? true,
-    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', ...RATE_LIMIT_HEADERS],
   });
 
   app.setGlobalPrefix('api', {

@@ -18,6 +18,8 @@ export class DomainError extends Error {
     message: string,
     /** Seconds a client should wait before retrying (rate_limited only). */
     readonly retryAfterSec?: number,
+    /** The quota that ran out (rate_limited only): its size, for the RateLimit-Limit header. */
+    readonly limit?: number,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -30,8 +32,8 @@ export const Errors = {
   forbidden: (code: string, message: string) => new DomainError('forbidden', code, message),
   notFound: (code: string, message: string) => new DomainError('not_found', code, message),
   conflict: (code: string, message: string) => new DomainError('conflict', code, message),
-  rateLimited: (code: string, message: string, retryAfterSec: number) =>
-    new DomainError('rate_limited', code, message, retryAfterSec),
+  rateLimited: (code: string, message: string, retryAfterSec: number, limit?: number) =>
+    new DomainError('rate_limited', code, message, retryAfterSec, limit),
 };
 
 /** Every error code the service emits, for the OpenAPI document and client authors. */
@@ -60,6 +62,7 @@ export const ErrorCodes = [
   'CLIENT_MSG_ID_CONFLICT',
   'NOT_SUBSCRIBED',
   'ORIGIN_NOT_ALLOWED',
+  'BAD_UPGRADE',
   'RATE_LIMITED',
   'BAD_FRAME',
   'UNKNOWN_EVENT',

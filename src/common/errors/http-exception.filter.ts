@@ -8,6 +8,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { setRateLimitHeaders } from '../http/rate-limit-headers.js';
 import { DomainError, type ErrorKind } from './domain-error.js';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -55,7 +56,11 @@ const isJsonParseError = (err: unknown): boolean =>
   (err as { type?: unknown } | null | undefined)?.type === 'entity.parse.failed';
 
 /** Maps domain errors, Nest HTTP exceptions and crashes to the contract's error body. */
-export function toErrorBody(exception: unknown): { body: ErrorBody; retryAfterSec?: number } {
+export function toErrorBody(exception: unknown): {
+  body: ErrorBody;
+  retryAfterSec?: number;
+  limit?: number;
+} {
   if (exception instanceof DomainError) {
     const status = STATUS[exception.kind];
     return {
@@ -66,6 +71,7 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; retryAfterSe
         code: exception.code,
       },
       retryAfterSec: exception.retryAfterSec,
+      limit: exception.limit,
     };
   }
   if (exception instanceof HttpException) {
@@ -127,7 +133,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
         return;
       }
     }
-    const { body, retryAfterSec } = toErrorBody(exception);
+    const { body, retryAfterSec, limit } = toErrorBody(exception);
     body.requestId = req.id;
     if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
       // A crash, not an answer the code chose: this is the one worth a stack trace.
@@ -142,8 +148,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
         'unhandled error',
       );
     }
-    if (retryAfterSec !== undefined)
-      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSec))));
+    if (retryAfterSec !== undefined) {
+      const wait = Math.max(1, Math.ceil(retryAfterSec));
+      res.setHeader('Retry-After', String(wait));
+      // The quota that ran out, even where a guard already described another one (the
+      // per-caller limit before a room's join throttle): nothing left until Retry-After.
+      if (limit !== undefined)
+        setRateLimitHeaders(res, { limit, remaining: 0, resetMs: wait * 1000 });
+    }
     res.status(body.statusCode).json(body);
   }
 }

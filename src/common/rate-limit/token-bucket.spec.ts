@@ -8,7 +8,14 @@ describe('TokenBucket', () => {
     expect(b.take(0).ok).toBe(true);
     expect(b.take(0).ok).toBe(true);
     const r = b.take(0);
-    expect(r).toEqual({ ok: false, retryAfterMs: 500 });
+    expect(r).toEqual({ ok: false, retryAfterMs: 500, limit: 3, remaining: 0, resetMs: 1500 });
+  });
+
+  it('says what is left of the quota and when it is whole again', () => {
+    const b = new TokenBucket(2, 3, 0);
+    expect(b.take(0)).toEqual({ ok: true, limit: 3, remaining: 2, resetMs: 500 });
+    expect(b.take(0)).toEqual({ ok: true, limit: 3, remaining: 1, resetMs: 1000 });
+    expect(b.take(250)).toEqual({ ok: true, limit: 3, remaining: 0, resetMs: 1250 });
   });
 
   it('refills at the rate, capped at the burst', () => {

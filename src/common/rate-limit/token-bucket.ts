@@ -1,3 +1,13 @@
+/** What a caller has left of a quota (the IETF RateLimit header fields). */
+export interface Quota {
+  limit: number;
+  remaining: number;
+  /** Until the quota is whole again. */
+  resetMs: number;
+}
+
+export type TakeResult = ({ ok: true } | { ok: false; retryAfterMs: number }) & Quota;
+
 /** A token bucket: `ratePerSec` tokens refill per second up to `burst`. Pure, clock injected. */
 export class TokenBucket {
   private tokens: number;
@@ -12,14 +22,26 @@ export class TokenBucket {
     this.last = now;
   }
 
-  /** Takes one token if there is one; otherwise says how long until there will be. */
-  take(now: number = Date.now()): { ok: true } | { ok: false; retryAfterMs: number } {
+  /**
+   * Takes one token if there is one; otherwise says how long until there will be. Either way
+   * it says what is left: whole tokens `remaining` of `limit` (the burst), and `resetMs` until
+   * the bucket is full again (the IETF RateLimit header fields).
+   */
+  take(now: number = Date.now()): TakeResult {
     this.refill(now);
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, retryAfterMs: Math.ceil(((1 - this.tokens) / this.ratePerSec) * 1000) };
+    const ok = this.tokens >= 1;
+    if (ok) this.tokens -= 1;
+    const quota = {
+      limit: this.burst,
+      remaining: Math.floor(this.tokens),
+      resetMs: Math.ceil(((this.burst - this.tokens) / this.ratePerSec) * 1000),
+    };
+    if (ok) return { ok: true, ...quota };
+    return {
+      ok: false,
+      retryAfterMs: Math.ceil(((1 - this.tokens) / this.ratePerSec) * 1000),
+      ...quota,
+    };
   }
 
   /** Full again (nothing taken since long enough ago): such buckets can be forgotten. */
@@ -45,7 +67,7 @@ export class KeyedRateLimiter {
     private readonly burst: number,
   ) {}
 
-  take(key: string, now: number = Date.now()): { ok: true } | { ok: false; retryAfterMs: number } {
+  take(key: string, now: number = Date.now()): TakeResult {
     if (now - this.lastSweep > 60_000) this.sweep(now);
     let bucket = this.buckets.get(key);
     if (!bucket) {

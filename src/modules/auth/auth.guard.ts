@@ -1,8 +1,9 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { httpConfig, type HttpConfig } from '../../config/configuration.js';
 import { Errors } from '../../common/errors/domain-error.js';
+import { setRateLimitHeaders } from '../../common/http/rate-limit-headers.js';
 import { KeyedRateLimiter } from '../../common/rate-limit/token-bucket.js';
 import { AuthService } from './auth.service.js';
 import { IS_PUBLIC, SKIP_RATE_LIMIT, type Principal } from './principal.js';
@@ -35,6 +36,7 @@ export class AccessTokenGuard implements CanActivate {
     const targets = [ctx.getHandler(), ctx.getClass()];
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets);
     const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const res = ctx.switchToHttp().getResponse<Response>();
     if (!isPublic) {
       const token = bearerToken(req.headers.authorization);
       if (!token) throw Errors.unauthorized('AUTH_REQUIRED', 'a bearer access token is required');
@@ -43,8 +45,14 @@ export class AccessTokenGuard implements CanActivate {
     if (!this.reflector.getAllAndOverride<boolean>(SKIP_RATE_LIMIT, targets)) {
       const key = req.principal ? `u:${req.principal.userId}` : `ip:${req.ip}`;
       const r = this.limiter.take(key);
+      setRateLimitHeaders(res, r);
       if (!r.ok)
-        throw Errors.rateLimited('RATE_LIMITED', 'too many requests', r.retryAfterMs / 1000);
+        throw Errors.rateLimited(
+          'RATE_LIMITED',
+          'too many requests',
+          r.retryAfterMs / 1000,
+          r.limit,
+        );
     }
     return true;
   }

@@ -1,9 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Observable } from 'rxjs';
-import type { WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { describeViolation, findInputViolation } from '../../common/http/input-limits.js';
 import { TokenBucket } from '../../common/rate-limit/token-bucket.js';
@@ -33,7 +34,37 @@ interface BoundHandler {
   transform: (data: unknown) => Observable<unknown>;
 }
 
-type VerifyCallback = (ok: boolean, code?: number, message?: string) => void;
+type VerifyCallback = (
+  ok: boolean,
+  code?: number,
+  message?: string,
+  headers?: Record<string, string>,
+) => void;
+
+/** The contract's error body for a refused upgrade, as JSON (ws's own answer is text/html). */
+function refusalBody(status: number, code: string, message: string): string {
+  return JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message, code });
+}
+
+/**
+ * Answers a refused upgrade on the raw socket (a handshake ws itself found malformed): the
+ * same JSON body as every other refusal.
+ */
+function writeRefusal(socket: Duplex, status: number, code: string, message: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = refusalBody(status, code, message);
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+      body,
+  );
+}
 
 /**
  * A page served from this host opening its own /ws (browsers send an Origin on every upgrade):
@@ -68,13 +99,26 @@ export class ChatWsAdapter extends WsAdapter {
   }
 
   override create(port: number, options: Record<string, unknown> = {}): unknown {
-    return super.create(port, {
+    const server = super.create(port, {
       ...options,
       maxPayload: this.opts.maxPayload,
       perMessageDeflate: false,
       verifyClient: (info: { origin: string; req: IncomingMessage }, cb: VerifyCallback) => {
         void this.verify(info, cb);
       },
+    }) as WebSocketServer;
+    // A handshake ws finds malformed (no Sec-WebSocket-Key, a bad version): with a listener
+    // here, ws leaves the answer to us instead of writing its text/html one.
+    server.on('wsClientError', (err: Error, socket: Duplex) => {
+      writeRefusal(socket, 400, 'BAD_UPGRADE', err.message);
+    });
+    return server;
+  }
+
+  /** Refuses the upgrade with the contract's JSON error body. */
+  private refuse(cb: VerifyCallback, status: number, code: string, message: string): void {
+    cb(false, status, refusalBody(status, code, message), {
+      'Content-Type': 'application/json; charset=utf-8',
     });
   }
 
@@ -89,7 +133,7 @@ export class ChatWsAdapter extends WsAdapter {
       !allowed.includes(info.origin) &&
       !isSameOrigin(info.origin, info.req)
     ) {
-      cb(false, 403, 'Origin not allowed');
+      this.refuse(cb, 403, 'ORIGIN_NOT_ALLOWED', 'this Origin may not open /ws');
       return;
     }
     try {
@@ -97,14 +141,10 @@ export class ChatWsAdapter extends WsAdapter {
       cb(true);
     } catch (err) {
       if (err instanceof DomainError) {
-        cb(
-          false,
-          err.kind === 'forbidden' ? 403 : 401,
-          err.kind === 'forbidden' ? 'Forbidden' : 'Unauthorized',
-        );
+        this.refuse(cb, err.kind === 'forbidden' ? 403 : 401, err.code, err.message);
       } else {
         this.log.error({ err: String(err) }, 'upgrade authentication failed');
-        cb(false, 503, 'Service Unavailable');
+        this.refuse(cb, 503, 'UNAVAILABLE', 'authentication is unavailable; retry later');
       }
     }
   }

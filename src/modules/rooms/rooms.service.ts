@@ -249,6 +249,7 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
           'ROOM_JOIN_THROTTLED',
           'too many wrong passwords for this room; try again later',
           failures.retryAfterSec,
+          joinMaxFailures,
         );
       const ok =
         password !== undefined &&

@@ -5,8 +5,9 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { Errors } from '../../../common/errors/domain-error.js';
+import { setRateLimitHeaders } from '../../../common/http/rate-limit-headers.js';
 import { KeyedRateLimiter } from '../../../common/rate-limit/token-bucket.js';
 import { botsConfig, type BotsConfig } from '../bots.config.js';
 import { BotsService, type BotPrincipal } from '../bots.service.js';
@@ -34,11 +35,13 @@ export class BotAuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<BotRequest>();
     req.bot = await this.bots.authenticate(botAuthorization(req.headers.authorization));
     const r = this.limiter.take(req.bot.botId);
+    setRateLimitHeaders(ctx.switchToHttp().getResponse<Response>(), r);
     if (!r.ok)
       throw Errors.rateLimited(
         'RATE_LIMITED',
         'this bot is sending too fast',
         Math.ceil(r.retryAfterMs / 1000),
+        r.limit,
       );
     return true;
   }
