@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { coreEnv } from '../support/flags.js';
-import { createRoom, http, joinRoom, registerUser, type TestUser } from '../support/http.js';
+import {
+  createRoom,
+  http,
+  joinRoom,
+  registerUser,
+  type HttpResult,
+  type TestUser,
+} from '../support/http.js';
 
 /** An upgrade request to /ws answered without an upgrade: its status, headers and body. */
 function refusedUpgrade(
@@ -132,7 +139,7 @@ describe('HTTP hardening', () => {
     it('the per-caller limit: every answer says what is left; the 429 says when it is whole again', async () => {
       const bob = await registerUser(t.baseUrl);
       const seen: number[] = [];
-      let refused: Awaited<ReturnType<typeof http>> | null = null;
+      let refused: HttpResult | null = null;
       for (let i = 0; i < 20 && !refused; i++) {
         const res = await http(t.baseUrl, 'GET', '/api/users/me', { token: bob.accessToken });
         expect(res.headers.get('ratelimit-limit')).toBe('8');
