@@ -39,6 +39,8 @@ function spawnNode(
     NODE_ENV: 'development',
     LOG_LEVEL: 'info',
     PORT: String(port),
+    // The run's module flags (the e2e-all-modules project turns every module on).
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('FEATURE_'))),
     ...env,
   };
   // Its own working directory: no developer .env is picked up.
