@@ -91,9 +91,11 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), {
-    jsonDocumentUrl: 'docs-json',
-  });
+  // DOCS_ENABLED (off in production unless chosen): when off, /docs and /docs-json are 404.
+  if (config.operations.docs.enabled)
+    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), {
+      jsonDocumentUrl: 'docs-json',
+    });
 
   await app.init();
   // Nest answers unknown routes under /api itself; anything else falls through to this, so

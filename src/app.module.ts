@@ -62,7 +62,7 @@ export class AppModule {
         AppConfigModule.forRoot(opts.config),
         DatabaseModule.forRoot({ url: opts.databaseUrl, migrations: migrationsFor(flags) }),
         EventBusModule.forRoot({ driver: opts.config.bus.driver }),
-        MetricsModule,
+        MetricsModule.forRoot({ endpoint: opts.config.operations.metrics.enabled }),
         SecurityModule,
         ExtensionsModule,
         HealthModule,

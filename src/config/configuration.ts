@@ -143,6 +143,38 @@ export const websocketConfig = configPart('websocket', (e: Env) => {
   };
 });
 
+class OperationsEnv {
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV: string = 'development';
+  /** Serve GET /metrics. Unset: on outside production; in production, on when METRICS_TOKEN is set. */
+  @IsOptional() @Transform(toBool) @IsBoolean() METRICS_ENABLED?: boolean;
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+  /** Serve the Swagger UI (/docs) and the OpenAPI document (/docs-json). Unset: off in production. */
+  @IsOptional() @Transform(toBool) @IsBoolean() DOCS_ENABLED?: boolean;
+}
+
+/**
+ * What the service exposes besides its API. In production nothing is public unless chosen:
+ * the API documentation is off (it maps every route, the enterprise ones too, for anyone), and
+ * metrics are served only behind a token (or when METRICS_ENABLED=true says so explicitly).
+ */
+export const operationsConfig = configPart('operations', (e: Env) => {
+  const env = validateEnv(OperationsEnv, e);
+  const isProduction = env.NODE_ENV === 'production';
+  const metricsToken = env.METRICS_TOKEN ?? null;
+  return {
+    metrics: {
+      enabled: env.METRICS_ENABLED ?? (!isProduction || metricsToken !== null),
+      /** null: no token asked for. */
+      token: metricsToken,
+    },
+    docs: { enabled: env.DOCS_ENABLED ?? !isProduction },
+  };
+});
+
 class FeaturesEnv {
   @IsOptional() @Transform(toBool) @IsBoolean() FEATURE_ORGANIZATIONS: boolean = false;
   @IsOptional() @Transform(toBool) @IsBoolean() FEATURE_USER_ROLES: boolean = false;
@@ -188,4 +220,5 @@ export type AuthConfig = ReturnType<typeof authConfig>;
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type BusConfig = ReturnType<typeof busConfig>;
 export type WebsocketConfig = ReturnType<typeof websocketConfig>;
+export type OperationsConfig = ReturnType<typeof operationsConfig>;
 export type FeaturesConfig = ReturnType<typeof featuresConfig>;

@@ -73,6 +73,37 @@ describe('loadConfig', () => {
     );
   });
 
+  it('exposes docs and metrics outside production; in production only what is chosen', () => {
+    expect(loadConfig({}).operations).toEqual({
+      metrics: { enabled: true, token: null },
+      docs: { enabled: true },
+    });
+    const secret = { NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(40) };
+    expect(loadConfig(secret).operations).toEqual({
+      metrics: { enabled: false, token: null },
+      docs: { enabled: false },
+    });
+    const token = 't'.repeat(32);
+    expect(loadConfig({ ...secret, METRICS_TOKEN: token }).operations.metrics).toEqual({
+      enabled: true,
+      token,
+    });
+    expect(
+      loadConfig({ ...secret, METRICS_ENABLED: 'true', DOCS_ENABLED: 'yes' }).operations,
+    ).toEqual({ metrics: { enabled: true, token: null }, docs: { enabled: true } });
+    expect(
+      loadConfig({ METRICS_ENABLED: 'false', METRICS_TOKEN: token }).operations.metrics.enabled,
+    ).toBe(false);
+  });
+
+  it('refuses a short METRICS_TOKEN or a bad flag, naming it and hiding the token', () => {
+    const short = problemsOf({ METRICS_TOKEN: 'tiny-tok' });
+    expect(short.join()).toMatch(/METRICS_TOKEN/);
+    expect(short.join()).not.toMatch(/tiny-tok/);
+    expect(problemsOf({ DOCS_ENABLED: 'perhaps' }).join()).toMatch(/DOCS_ENABLED/);
+    expect(problemsOf({ METRICS_ENABLED: 'perhaps' }).join()).toMatch(/METRICS_ENABLED/);
+  });
+
   it('reports a variable shared by several parts once', () => {
     expect(problemsOf({ NODE_ENV: 'staging' })).toHaveLength(1);
   });

@@ -10,12 +10,14 @@ import {
   databaseConfig,
   featuresConfig,
   httpConfig,
+  operationsConfig,
   websocketConfig,
   type AuthConfig,
   type BusConfig,
   type DatabaseConfig,
   type FeaturesConfig,
   type HttpConfig,
+  type OperationsConfig,
   type WebsocketConfig,
 } from './configuration.js';
 import { ConfigValidationError, type ConfigPart, type Env } from './validate-env.js';
@@ -27,6 +29,7 @@ export interface AppConfig {
   database: DatabaseConfig;
   bus: BusConfig;
   websocket: WebsocketConfig;
+  operations: OperationsConfig;
   features: FeaturesConfig;
   /** A module's own settings: null when its flag is off (then they are not even validated). */
   admin: AdminConfig | null;
@@ -57,6 +60,7 @@ export function loadConfig(env: Env): AppConfig {
     database: read(databaseConfig),
     bus: read(busConfig),
     websocket: read(websocketConfig),
+    operations: read(operationsConfig),
     features,
     admin: flags?.enableAdvancedAdmin ? read(adminConfig) : null,
     bots: flags?.enableBotMessages ? read(botsConfig) : null,
@@ -75,6 +79,7 @@ export function configProviders(config: AppConfig): { provide: string; useValue:
     [databaseConfig, config.database],
     [busConfig, config.bus],
     [websocketConfig, config.websocket],
+    [operationsConfig, config.operations],
     [featuresConfig, config.features],
     [adminConfig, config.admin],
     [botsConfig, config.bots],
