@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Request, Response } from 'express';
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -36,6 +36,9 @@ async function authenticateUpgrade(auth: AuthService, req: IncomingMessage): Pro
   if (token) return auth.authenticateAccessToken(token);
   throw Errors.unauthorized('AUTH_REQUIRED', 'a ticket or bearer token is required');
 }
+
+/** How long an idle kept-alive HTTP connection stays open on the server side. */
+export const HTTP_KEEP_ALIVE_MS = 65_000;
 
 /** Builds the whole application (used by main.ts and by the end-to-end tests alike). */
 export async function createApp(opts: CreateAppOptions): Promise<INestApplication> {
@@ -96,6 +99,13 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
     SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), {
       jsonDocumentUrl: 'docs-json',
     });
+
+  // Idle kept-alive connections stay open longer than a load balancer's idle timeout (60 s on
+  // the common ones) and far longer than clients keep them (undici: 4 s), so the server never
+  // closes a connection at the moment a client reuses it ("other side closed" on a busy machine).
+  const server = app.getHttpServer() as HttpServer;
+  server.keepAliveTimeout = HTTP_KEEP_ALIVE_MS;
+  server.headersTimeout = HTTP_KEEP_ALIVE_MS + 1_000;
 
   await app.init();
   // Nest answers unknown routes under /api itself; anything else falls through to this, so
