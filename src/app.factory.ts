@@ -103,7 +103,7 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
   // Idle kept-alive connections stay open longer than a load balancer's idle timeout (60 s on
   // the common ones) and far longer than clients keep them (undici: 4 s), so the server never
   // closes a connection at the moment a client reuses it ("other side closed" on a busy machine).
-  const server = app.getHttpServer() as HttpServer;
+  const server: HttpServer = app.getHttpServer();
   server.keepAliveTimeout = HTTP_KEEP_ALIVE_MS;
   server.headersTimeout = HTTP_KEEP_ALIVE_MS + 1_000;
 
