@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { decodeTimeIdCursor, encodeCursor } from '../../common/cursor.js';
 import type { MessageView } from '../../common/events/chat-events.js';
 import { EventBus } from '../../common/events/event-bus.js';
@@ -16,6 +16,10 @@ import { ReadStateRepository, type RoomListItem } from './domain/read-state.repo
 @Injectable()
 export class ReadStateService implements OnModuleInit, MessageObserver {
   readonly name = 'read-state';
+  private readonly log = new Logger('ReadStateService');
+  /** (room, author) pairs whose marker a send moved, announced once per event-loop turn. */
+  private readonly ownSends = new Map<string, { roomId: string; userId: string }>();
+  private flushScheduled = false;
 
   constructor(
     private readonly repo: ReadStateRepository,
@@ -37,10 +41,32 @@ export class ReadStateService implements OnModuleInit, MessageObserver {
     return state;
   }
 
-  /** A stored message moved its author's marker (the database did it in the same statement). */
-  async stored(message: MessageView): Promise<void> {
-    const state = await this.repo.stateOf(message.roomId, message.userId);
-    if (state) await this.announce(message.userId, state);
+  /**
+   * A stored message moved its author's marker (the database did it in the same statement).
+   * The authors of one event-loop turn's messages are read in one statement, each (user, room)
+   * once, as the sends themselves are stored in one: no read per message on the send path.
+   */
+  stored(message: MessageView): Promise<void> {
+    const key = `${message.roomId}:${message.userId}`;
+    if (!this.ownSends.has(key))
+      this.ownSends.set(key, { roomId: message.roomId, userId: message.userId });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => void this.flushOwnSends());
+    }
+    return Promise.resolve();
+  }
+
+  private async flushOwnSends(): Promise<void> {
+    this.flushScheduled = false;
+    const pairs = [...this.ownSends.values()];
+    this.ownSends.clear();
+    try {
+      const states = await this.repo.statesOf(pairs);
+      await Promise.all(states.map(({ userId, ...s }) => this.announce(userId, s)));
+    } catch (err) {
+      this.log.error({ err: String(err) }, 'announcing read markers after sends failed');
+    }
   }
 
   async listRooms(

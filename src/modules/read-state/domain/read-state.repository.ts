@@ -28,8 +28,10 @@ export abstract class ReadStateRepository {
    * (or the user is not a member: callers check membership first).
    */
   abstract advance(roomId: string, userId: string, seq: number): Promise<ReadState | null>;
-  /** The member's current state; null when not a member. */
-  abstract stateOf(roomId: string, userId: string): Promise<ReadState | null>;
+  /** The members' current states, in one read; pairs that are not memberships are left out. */
+  abstract statesOf(
+    pairs: { roomId: string; userId: string }[],
+  ): Promise<(ReadState & { userId: string })[]>;
   /** The user's rooms, direct ones included, most recent activity first. */
   abstract listRooms(
     userId: string,

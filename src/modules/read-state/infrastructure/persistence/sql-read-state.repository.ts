@@ -89,15 +89,20 @@ export class SqlReadStateRepository extends ReadStateRepository {
     return rows[0] ? this.toState(roomId, rows[0]) : null;
   }
 
-  async stateOf(roomId: string, userId: string): Promise<ReadState | null> {
-    const rows = await this.prepared.query<StateRow>(
-      'read_state_of',
-      `SELECT m.last_read_seq, r.last_seq, ${MENTIONS_AFTER('$2', '$1', 'm.last_read_seq')} AS mention_count
-         FROM room_members m JOIN rooms r ON r.id = m.room_id
-        WHERE m.room_id = $1 AND m.user_id = $2`,
-      [roomId, userId],
+  async statesOf(
+    pairs: { roomId: string; userId: string }[],
+  ): Promise<(ReadState & { userId: string })[]> {
+    if (pairs.length === 0) return [];
+    const rows = await this.prepared.query<StateRow & { room_id: string; user_id: string }>(
+      'read_states_of',
+      `SELECT t.room_id, t.user_id, m.last_read_seq, r.last_seq,
+              ${MENTIONS_AFTER('t.user_id', 't.room_id', 'm.last_read_seq')} AS mention_count
+         FROM unnest($1::uuid[], $2::uuid[]) AS t(room_id, user_id)
+         JOIN room_members m ON m.room_id = t.room_id AND m.user_id = t.user_id
+         JOIN rooms r ON r.id = t.room_id`,
+      [pairs.map((p) => p.roomId), pairs.map((p) => p.userId)],
     );
-    return rows[0] ? this.toState(roomId, rows[0]) : null;
+    return rows.map((r) => ({ ...this.toState(r.room_id, r), userId: r.user_id }));
   }
 
   async listRooms(
