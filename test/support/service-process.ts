@@ -54,6 +54,8 @@ export interface StartServiceOptions {
   /** More configuration, over the defaults below (a value of undefined removes a default). */
   env?: Record<string, string | undefined>;
   readyTimeoutMs?: number;
+  /** Called with the process as soon as it is spawned, before it is ready (to watch its boot). */
+  onSpawn?: (svc: ServiceProcess) => void;
 }
 
 export interface ExitStatus {
@@ -233,6 +235,7 @@ export async function startService(opts: StartServiceOptions): Promise<ServicePr
   });
   const svc = new ServiceProcess(opts.name, port, child, dataDir);
   child.once('error', (err) => svc.note(`spawn error: ${String(err)}`));
+  opts.onSpawn?.(svc);
   try {
     await svc.waitReady(opts.readyTimeoutMs ?? 60_000);
   } catch (err) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isRetriable, retryWithBackoff } from './retry.js';
+import { isRetriable, isTransientKafkaError, retryWithBackoff } from './retry.js';
 
 function retriable(message: string): Error {
   return Object.assign(new Error(message), { retriable: true });
@@ -93,5 +93,44 @@ describe('retryWithBackoff', () => {
     expect(isRetriable(new Error('x'))).toBe(false);
     expect(isRetriable('retriable')).toBe(false);
     expect(isRetriable(null)).toBe(false);
+  });
+
+  it('counts kafkajs give-ups on transient trouble as worth another try, not configuration errors', () => {
+    const named = (name: string, extra: object = {}) =>
+      Object.assign(new Error(name), { name, retriable: false, ...extra });
+    // What a broker outage or a starting cluster throws (kafkajs calls some non-retriable).
+    expect(isTransientKafkaError(named('KafkaJSGroupCoordinatorNotFound'))).toBe(true);
+    expect(isTransientKafkaError(named('KafkaJSConnectionError'))).toBe(true);
+    expect(
+      isTransientKafkaError(named('KafkaJSNumberOfRetriesExceeded', { cause: retriable('x') })),
+    ).toBe(true);
+    expect(isTransientKafkaError(retriable('UNKNOWN_TOPIC_OR_PARTITION'))).toBe(true);
+    expect(
+      isTransientKafkaError(
+        Object.assign(new Error('agg'), {
+          name: 'KafkaJSAggregateError',
+          errors: [retriable('y')],
+        }),
+      ),
+    ).toBe(true);
+    // What retrying cannot fix.
+    expect(isTransientKafkaError(named('KafkaJSSASLAuthenticationError'))).toBe(false);
+    expect(isTransientKafkaError(named('KafkaJSProtocolError'))).toBe(false);
+    expect(isTransientKafkaError(new Error('x'))).toBe(false);
+  });
+
+  it('jitters each wait by at most a fifth', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    await retryWithBackoff(
+      async () => {
+        if (++calls < 20) throw new Error('again');
+      },
+      { initialDelayMs: 1000, maxDelayMs: 1000, jitter: true, ...clock },
+    );
+    expect(clock.sleeps).toHaveLength(19);
+    for (const s of clock.sleeps) expect(s).toBeGreaterThanOrEqual(800);
+    for (const s of clock.sleeps) expect(s).toBeLessThanOrEqual(1200);
+    expect(new Set(clock.sleeps).size).toBeGreaterThan(1);
   });
 });

@@ -14,6 +14,36 @@ export function isRetriable(err: unknown): boolean {
   );
 }
 
+/**
+ * kafkajs errors that say "not now" rather than "never": connection trouble, a coordinator or
+ * leader not there yet, retries used up on such an error. kafkajs calls some of them
+ * non-retriable because it gives up on them itself; a caller with a deadline of its own (the
+ * bus at boot) tries again.
+ */
+const TRANSIENT_KAFKA_ERRORS = new Set([
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSGroupCoordinatorNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSTimeout',
+  'KafkaJSLockTimeout',
+]);
+
+/** isRetriable, or one of TRANSIENT_KAFKA_ERRORS, anywhere in the error's causes. */
+export function isTransientKafkaError(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 5) return false;
+  const e = err as { name?: unknown; cause?: unknown; errors?: unknown };
+  if (isRetriable(err) || TRANSIENT_KAFKA_ERRORS.has(String(e.name))) return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isTransientKafkaError(x, depth + 1)))
+    return true;
+  return isTransientKafkaError(e.cause, depth + 1);
+}
+
 export interface RetryOptions {
   /** Tries in all, the first included (default: no limit; give this or deadlineMs). */
   attempts?: number;
@@ -24,6 +54,8 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Whether this error is worth another try (default: every error). */
   shouldRetry?: (err: unknown) => boolean;
+  /** Each wait ±20 %, so processes that failed together do not retry in step. */
+  jitter?: boolean;
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -43,7 +75,10 @@ export async function retryWithBackoff<T>(fn: () => Promise<T>, opts: RetryOptio
       const left = opts.deadlineMs === undefined ? Infinity : opts.deadlineMs - (now() - started);
       const exhausted = opts.attempts !== undefined && attempt >= opts.attempts;
       if (exhausted || left <= 0 || !(opts.shouldRetry?.(err) ?? true)) throw err;
-      const wait = Math.min(delay, left);
+      const wait = Math.min(
+        opts.jitter ? Math.round(delay * (0.8 + Math.random() * 0.4)) : delay,
+        left,
+      );
       opts.onRetry?.(err, attempt, wait);
       await sleep(wait);
       delay = Math.min(delay * 2, maxDelay);

@@ -20,6 +20,7 @@ import {
   type SharedEventHandler,
 } from '../../../common/events/event-bus.js';
 import { InstanceIdentity } from '../../instance-identity.js';
+import { isTransientKafkaError, retryWithBackoff } from '../retry.js';
 import { FanoutConsumer } from './fanout-consumer.js';
 import { createKafka } from './kafka-client.js';
 import { KafkaMetrics } from './kafka-metrics.js';
@@ -43,8 +44,8 @@ interface Pending {
   ref: OutboxRef | null;
 }
 
-/** How long boot waits for the fan-out consumer to be ready before giving up. */
-const READY_TIMEOUT_MS = 60_000;
+/** How long boot waits for the broker (topic, producer), then for the consumer, before giving up. */
+const BOOT_DEADLINE_MS = 120_000;
 
 /**
  * Multi-instance driver. ChatEvents go to one topic keyed by room id (a room's events stay on one
@@ -114,6 +115,7 @@ export class KafkaEventBus
       groupPrefix: `${cfg.kafkaClientId}.fanout.`,
       instanceId: this.instanceId,
       onRecord: (message, partition) => this.onRecord(message, partition),
+      onRestart: () => this.metrics.consumerRestarts.inc(),
       onLag: (partition, lag) => {
         this.lag.set(partition, lag);
         let total = 0;
@@ -123,14 +125,35 @@ export class KafkaEventBus
     });
   }
 
-  /** Connects the producer and makes sure the topic exists. */
+  /**
+   * Connects the producer and makes sure the topic exists. A broker that is not there yet (a
+   * cluster starting with this instance, a topic whose leaders are still being elected) is waited
+   * for, with back-off, up to BOOT_DEADLINE_MS; an error that retrying cannot fix (bad
+   * configuration, authentication) ends the boot at once.
+   */
   async onModuleInit(): Promise<void> {
-    await this.publisher.connect();
-    if (await this.topicAdmin.ensureTopic())
-      this.log.log(
-        { topic: this.cfg.kafkaTopic, partitions: this.cfg.kafkaPartitions },
-        'created topic',
-      );
+    await retryWithBackoff(
+      async () => {
+        await this.publisher.connect();
+        if (await this.topicAdmin.ensureTopic())
+          this.log.log(
+            { topic: this.cfg.kafkaTopic, partitions: this.cfg.kafkaPartitions },
+            'created topic',
+          );
+      },
+      {
+        deadlineMs: BOOT_DEADLINE_MS,
+        initialDelayMs: 250,
+        maxDelayMs: 5000,
+        jitter: true,
+        shouldRetry: isTransientKafkaError,
+        onRetry: (err, attempt, delayMs) =>
+          this.log.warn(
+            { err: String(err), attempt, delayMs },
+            'kafka not available yet at boot; retrying',
+          ),
+      },
+    );
     this.scheduleSweep(SWEEP_MIN_AGE_MS);
     this.statsTimer = setInterval(() => void this.sampleOutbox(), 5000);
     this.statsTimer.unref();
@@ -142,7 +165,7 @@ export class KafkaEventBus
    */
   async onApplicationBootstrap(): Promise<void> {
     this.fanout.start();
-    await this.fanout.whenReady(READY_TIMEOUT_MS);
+    await this.fanout.whenReady(BOOT_DEADLINE_MS);
   }
 
   async publish(event: ChatEvent): Promise<void> {

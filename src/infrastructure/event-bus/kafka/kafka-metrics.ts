@@ -15,6 +15,7 @@ export class KafkaMetrics {
   readonly publishLatency: Histogram;
   readonly publishFailures: Counter;
   readonly malformedRecords: Counter;
+  readonly consumerRestarts: Counter;
 
   constructor(metrics: ChatMetrics) {
     const registers = [metrics.registry];
@@ -47,6 +48,11 @@ export class KafkaMetrics {
     this.malformedRecords = new Counter({
       name: 'kafka_malformed_records_total',
       help: 'Records on the events topic that failed validation and were skipped',
+      registers,
+    });
+    this.consumerRestarts = new Counter({
+      name: 'kafka_consumer_restarts_total',
+      help: 'Times the fan-out consumer was given up (crash, failed connect, no join) and recreated',
       registers,
     });
   }

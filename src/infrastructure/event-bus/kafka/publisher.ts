@@ -9,7 +9,14 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([
     p,
     new Promise<T>((_, reject) => {
-      t = setTimeout(() => reject(new Error(`kafka ${what} timed out after ${ms} ms`)), ms);
+      t = setTimeout(
+        // retriable, like kafkajs's own timeouts: the broker may answer on the next try.
+        () =>
+          reject(
+            Object.assign(new Error(`kafka ${what} timed out after ${ms} ms`), { retriable: true }),
+          ),
+        ms,
+      );
     }),
   ]).finally(() => clearTimeout(t));
 }
