@@ -35,7 +35,7 @@ export class EnterpriseSeams1764000003000 implements MigrationInterface {
 }
 
 /** chat_append_message (see AppendMessageFunction1764000002000), with or without sent_by. */
-function appendFunction(withSentBy: boolean): string {
+export function appendFunction(withSentBy: boolean): string {
   const sentByParam = withSentBy ? ', p_sent_by uuid' : '';
   const outCols = withSentBy ? ', sent_by uuid, deleted_at timestamptz' : '';
   const selCols = withSentBy ? ', m.sent_by, m.deleted_at' : '';

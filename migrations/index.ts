@@ -6,6 +6,7 @@ import { EnterpriseSeams1764000003000 } from './1764000003000-EnterpriseSeams.js
 import { UserExtensions1764100001000 } from './1764100001000-UserExtensions.js';
 import { DirectRooms1764100002000 } from './1764100002000-DirectRooms.js';
 import { RoomInvites1764100003000 } from './1764100003000-RoomInvites.js';
+import { RoomEvents1766200000000 } from './1766200000000-RoomEvents.js';
 import { ReadState1766300000000 } from './1766300000000-ReadState.js';
 import { adminMigrations } from './admin/index.js';
 import { botsMigrations } from './bots/index.js';
@@ -26,6 +27,7 @@ export const coreMigrations: MigrationClass[] = [
   UserExtensions1764100001000,
   DirectRooms1764100002000,
   RoomInvites1764100003000,
+  RoomEvents1766200000000,
   ReadState1766300000000,
 ];
 

@@ -20,6 +20,7 @@ import { FeaturesModule } from './modules/features/features.module.js';
 import { MessagesModule } from './modules/messages/messages.module.js';
 import { ReadStateModule } from './modules/read-state/read-state.module.js';
 import { RealtimeModule } from './modules/realtime/realtime.module.js';
+import { RoomEventsModule } from './modules/room-events/room-events.module.js';
 import { RoomsModule } from './modules/rooms/rooms.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
@@ -72,6 +73,7 @@ export class AppModule {
         RoomsModule,
         MessagesModule,
         ReadStateModule,
+        RoomEventsModule,
         RealtimeModule,
         ...enterprise,
       ],

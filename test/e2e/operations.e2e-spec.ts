@@ -441,7 +441,13 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
       expect(s.CreateRoomDto.required.sort()).toEqual(['isPrivate', 'name']);
       expect(props('UpdateRoomDto')).toEqual(['description', 'isPrivate', 'name', 'password']);
       expect(props('JoinRoomDto')).toEqual(['password']);
-      expect(props('SendMessageDto')).toEqual(['clientMsgId', 'content', 'onBehalfOf', 'type']);
+      expect(props('SendMessageDto')).toEqual([
+        'clientMsgId',
+        'content',
+        'onBehalfOf',
+        'threadRootId',
+        'type',
+      ]);
       expect(s.SendMessageDto.required).toEqual(['content']);
       expect(props('AuthResponseDto')).toEqual([
         'accessToken',
@@ -467,6 +473,7 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
         'id',
         'isPrivate',
         'kind',
+        'lastEventSeq',
         'lastSeq',
         'memberCount',
         'name',
@@ -478,17 +485,23 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
         'clientMsgId',
         'content',
         'createdAt',
+        'deleted',
         'deletedAt',
+        'editedAt',
         'id',
+        'mentions',
+        'reactions',
         'roomId',
         'sentBy',
         'seq',
+        'thread',
+        'threadRootId',
         'type',
         'userId',
         'username',
       ]);
       expect(s.MessageDto.properties.type.enum).toEqual(['text', 'system', 'bot']);
-      for (const page of ['RoomPageDto', 'MembershipPageDto', 'MessagePageDto'])
+      for (const page of ['RoomPageDto', 'MembershipPageDto', 'MessagePageDto', 'RoomEventPageDto'])
         expect(props(page)).toEqual(['items', 'nextCursor']);
       expect(props('FeatureFlagsDto')).toEqual([
         'enableAdvancedAdmin',

@@ -19,6 +19,7 @@ const ROOM_KEYS = [
   'id',
   'isPrivate',
   'kind',
+  'lastEventSeq',
   'lastSeq',
   'memberCount',
   'name',

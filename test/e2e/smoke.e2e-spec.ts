@@ -24,7 +24,7 @@ describe('smoke: a message travels from one user to another', () => {
     const aliceWs = await WsTestClient.connect(t.wsUrl, { token: alice.accessToken });
     expect(
       (await bobWs.request('room.subscribe', { roomId: room.id }, 'room.subscribed')).data,
-    ).toEqual({ roomId: room.id, lastSeq: 0 });
+    ).toEqual({ roomId: room.id, lastSeq: 0, lastEventSeq: 1 }); // bob's join is the first room event
     await aliceWs.request('room.subscribe', { roomId: room.id }, 'room.subscribed');
 
     const ack = await aliceWs.request(

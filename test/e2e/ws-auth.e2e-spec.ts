@@ -84,7 +84,11 @@ describe('WebSocket authentication (app with ALLOWED_ORIGINS and a known JWT sec
       await expectServed(c);
       // It acts as alice: her own room accepts the subscription.
       const room = await createRoom(t.baseUrl, alice);
-      expect((await c.subscribe(room.id)).data).toEqual({ roomId: room.id, lastSeq: 0 });
+      expect((await c.subscribe(room.id)).data).toEqual({
+        roomId: room.id,
+        lastSeq: 0,
+        lastEventSeq: 0,
+      });
     });
 
     it('the ws-ticket endpoint itself needs a bearer token', async () => {
@@ -156,7 +160,11 @@ describe('WebSocket authentication (app with ALLOWED_ORIGINS and a known JWT sec
       const c = track(await WsTestClient.connect(t.wsUrl, { token: alice.accessToken }));
       await expectServed(c);
       const room = await createRoom(t.baseUrl, alice);
-      expect((await c.subscribe(room.id)).data).toEqual({ roomId: room.id, lastSeq: 0 });
+      expect((await c.subscribe(room.id)).data).toEqual({
+        roomId: room.id,
+        lastSeq: 0,
+        lastEventSeq: 0,
+      });
     });
 
     it('a bad, forged or expired bearer token is refused with 401', async () => {

@@ -81,7 +81,8 @@ describe('WebSocket delivery guarantees', () => {
 
     const bobWs = await connect(bob);
     const subscribed = await bobWs.subscribe(room.id, 4);
-    expect(subscribed.data).toEqual({ roomId: room.id, lastSeq: 10 });
+    // bob's join, then the ten messages
+    expect(subscribed.data).toEqual({ roomId: room.id, lastSeq: 10, lastEventSeq: 11 });
     const replay = await bobWs.waitForMessages(room.id, 6);
     expect(replay.map((m) => m.seq)).toEqual([5, 6, 7, 8, 9, 10]);
     // room.subscribed comes first, then the replay.

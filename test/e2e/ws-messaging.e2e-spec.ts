@@ -62,7 +62,10 @@ describe('WebSocket messaging', () => {
       }
       const ws = await connect(alice);
       const f = await ws.subscribe(room.id);
-      expect(f).toEqual({ event: 'room.subscribed', data: { roomId: room.id, lastSeq: 3 } });
+      expect(f).toEqual({
+        event: 'room.subscribed',
+        data: { roomId: room.id, lastSeq: 3, lastEventSeq: expect.any(Number) },
+      });
       // Without afterSeq, nothing older is replayed: only live messages follow.
       await ws.roundTrip();
       expect(ws.messages(room.id)).toEqual([]);
@@ -134,6 +137,13 @@ describe('WebSocket messaging', () => {
           createdAt: ack1.data.createdAt,
           sentBy: null,
           deletedAt: null,
+          deleted: false,
+          editedAt: null,
+          threadRootId: null,
+          thread: null,
+          mentions: [],
+          reactions: [],
+          eventSeq: expect.any(Number),
         });
         expect(msgs[1]).toMatchObject({
           id: ack2.data.id,
@@ -217,7 +227,8 @@ describe('WebSocket messaging', () => {
       expect(res.status).toBe(201);
       for (const s of sockets) {
         const [m] = await s.waitForMessages(room.id, 1);
-        expect(m).toEqual(res.body);
+        // The live frame is the message.new room event: the Message plus its eventSeq.
+        expect(m).toEqual({ ...res.body, eventSeq: expect.any(Number) });
       }
     });
   });
@@ -298,7 +309,12 @@ describe('WebSocket messaging', () => {
       expect((await joinRoom(t.baseUrl, carol, room.id)).status).toBe(200);
       for (const s of [a, b]) {
         const f = await s.waitFor('member.joined');
-        expect(f.data).toEqual({ roomId: room.id, userId: carol.id, username: carol.username });
+        expect(f.data).toEqual({
+          roomId: room.id,
+          userId: carol.id,
+          username: carol.username,
+          eventSeq: expect.any(Number),
+        });
       }
       // Joining again is a no-op, not a second event.
       expect((await joinRoom(t.baseUrl, carol, room.id)).status).toBe(200);
@@ -308,7 +324,13 @@ describe('WebSocket messaging', () => {
       expect(left.status).toBe(204);
       for (const s of [a, b]) {
         const f = await s.waitFor('member.left');
-        expect(f.data).toEqual({ roomId: room.id, userId: carol.id, username: carol.username });
+        expect(f.data).toEqual({
+          roomId: room.id,
+          userId: carol.id,
+          username: carol.username,
+          reason: 'left',
+          eventSeq: expect.any(Number),
+        });
         expect(s.frames.filter((x) => x.event === 'member.joined')).toHaveLength(1);
       }
     });

@@ -39,6 +39,15 @@ describe('SqlMessageRepository on a real PostgreSQL', () => {
     expect(Number(last_seq)).toBe(300);
     const stored = await repo.findAfterSeq(room, 0, 1000);
     expect(stored.map((m) => m.seq)).toEqual(seqs);
+    // Each message's message.new event, written by the same statement: eventSeq gapless too,
+    // its data the stored message.
+    const events = await ds.query<{ event_seq: string; kind: string; seq: number }[]>(
+      `SELECT event_seq, kind, (data->>'seq')::int AS seq FROM room_events WHERE room_id = $1 ORDER BY event_seq`,
+      [room],
+    );
+    expect(events.map((e) => Number(e.event_seq))).toEqual(seqs);
+    expect(events.map((e) => e.seq)).toEqual(seqs);
+    expect(new Set(events.map((e) => e.kind))).toEqual(new Set(['message.new']));
   });
 
   it('stores one message for concurrent sends of one clientMsgId, leaving no seq gap', async () => {
@@ -98,7 +107,7 @@ describe('SqlMessageRepository on a real PostgreSQL', () => {
       ),
     );
     expect(results[2]).toBeNull();
-    expect(results[3]).toEqual({ message: first!.message, created: false });
+    expect(results[3]).toEqual({ message: first!.message, event: null, created: false });
     // Each room's seqs follow arrival order, with no gaps.
     expect([results[0], results[5]].map((r) => [r!.message.seq, r!.created])).toEqual([
       [2, true],

@@ -9,8 +9,10 @@ const CORE_TABLES = [
   'auth_sessions',
   'event_outbox',
   'message_mentions',
+  'message_reactions',
   'messages',
   'refresh_tokens',
+  'room_events',
   'room_invites',
   'room_join_failures',
   'room_members',
@@ -52,6 +54,7 @@ describe('migrations on a real PostgreSQL', () => {
       'UserExtensions1764100001000',
       'DirectRooms1764100002000',
       'RoomInvites1764100003000',
+      'RoomEvents1766200000000',
       'ReadState1766300000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);

@@ -45,7 +45,7 @@ async function readyStatus(
 
 async function outboxCount(rooms: string[]): Promise<number> {
   const [row] = await queryDb<{ n: number }>(
-    `SELECT count(*)::int AS n FROM event_outbox WHERE room_id = ANY($1::uuid[])`,
+    `SELECT count(*)::int AS n FROM room_events WHERE unpublished AND room_id = ANY($1::uuid[])`,
     [rooms],
   );
   return row.n;

@@ -159,7 +159,7 @@ describe('two service processes on one Kafka topic', () => {
       const plan = channels.map(() => [] as number[]);
       for (let i = 0; i < TOTAL; i++) plan[Math.floor(i / ROOMS) % channels.length].push(i);
       const sentEvents = 'chat_bus_events_received_total';
-      const sentLabel = '{type="message.sent"}';
+      const sentLabel = '{type="room.event"}';
       const metricsBefore = await Promise.all(
         [a, b].map(async (s) => ({
           events: await metricValue(s.baseUrl, sentEvents, sentLabel),
@@ -198,7 +198,7 @@ describe('two service processes on one Kafka topic', () => {
         async () =>
           (
             await queryDb<{ n: number }>(
-              `SELECT count(*)::int AS n FROM event_outbox WHERE room_id = ANY($1::uuid[])`,
+              `SELECT count(*)::int AS n FROM room_events WHERE unpublished AND room_id = ANY($1::uuid[])`,
               [rooms],
             )
           )[0].n === 0,
@@ -265,7 +265,11 @@ describe('two service processes on one Kafka topic', () => {
         { key: room.id, value: JSON.stringify({ hello: 'world', type: 42 }) },
         {
           key: room.id,
-          value: JSON.stringify({ type: 'message.sent', roomId: 'not-a-uuid', message: valid }),
+          value: JSON.stringify({
+            type: 'room.event',
+            roomId: 'not-a-uuid',
+            event: { eventSeq: 1, event: 'message.new', data: valid, createdAt: valid.createdAt },
+          }),
         },
       ]);
 

@@ -31,7 +31,7 @@ const jwtSecret = newJwtSecret();
 
 async function outboxCount(rooms: string[]): Promise<number> {
   const [row] = await queryDb<{ n: number }>(
-    `SELECT count(*)::int AS n FROM event_outbox WHERE room_id = ANY($1::uuid[])`,
+    `SELECT count(*)::int AS n FROM room_events WHERE unpublished AND room_id = ANY($1::uuid[])`,
     [rooms],
   );
   return row.n;
@@ -39,15 +39,21 @@ async function outboxCount(rooms: string[]): Promise<number> {
 
 /**
  * What an instance leaves behind when it dies between commit and publish: a stored message with
- * its outbox record (the statement the service runs, with the Kafka bus), never published.
+ * its message.new room event still marked unpublished (what the append statement writes with the
+ * Kafka bus), never published.
  */
 async function commitUnpublished(roomId: string, userId: string, content: string): Promise<number> {
   const [row] = await queryDb<{ seq: string }>(
-    `WITH s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq),
+    `WITH s AS (UPDATE rooms SET last_seq = last_seq + 1, last_event_seq = last_event_seq + 1
+                WHERE id = $1 RETURNING last_seq, last_event_seq),
           m AS (INSERT INTO messages (room_id, seq, user_id, content, type, client_msg_id)
                 SELECT $1, s.last_seq, $2, $3, 'text', NULL FROM s
-                RETURNING room_id, seq),
-          o AS (INSERT INTO event_outbox (event_key, room_id, seq) SELECT room_id::text, room_id, seq FROM m)
+                RETURNING *),
+          e AS (INSERT INTO room_events (room_id, event_seq, kind, data, unpublished)
+                SELECT m.room_id, s.last_event_seq, 'message.new',
+                       chat_message_view(m::messages, u.username) || jsonb_build_object('eventSeq', s.last_event_seq),
+                       true
+                  FROM m, s, users u WHERE u.id = m.user_id)
      SELECT seq FROM m`,
     [roomId, userId, content],
   );

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { coreMigrations } from '../../migrations/index.js';
+import { coreMigrations, type MigrationClass } from '../../migrations/index.js';
 import { buildDataSourceOptions } from '../../src/infrastructure/database/data-source-options.js';
 
 /** A DataSource on the run's migrated database (see test/setup/global-setup.mjs). */
@@ -54,4 +54,17 @@ export async function insertRoom(ds: DataSource, ownerId: string): Promise<strin
     ownerId,
   ]);
   return row.id;
+}
+
+/**
+ * Reverts migrations newest first until none of `these` (one module's) is applied any more.
+ * Core migrations newer than the module's are reverted on the way (timestamp order mixes them).
+ */
+export async function undoThrough(ds: DataSource, these: MigrationClass[]): Promise<void> {
+  const names = new Set(these.map((m) => (new m() as { name: string }).name));
+  for (;;) {
+    const applied = await ds.query<{ name: string }[]>(`SELECT name FROM migrations`);
+    if (!applied.some((r) => names.has(r.name))) return;
+    await ds.undoLastMigration({ transaction: 'each' });
+  }
 }

@@ -108,4 +108,12 @@ export const ErrorCodes = [
   'BOT_TOKEN_INVALID',
   'WEBHOOK_URL_REFUSED',
   'BOT_NAME_TAKEN',
+  // Contract v2: the messages context (messages/domain/message-errors.ts) and the room event
+  // log (room-events/domain/room-event-cursor.ts) own these; listed here for the OpenAPI enum.
+  'NOT_MESSAGE_AUTHOR',
+  'MESSAGE_DELETED',
+  'MESSAGE_NOT_EDITABLE',
+  'REACTION_LIMIT',
+  'THREAD_ROOT_INVALID',
+  'RESYNC_REQUIRED',
 ] as const;

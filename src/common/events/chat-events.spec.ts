@@ -15,11 +15,23 @@ const message = {
   createdAt: new Date(0).toISOString(),
   sentBy: null,
   deletedAt: null,
+  deleted: false,
+  editedAt: null,
+  threadRootId: null,
+  thread: null,
+  mentions: [],
+  reactions: [],
 };
+const at = new Date(0).toISOString();
+const newMessage = (data: Record<string, unknown>, eventSeq = 1) => ({
+  type: 'room.event',
+  roomId: R,
+  event: { eventSeq, event: 'message.new', data: { ...data, eventSeq }, createdAt: at },
+});
 
 describe('ChatEvent validation', () => {
   it('accepts well-formed events and keys them by room or user', () => {
-    const e = parseChatEvent({ type: 'message.sent', roomId: R, message });
+    const e = parseChatEvent(newMessage(message));
     expect(e).not.toBeNull();
     expect(eventKey(e!)).toBe(R);
     const s = parseChatEvent({
@@ -29,21 +41,48 @@ describe('ChatEvent validation', () => {
       reason: 'ban',
     });
     expect(eventKey(s!)).toBe(U);
+    const left = {
+      type: 'room.event',
+      roomId: R,
+      event: {
+        eventSeq: 4,
+        event: 'member.left',
+        data: { roomId: R, userId: U, username: 'a', reason: 'kicked', eventSeq: 4 },
+        createdAt: at,
+      },
+    };
+    expect(parseChatEvent(left)).not.toBeNull();
   });
 
   it('rejects malformed events', () => {
     expect(parseChatEvent(null)).toBeNull();
     expect(parseChatEvent('x')).toBeNull();
     expect(parseChatEvent({ type: 'nope', roomId: R })).toBeNull();
-    expect(parseChatEvent({ type: 'message.sent', roomId: 'not-a-uuid', message })).toBeNull();
+    expect(parseChatEvent({ ...newMessage(message), roomId: 'not-a-uuid' })).toBeNull();
+    expect(parseChatEvent(newMessage({ ...message, seq: 0 }))).toBeNull();
+    expect(parseChatEvent(newMessage({ ...message, roomId: U }))).toBeNull();
+    expect(parseChatEvent(newMessage(message, 0))).toBeNull();
+    // data's eventSeq must be the envelope's
+    const e = newMessage(message, 2);
+    expect(parseChatEvent({ ...e, event: { ...e.event, eventSeq: 3 } })).toBeNull();
     expect(
-      parseChatEvent({ type: 'message.sent', roomId: R, message: { ...message, seq: 0 } }),
+      parseChatEvent({
+        type: 'room.event',
+        roomId: R,
+        event: {
+          eventSeq: 1,
+          event: 'member.left',
+          data: { roomId: R, userId: U, username: 'a', reason: 'x', eventSeq: 1 },
+          createdAt: at,
+        },
+      }),
     ).toBeNull();
     expect(
-      parseChatEvent({ type: 'message.sent', roomId: R, message: { ...message, roomId: U } }),
-    ).toBeNull();
-    expect(
-      parseChatEvent({ type: 'member.left', roomId: R, userId: U, username: 'a', reason: 'x' }),
+      parseChatEvent({
+        type: 'room.event',
+        roomId: R,
+        event: { eventSeq: 1, event: 'made.up', data: { roomId: R, eventSeq: 1 }, createdAt: at },
+      }),
     ).toBeNull();
   });
 });

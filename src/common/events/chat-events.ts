@@ -17,6 +17,29 @@ export interface MessageView {
   sentBy: string | null;
   /** Set when the message was deleted: a tombstone keeps its seq, its content is gone. */
   deletedAt: string | null;
+  /** A tombstone: content "", seq kept. */
+  deleted: boolean;
+  editedAt: string | null;
+  /** The top-level message of the same room this one replies to, or null. */
+  threadRootId: string | null;
+  /** On a root with replies; else null. */
+  thread: ThreadSummary | null;
+  /** Ids of the room members named as @username in the content. */
+  mentions: string[];
+  /** `me`: whether the reader reacted with it (false in live events, which carry changes). */
+  reactions: ReactionSummary[];
+}
+
+export interface ThreadSummary {
+  replyCount: number;
+  lastReplyAt: string;
+  lastReplySeq: number;
+}
+
+export interface ReactionSummary {
+  emoji: string;
+  count: number;
+  me: boolean;
 }
 
 export interface RoomView {
@@ -31,6 +54,8 @@ export interface RoomView {
   orgId: string | null;
   memberCount: number;
   lastSeq: number;
+  /** eventSeq of the room's newest room event, 0 when none. */
+  lastEventSeq: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -43,22 +68,79 @@ export interface InviteView {
   createdAt: string;
 }
 
+/**
+ * Room events (contract v2): every change to what a room's members see, numbered per room by
+ * eventSeq. `data` is exactly what a subscriber gets live, eventSeq included.
+ */
+export interface RoomEventDataMap {
+  'message.new': MessageView & { eventSeq: number };
+  'message.edited': {
+    roomId: string;
+    id: string;
+    seq: number;
+    content: string;
+    editedAt: string;
+    mentions: string[];
+    eventSeq: number;
+  };
+  'message.deleted': { roomId: string; id: string; seq: number; eventSeq: number };
+  'reaction.added': ReactionEventData;
+  'reaction.removed': ReactionEventData;
+  'member.joined': { roomId: string; userId: string; username: string; eventSeq: number };
+  'member.left': {
+    roomId: string;
+    userId: string;
+    username: string;
+    reason: 'left' | 'kicked';
+    eventSeq: number;
+  };
+  /** The Room, plus roomId like every room event's data. */
+  'room.updated': RoomView & { roomId: string; eventSeq: number };
+}
+
+export interface ReactionEventData {
+  roomId: string;
+  messageId: string;
+  seq: number;
+  emoji: string;
+  userId: string;
+  eventSeq: number;
+}
+
+export type RoomEventKind = keyof RoomEventDataMap;
+export const ROOM_EVENT_KINDS: readonly RoomEventKind[] = [
+  'message.new',
+  'message.edited',
+  'message.deleted',
+  'reaction.added',
+  'reaction.removed',
+  'member.joined',
+  'member.left',
+  'room.updated',
+];
+
+/** One entry of a room's log, as stored and as GET /rooms/:id/events lists it. */
+export type RoomEvent = {
+  [K in RoomEventKind]: {
+    eventSeq: number;
+    event: K;
+    data: RoomEventDataMap[K];
+    createdAt: string;
+  };
+}[RoomEventKind];
+
+/** What a change hands to the log: the data without its eventSeq (the log assigns it). */
+export type RoomEventDraft = {
+  [K in RoomEventKind]: { event: K; data: Omit<RoomEventDataMap[K], 'eventSeq'> };
+}[RoomEventKind];
+
 export type ChatEvent =
-  | { type: 'message.sent'; roomId: string; message: MessageView }
-  | { type: 'member.joined'; roomId: string; userId: string; username: string }
-  | {
-      type: 'member.left';
-      roomId: string;
-      userId: string;
-      username: string;
-      reason: 'left' | 'kicked';
-    }
-  | { type: 'room.updated'; roomId: string; room: RoomView }
+  // An entry of a room's log, exactly as the log holds it (the relay publishes these).
+  | { type: 'room.event'; roomId: string; event: RoomEvent }
   | { type: 'room.deleted'; roomId: string }
   | { type: 'typing'; roomId: string; userId: string; username: string }
   | { type: 'session.revoked'; userId: string; sessionId: string | null; reason: string }
   // Set by optional modules; the gateway forwards them to the room's subscribers.
-  | { type: 'message.deleted'; roomId: string; id: string; seq: number }
   | { type: 'presence'; roomId: string; userId: string; online: boolean }
   // To every socket of one user (keyed by the user: no top-level roomId).
   | { type: 'invite.received'; userId: string; invite: InviteView; room: RoomView }
@@ -99,8 +181,45 @@ function isMessage(m: unknown): m is MessageView {
     (m.clientMsgId === null || isStr(m.clientMsgId)) &&
     isStr(m.createdAt) &&
     (m.sentBy === null || isUuid(m.sentBy)) &&
-    (m.deletedAt === null || isStr(m.deletedAt))
+    (m.deletedAt === null || isStr(m.deletedAt)) &&
+    typeof m.deleted === 'boolean' &&
+    (m.editedAt === null || isStr(m.editedAt)) &&
+    (m.threadRootId === null || isUuid(m.threadRootId)) &&
+    (m.thread === null || isObj(m.thread)) &&
+    Array.isArray(m.mentions) &&
+    m.mentions.every(isUuid) &&
+    Array.isArray(m.reactions)
   );
+}
+
+const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+
+/** A room event's envelope and, per kind, the fields subscribers rely on. */
+function isRoomEvent(roomId: string, e: unknown): e is RoomEvent {
+  if (!isObj(e) || !isSeq(e.eventSeq) || !isStr(e.event) || !isStr(e.createdAt)) return false;
+  const d = e.data;
+  if (!isObj(d) || d.roomId !== roomId || d.eventSeq !== e.eventSeq) return false;
+  switch (e.event as RoomEventKind) {
+    case 'message.new':
+      return isMessage(d);
+    case 'message.edited':
+      return isUuid(d.id) && isSeq(d.seq) && isStr(d.content) && isStr(d.editedAt);
+    case 'message.deleted':
+      return isUuid(d.id) && isSeq(d.seq);
+    case 'reaction.added':
+    case 'reaction.removed':
+      return isUuid(d.messageId) && isSeq(d.seq) && isStr(d.emoji) && isUuid(d.userId);
+    case 'member.joined':
+      return isUuid(d.userId) && isStr(d.username);
+    case 'member.left':
+      return (
+        isUuid(d.userId) && isStr(d.username) && (d.reason === 'left' || d.reason === 'kicked')
+      );
+    case 'room.updated':
+      return isRoom(d) && d.id === roomId;
+    default:
+      return false; // a kind this instance does not know: not trusted
+  }
 }
 
 function isRoom(r: unknown): r is RoomView {
@@ -115,7 +234,8 @@ function isRoom(r: unknown): r is RoomView {
     typeof r.isPrivate === 'boolean' &&
     (r.orgId === null || isUuid(r.orgId)) &&
     Number.isSafeInteger(r.memberCount) &&
-    Number.isSafeInteger(r.lastSeq)
+    Number.isSafeInteger(r.lastSeq) &&
+    Number.isSafeInteger(r.lastEventSeq)
   );
 }
 
@@ -135,35 +255,18 @@ export function parseChatEvent(raw: unknown): ChatEvent | null {
   if (!isObj(raw) || !isStr(raw.type)) return null;
   const e = raw;
   switch (e.type) {
-    case 'message.sent':
-      return isUuid(e.roomId) && isMessage(e.message) && e.message.roomId === e.roomId
+    case 'room.event':
+      return isUuid(e.roomId) && isRoomEvent(e.roomId, e.event)
         ? (e as unknown as ChatEvent)
         : null;
-    case 'member.joined':
     case 'typing':
       return isUuid(e.roomId) && isUuid(e.userId) && isStr(e.username)
         ? (e as unknown as ChatEvent)
         : null;
-    case 'member.left':
-      return isUuid(e.roomId) &&
-        isUuid(e.userId) &&
-        isStr(e.username) &&
-        (e.reason === 'left' || e.reason === 'kicked')
-        ? (e as unknown as ChatEvent)
-        : null;
-    case 'room.updated':
-      return isUuid(e.roomId) && isRoom(e.room) ? (e as unknown as ChatEvent) : null;
     case 'room.deleted':
       return isUuid(e.roomId) ? (e as unknown as ChatEvent) : null;
     case 'session.revoked':
       return isUuid(e.userId) && (e.sessionId === null || isUuid(e.sessionId)) && isStr(e.reason)
-        ? (e as unknown as ChatEvent)
-        : null;
-    case 'message.deleted':
-      return isUuid(e.roomId) &&
-        isUuid(e.id) &&
-        Number.isSafeInteger(e.seq) &&
-        (e.seq as number) > 0
         ? (e as unknown as ChatEvent)
         : null;
     case 'presence':

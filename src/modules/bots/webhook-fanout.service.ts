@@ -52,8 +52,10 @@ export class WebhookFanout implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async onEvent(event: ChatEvent): Promise<void> {
-    if (event.type !== 'message.sent') return; // new messages only: never deleted yet
-    const queued = await this.deliveries.enqueueForMessage(event.message);
+    // New messages only: never deleted yet.
+    if (event.type !== 'room.event' || event.event.event !== 'message.new') return;
+    const { eventSeq: _eventSeq, ...message } = event.event.data;
+    const queued = await this.deliveries.enqueueForMessage(message);
     this.handled.inc();
     if (queued > 0) this.dispatcher.poke();
   }

@@ -1,7 +1,19 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiParam,
   ApiTags,
@@ -9,7 +21,14 @@ import {
 import { ApiErrors } from '../../common/http/api-errors.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
-import { HistoryQueryDto, MessageDto, MessagePageDto, SendMessageDto } from './dto/message.dto.js';
+import {
+  EditMessageDto,
+  HistoryQueryDto,
+  MessageDto,
+  MessagePageDto,
+  SendMessageDto,
+} from './dto/message.dto.js';
+import { MessageErrors } from './message-errors.decorator.js';
 import { MessagesService } from './messages.service.js';
 
 @ApiTags('messages')
@@ -38,7 +57,8 @@ export class MessagesController {
     description:
       'stored; a repeated clientMsgId stores nothing and answers the message stored the first time',
   })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(401, 429)
+  @MessageErrors(400, 403, 404, 409)
   async send(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -46,5 +66,81 @@ export class MessagesController {
   ): Promise<MessageDto> {
     const { message } = await this.messages.send(p, id, body);
     return MessageDto.from(message);
+  }
+
+  @Patch(':messageId')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'messageId', format: 'uuid' })
+  @ApiOkResponse({
+    type: MessageDto,
+    description: 'edited by its author; subscribers get message.edited',
+  })
+  @ApiErrors(401, 429)
+  @MessageErrors(400, 403, 404, 409)
+  async edit(
+    @CurrentUser() p: Principal,
+    @UuidParam('id') id: string,
+    @UuidParam('messageId') messageId: string,
+    @Body() body: EditMessageDto,
+  ): Promise<MessageDto> {
+    return MessageDto.from(await this.messages.edit(p, id, messageId, body.content));
+  }
+
+  @Delete(':messageId')
+  @HttpCode(204)
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'messageId', format: 'uuid' })
+  @ApiNoContentResponse({
+    description:
+      'a tombstone now (content "", seq kept); subscribers get message.deleted. Deleting it again: 204, nothing new',
+  })
+  @ApiErrors(401, 429)
+  @MessageErrors(400, 403, 404)
+  async delete(
+    @CurrentUser() p: Principal,
+    @UuidParam('id') id: string,
+    @UuidParam('messageId') messageId: string,
+  ): Promise<void> {
+    await this.messages.delete(p, id, messageId);
+  }
+
+  @Put(':messageId/reactions/:emoji')
+  @HttpCode(204)
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'messageId', format: 'uuid' })
+  @ApiParam({ name: 'emoji', description: 'one emoji (URL-encoded) or :short_name:' })
+  @ApiNoContentResponse({
+    description:
+      'reacted (idempotent); subscribers get reaction.added, unless it was already there',
+  })
+  @ApiErrors(401, 429)
+  @MessageErrors(400, 403, 404, 409)
+  async react(
+    @CurrentUser() p: Principal,
+    @UuidParam('id') id: string,
+    @UuidParam('messageId') messageId: string,
+    @Param('emoji') emoji: string,
+  ): Promise<void> {
+    await this.messages.react(p, id, messageId, emoji, true);
+  }
+
+  @Delete(':messageId/reactions/:emoji')
+  @HttpCode(204)
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'messageId', format: 'uuid' })
+  @ApiParam({ name: 'emoji', description: 'one emoji (URL-encoded) or :short_name:' })
+  @ApiNoContentResponse({
+    description:
+      'reaction removed (idempotent); subscribers get reaction.removed, unless it was not there',
+  })
+  @ApiErrors(401, 429)
+  @MessageErrors(400, 403, 404)
+  async unreact(
+    @CurrentUser() p: Principal,
+    @UuidParam('id') id: string,
+    @UuidParam('messageId') messageId: string,
+    @Param('emoji') emoji: string,
+  ): Promise<void> {
+    await this.messages.react(p, id, messageId, emoji, false);
   }
 }

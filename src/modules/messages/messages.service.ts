@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AuthorizationService } from '../../common/authz/authorization.service.js';
 import {
   ChatExtensions,
   type SendAttempt,
   type SendAuthor,
 } from '../../common/extensions/chat-extensions.js';
 import { Errors } from '../../common/errors/domain-error.js';
+import type { RoomEvent } from '../../common/events/chat-events.js';
 import { EventBus } from '../../common/events/event-bus.js';
 import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
 import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
@@ -17,7 +19,17 @@ import {
   type Message,
   type MessageType,
 } from './domain/message.js';
-import { MessageRepository } from './domain/message.repository.js';
+import { MessageRepository, type Appended } from './domain/message.repository.js';
+import { checkEmoji } from './domain/emoji.js';
+import { MessageErrorCodes } from './domain/message-errors.js';
+import {
+  assertCanDelete,
+  assertCanEdit,
+  assertCanReact,
+  assertThreadRoot,
+  checkReactionLimit,
+} from './domain/message-rules.js';
+import { parseMentionNames } from './domain/mentions.js';
 
 export interface SendInput {
   content: string;
@@ -27,6 +39,8 @@ export interface SendInput {
   /** `bot` for the bots module's route; users send text. */
   type?: MessageType;
   via?: SendAttempt['via'];
+  /** Reply in the thread of this top-level message of the same room. */
+  threadRootId?: string | null;
 }
 
 /** The one path every message takes, from REST and WebSocket alike. */
@@ -40,6 +54,7 @@ export class MessagesService {
     private readonly bus: EventBus,
     private readonly metrics: ChatMetrics,
     private readonly ext: ChatExtensions,
+    private readonly authz: AuthorizationService,
   ) {}
 
   async send(
@@ -77,6 +92,9 @@ export class MessagesService {
       author = await this.applySendPolicies(attempt, author);
     }
     await this.rooms.assertMember(author.userId, roomId);
+    // A reply: one read of its root (only then), so the rule is checked before the append.
+    if (input.threadRootId)
+      assertThreadRoot(await this.messages.findById(roomId, input.threadRootId));
     const appended = this.messages.appendToRoom({
       roomId,
       userId: author.userId,
@@ -84,6 +102,8 @@ export class MessagesService {
       type: input.type ?? 'text',
       clientMsgId: input.clientMsgId ?? null,
       sentBy: author.sentBy,
+      threadRootId: input.threadRootId ?? null,
+      mentionNames: parseMentionNames(input.content),
     });
     return { stored: this.completeSend(roomId, appended, attempt) };
   }
@@ -101,18 +121,91 @@ export class MessagesService {
 
   private async completeSend(
     roomId: string,
-    appended: Promise<{ message: Message; created: boolean } | null>,
+    appended: Promise<Appended | null>,
     attempt: SendAttempt | null,
   ): Promise<{ message: Message; created: boolean }> {
     const result = await appended;
     if (!result) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
     checkSameSend(result.message, roomId);
-    if (result.created) {
+    if (result.event) {
       this.metrics.messagesSent.inc();
-      await this.bus.publish({ type: 'message.sent', roomId, message: result.message });
+      await this.publish(roomId, result.event);
       if (this.ext.messageObservers.length > 0) this.notifyObservers(result.message, attempt);
     }
-    return result;
+    return { message: result.message, created: result.created };
+  }
+
+  /** A committed room event goes out; the log is its outbox, so the relay has it anyway. */
+  private async publish(roomId: string, event: RoomEvent | null): Promise<void> {
+    if (event) await this.bus.publish({ type: 'room.event', roomId, event });
+  }
+
+  /** The author edits their text message: message.edited. */
+  async edit(
+    caller: { userId: string },
+    roomId: string,
+    messageId: string,
+    content: string,
+  ): Promise<Message> {
+    checkContent(content);
+    await this.rooms.assertMember(caller.userId, roomId);
+    const result = await this.messages.change(roomId, messageId, (current) => {
+      assertCanEdit(current, caller.userId);
+      return { kind: 'edit', content, mentionNames: parseMentionNames(content) };
+    });
+    if (!result) throw this.messageNotFound();
+    await this.publish(roomId, result.event);
+    return result.message;
+  }
+
+  /**
+   * The author, the room owner or a holder of message.delete.any deletes a message: it becomes
+   * a tombstone and message.deleted goes out. A tombstone deleted again: nothing new.
+   */
+  async delete(caller: { userId: string }, roomId: string, messageId: string): Promise<void> {
+    const [room, mayDeleteAny] = await Promise.all([
+      this.rooms.findRoom(roomId),
+      this.authz.can(caller.userId, 'message.delete.any', { type: 'room', id: roomId }),
+    ]);
+    if (!mayDeleteAny) await this.rooms.assertMember(caller.userId, roomId);
+    else if (!room) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
+    const rights = { isRoomOwner: room?.ownerId === caller.userId, mayDeleteAny };
+    const result = await this.messages.change(roomId, messageId, (current) => {
+      assertCanDelete(current, caller.userId, rights);
+      return current.deleted ? { kind: 'none' } : { kind: 'delete' };
+    });
+    if (!result) throw this.messageNotFound();
+    await this.publish(roomId, result.event);
+  }
+
+  /** A member adds (PUT) or removes (DELETE) their reaction; repeats change nothing. */
+  async react(
+    caller: { userId: string },
+    roomId: string,
+    messageId: string,
+    rawEmoji: string,
+    add: boolean,
+  ): Promise<void> {
+    const emoji = checkEmoji(rawEmoji);
+    await this.rooms.assertMember(caller.userId, roomId);
+    const result = await this.messages.react(
+      roomId,
+      messageId,
+      caller.userId,
+      emoji,
+      add,
+      (current, distinct, there) => {
+        if (!add) return;
+        assertCanReact(current);
+        checkReactionLimit(distinct, there);
+      },
+    );
+    if (!result) throw this.messageNotFound();
+    await this.publish(roomId, result.event);
+  }
+
+  private messageNotFound() {
+    return Errors.notFound(MessageErrorCodes.notFound, 'message not found in this room');
   }
 
   private notifyObservers(message: Message, attempt: SendAttempt | null): void {
@@ -137,15 +230,11 @@ export class MessagesService {
    * a tombstone again changes nothing and answers it.
    */
   async tombstone(roomId: string, messageId: string): Promise<Message> {
-    const result = await this.messages.tombstone(roomId, messageId);
-    if (!result) throw Errors.notFound('MESSAGE_NOT_FOUND', 'message not found');
-    if (result.changed)
-      await this.bus.publish({
-        type: 'message.deleted',
-        roomId,
-        id: result.message.id,
-        seq: result.message.seq,
-      });
+    const result = await this.messages.change(roomId, messageId, (current) =>
+      current.deleted ? { kind: 'none' } : { kind: 'delete' },
+    );
+    if (!result) throw this.messageNotFound();
+    await this.publish(roomId, result.event);
     return result.message;
   }
 
@@ -160,10 +249,11 @@ export class MessagesService {
     query: HistoryQuery,
   ): Promise<Page<Message>> {
     await this.rooms.assertMember(caller.userId, roomId);
+    const opts = { readerId: caller.userId, threadRootId: query.threadRootId };
     // Ask for one more than the page to know whether another page exists.
     const n = query.limit + 1;
     if (query.kind === 'after') {
-      const rows = await this.messages.findAfterSeq(roomId, query.seq, n);
+      const rows = await this.messages.findAfterSeq(roomId, query.seq, n, opts);
       const items = rows.slice(0, query.limit);
       return {
         items,
@@ -172,23 +262,34 @@ export class MessagesService {
     }
     const rows =
       query.kind === 'before'
-        ? await this.messages.findBeforeSeq(roomId, query.seq, n)
-        : await this.messages.findLatest(roomId, n);
+        ? await this.messages.findBeforeSeq(roomId, query.seq, n, opts)
+        : await this.messages.findLatest(roomId, n, opts);
     const items = rows.length > query.limit ? rows.slice(1) : rows;
     return { items, nextCursor: rows.length > query.limit ? String(items[0].seq) : null };
   }
 
-  /** For replay and gap filling: what a subscriber missed, in seq order. */
-  async since(roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
-    return this.messages.findAfterSeq(roomId, afterSeq, limit);
+  /** For a v1 (afterSeq) replay: the messages a subscriber missed, in seq order, as they are now. */
+  async since(
+    roomId: string,
+    afterSeq: number,
+    limit: number,
+    readerId?: string,
+  ): Promise<Message[]> {
+    return this.messages.findAfterSeq(roomId, afterSeq, limit, { readerId });
   }
 
-  static historyQuery(q: { afterSeq?: number; beforeSeq?: number; limit?: number }): HistoryQuery {
+  static historyQuery(q: {
+    afterSeq?: number;
+    beforeSeq?: number;
+    limit?: number;
+    threadRootId?: string;
+  }): HistoryQuery {
     const limit = q.limit ?? DEFAULT_LIMIT;
+    const threadRootId = q.threadRootId;
     if (q.afterSeq !== undefined && q.beforeSeq !== undefined)
       throw Errors.validation('VALIDATION_FAILED', 'give afterSeq or beforeSeq, not both');
-    if (q.afterSeq !== undefined) return { kind: 'after', seq: q.afterSeq, limit };
-    if (q.beforeSeq !== undefined) return { kind: 'before', seq: q.beforeSeq, limit };
-    return { kind: 'latest', limit };
+    if (q.afterSeq !== undefined) return { kind: 'after', seq: q.afterSeq, limit, threadRootId };
+    if (q.beforeSeq !== undefined) return { kind: 'before', seq: q.beforeSeq, limit, threadRootId };
+    return { kind: 'latest', limit, threadRootId };
   }
 }

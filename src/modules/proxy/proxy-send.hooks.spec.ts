@@ -51,6 +51,12 @@ const message = (over: Partial<MessageView> = {}): MessageView => ({
   createdAt: new Date().toISOString(),
   sentBy: P,
   deletedAt: null,
+  deleted: false,
+  editedAt: null,
+  threadRootId: null,
+  thread: null,
+  mentions: [],
+  reactions: [],
   ...over,
 });
 

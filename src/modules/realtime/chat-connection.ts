@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import type { RoomEvent } from '../../common/events/chat-events.js';
 import type { Principal } from '../auth/principal.js';
 import type { RoomSubscription } from './domain/room-subscription.js';
 
@@ -19,7 +20,7 @@ export class ChatConnection {
   private corkedRaw: RawSocket | null = null;
   /** bufferedAmount when this turn's cork began: what earlier turns left unsent. */
   private bufferedAtCork = 0;
-  readonly subscriptions = new Map<string, RoomSubscription>();
+  readonly subscriptions = new Map<string, RoomSubscription<RoomEvent>>();
   missedPongs = 0;
   closing = false;
 

@@ -15,11 +15,12 @@ import {
 } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
 import { WS_PRINCIPAL } from '../../common/authz/require-permission.js';
-import { Errors } from '../../common/errors/domain-error.js';
+import { DomainError, Errors } from '../../common/errors/domain-error.js';
 import { EventBus } from '../../common/events/event-bus.js';
 import { createValidationPipe } from '../../common/http/validation.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { ReadStateService } from '../read-state/read-state.service.js';
+import { checkEventCursor, RoomEventErrorCodes } from '../room-events/domain/room-event-cursor.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import type { ChatConnection } from './chat-connection.js';
 import { PRINCIPAL, type AuthedRequest } from './chat-ws.adapter.js';
@@ -77,10 +78,28 @@ export class ChatGateway
     @MessageBody() body: SubscribeDto,
   ): Promise<void> {
     const conn = this.connectionOf(socket);
-    await this.hub.subscribe(conn, body.roomId, body.afterSeq, async () => {
-      const { room } = await this.rooms.requireMember(conn.userId, body.roomId);
-      return room.lastSeq;
-    });
+    if (body.afterSeq !== undefined && body.afterEventSeq !== undefined)
+      throw Errors.validation('VALIDATION_FAILED', 'give afterEventSeq or afterSeq, not both');
+    try {
+      await this.hub.subscribe(
+        conn,
+        body.roomId,
+        { afterSeq: body.afterSeq, afterEventSeq: body.afterEventSeq },
+        async () => {
+          const { room } = await this.rooms.requireMember(conn.userId, body.roomId);
+          if (body.afterEventSeq !== undefined)
+            checkEventCursor(body.afterEventSeq, room.lastEventSeq);
+          return { lastSeq: room.lastSeq, lastEventSeq: room.lastEventSeq };
+        },
+      );
+    } catch (err) {
+      // The contract's answer to a cursor that is not this log's names the room it is about.
+      if (err instanceof DomainError && err.code === RoomEventErrorCodes.resyncRequired) {
+        conn.send(errorFrameFor(err, body.roomId, 'room.subscribe'));
+        return;
+      }
+      throw err;
+    }
   }
 
   @SubscribeMessage('room.unsubscribe')
@@ -99,6 +118,7 @@ export class ChatGateway
       content: body.content,
       clientMsgId: body.clientMsgId,
       onBehalfOf: body.onBehalfOf,
+      threadRootId: body.threadRootId,
       via: 'ws',
     });
     stored.then(

@@ -8,30 +8,38 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { websocketConfig, type WebsocketConfig } from '../../config/configuration.js';
-import type { ChatEvent, MessageView } from '../../common/events/chat-events.js';
+import type { ChatEvent, RoomEvent } from '../../common/events/chat-events.js';
 import { EventBus } from '../../common/events/event-bus.js';
 import { ChatExtensions, type ConnectionInfo } from '../../common/extensions/chat-extensions.js';
 import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import type { Principal } from '../auth/principal.js';
 import { MessagesService } from '../messages/messages.service.js';
+import { RoomEventsService } from '../room-events/room-events.service.js';
 import { ChatConnection } from './chat-connection.js';
 import { RoomSubscription } from './domain/room-subscription.js';
-import { CloseCodes, frame, type ServerEvents } from './ws-protocol.js';
+import { CloseCodes, frame, roomEventFrame, type ServerEvents } from './ws-protocol.js';
 
 const REPLAY_PAGE = 500;
 
+/** Where a subscription starts: after a room event (v2), or after a message (v1), or now. */
+export interface SubscribeFrom {
+  afterEventSeq?: number;
+  afterSeq?: number;
+}
+
 /**
  * This instance's sockets and their room subscriptions. It listens on the event bus (which
- * carries every instance's events) and fans each event out to local subscribers; a room's
- * message frame is serialised once and the same string goes to every subscriber.
+ * carries every instance's events) and fans each room event out to local subscribers, in
+ * eventSeq order per subscriber; a room event's frame is serialised once and the same bytes go
+ * to every subscriber.
  */
 @Injectable()
 export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('RealtimeHub');
   private readonly connections = new Set<ChatConnection>();
   private readonly byUser = new Map<string, Set<ChatConnection>>();
-  private readonly byRoom = new Map<string, Map<ChatConnection, RoomSubscription>>();
-  private readonly frames = new WeakMap<MessageView, Buffer>();
+  private readonly byRoom = new Map<string, Map<ChatConnection, RoomSubscription<RoomEvent>>>();
+  private readonly frames = new WeakMap<RoomEvent, Buffer>();
   private readonly infos = new WeakMap<ChatConnection, ConnectionInfo>();
   private unsubscribeBus: (() => void) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -39,6 +47,7 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly bus: EventBus,
     private readonly messages: MessagesService,
+    private readonly events: RoomEventsService,
     private readonly metrics: ChatMetrics,
     @Inject(websocketConfig.KEY) private readonly cfg: WebsocketConfig,
     private readonly ext: ChatExtensions,
@@ -123,25 +132,25 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Registers the subscription first (live events are held back from this moment), then asks
-   * for the start position, then replays from the database: nothing committed before or during
-   * the switch is lost, nothing is sent twice.
+   * for the start position (checking the cursor against it), then replays from the database:
+   * nothing committed before or during the switch is lost, nothing is sent twice.
    */
   async subscribe(
     conn: ChatConnection,
     roomId: string,
-    afterSeq: number | undefined,
-    startPosition: () => Promise<number>,
+    from: SubscribeFrom,
+    startPosition: () => Promise<{ lastSeq: number; lastEventSeq: number }>,
   ): Promise<void> {
     this.removeSubscription(conn, roomId);
-    const sub = new RoomSubscription(
+    const sub = new RoomSubscription<RoomEvent>(
       roomId,
       {
-        deliver: (m) => {
-          const ok = conn.send(this.frameFor(m));
+        deliver: (e) => {
+          const ok = conn.send(this.frameFor(e));
           if (ok) this.metrics.deliveredSinceScrape++;
           return ok;
         },
-        fetchAfter: (after, limit) => this.messages.since(roomId, after, limit),
+        fetchAfter: (after, limit) => this.events.since(roomId, after, limit),
         writable: () => conn.writable(),
         onGapFill: () => this.metrics.gapFills.inc(),
         fail: (err) => {
@@ -163,20 +172,52 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     );
     conn.subscriptions.set(roomId, sub);
     let room = this.byRoom.get(roomId);
-    if (!room) this.byRoom.set(roomId, (room = new Map<ChatConnection, RoomSubscription>()));
+    if (!room)
+      this.byRoom.set(roomId, (room = new Map<ChatConnection, RoomSubscription<RoomEvent>>()));
     room.set(conn, sub);
-    let lastSeq: number;
+    let position: { lastSeq: number; lastEventSeq: number };
     try {
-      lastSeq = await startPosition();
+      position = await startPosition();
     } catch (err) {
       this.removeSubscription(conn, roomId);
       throw err;
     }
     if (conn.subscriptions.get(roomId) !== sub) return; // replaced or removed meanwhile
-    conn.send(frame('room.subscribed', { roomId, lastSeq }));
+    const { lastSeq, lastEventSeq } = position;
+    conn.send(frame('room.subscribed', { roomId, lastSeq, lastEventSeq }));
     // The replay runs on its own (its failures go to the sink): the connection's next frames
     // need not wait for a long backlog.
-    void sub.start(afterSeq === undefined ? lastSeq : Math.min(afterSeq, lastSeq));
+    if (from.afterEventSeq !== undefined) {
+      void sub.start(from.afterEventSeq);
+    } else if (from.afterSeq !== undefined && from.afterSeq < lastSeq) {
+      // v1: the missed messages as they are now (up to the position read above), then every
+      // room event after that position.
+      const afterSeq = from.afterSeq;
+      void sub.start(lastEventSeq, () => this.replayMessages(conn, roomId, afterSeq, lastSeq));
+    } else {
+      void sub.start(lastEventSeq);
+    }
+  }
+
+  /** message.new frames for seq in (afterSeq, lastSeq], paced by the socket's send buffer. */
+  private async replayMessages(
+    conn: ChatConnection,
+    roomId: string,
+    afterSeq: number,
+    lastSeq: number,
+  ): Promise<void> {
+    let after = afterSeq;
+    while (after < lastSeq && conn.subscriptions.has(roomId)) {
+      const want = Math.min(REPLAY_PAGE, lastSeq - after);
+      const page = await this.messages.since(roomId, after, want, conn.userId);
+      for (const m of page) {
+        if (m.seq > lastSeq || !conn.send(frame('message.new', m))) return;
+        this.metrics.deliveredSinceScrape++;
+        after = m.seq;
+        await conn.writable();
+      }
+      if (page.length < want) return;
+    }
   }
 
   unsubscribe(conn: ChatConnection, roomId: string): boolean {
@@ -203,12 +244,12 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     return true;
   }
 
-  /** Encoded once per message per instance; every subscriber gets the same bytes. */
-  private frameFor(m: MessageView): Buffer {
-    let f = this.frames.get(m);
+  /** Encoded once per room event per instance; every subscriber gets the same bytes. */
+  private frameFor(e: RoomEvent): Buffer {
+    let f = this.frames.get(e);
     if (!f) {
-      f = Buffer.from(frame('message.new', m));
-      this.frames.set(m, f);
+      f = Buffer.from(roomEventFrame(e));
+      this.frames.set(e, f);
     }
     return f;
   }
@@ -228,34 +269,19 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   private onEvent(e: ChatEvent): void {
     this.metrics.busEvents.inc({ type: e.type });
     switch (e.type) {
-      case 'message.sent': {
-        const room = this.byRoom.get(e.roomId);
-        if (room) for (const sub of room.values()) sub.offer(e.message);
-        return;
-      }
-      case 'member.joined':
-        this.broadcast(e.roomId, 'member.joined', {
-          roomId: e.roomId,
-          userId: e.userId,
-          username: e.username,
-        });
-        return;
-      case 'member.left': {
-        // The leaver's live delivery stops at once, on every instance.
-        for (const conn of this.byUser.get(e.userId) ?? []) {
-          if (this.removeSubscription(conn, e.roomId))
-            conn.send(frame('room.unsubscribed', { roomId: e.roomId, reason: e.reason }));
+      case 'room.event': {
+        const ev = e.event;
+        if (ev.event === 'member.left') {
+          // The leaver's live delivery stops at once, on every instance.
+          for (const conn of this.byUser.get(ev.data.userId) ?? []) {
+            if (this.removeSubscription(conn, e.roomId))
+              conn.send(frame('room.unsubscribed', { roomId: e.roomId, reason: ev.data.reason }));
+          }
         }
-        this.broadcast(e.roomId, 'member.left', {
-          roomId: e.roomId,
-          userId: e.userId,
-          username: e.username,
-        });
+        const room = this.byRoom.get(e.roomId);
+        if (room) for (const sub of room.values()) sub.offer(ev);
         return;
       }
-      case 'room.updated':
-        this.broadcast(e.roomId, 'room.updated', e.room);
-        return;
       case 'room.deleted': {
         const room = this.byRoom.get(e.roomId);
         if (!room) return;
@@ -273,9 +299,6 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
           { roomId: e.roomId, userId: e.userId, username: e.username },
           e.userId,
         );
-        return;
-      case 'message.deleted':
-        this.broadcast(e.roomId, 'message.deleted', { roomId: e.roomId, id: e.id, seq: e.seq });
         return;
       case 'presence':
         // Not to the user's own sockets: their own presence tells them nothing.

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { MessagesModule } from '../messages/messages.module.js';
 import { ReadStateModule } from '../read-state/read-state.module.js';
+import { RoomEventsModule } from '../room-events/room-events.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { ChatGateway } from './chat.gateway.js';
 import { RealtimeHub } from './realtime-hub.service.js';
 
 @Module({
-  imports: [RoomsModule, MessagesModule, ReadStateModule],
+  imports: [RoomsModule, MessagesModule, ReadStateModule, RoomEventsModule],
   providers: [ChatGateway, RealtimeHub],
   exports: [RealtimeHub],
 })

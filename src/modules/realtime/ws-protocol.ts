@@ -1,18 +1,25 @@
 // The wire format: JSON text frames {"event": "...", "data": {...}} both ways.
-import type { InviteView, MessageView, RoomView } from '../../common/events/chat-events.js';
+import type {
+  InviteView,
+  MessageView,
+  RoomEvent,
+  RoomEventDataMap,
+  RoomView,
+} from '../../common/events/chat-events.js';
 
-/** Every event the server sends, with its data: the typed map of outgoing frames. */
-export interface ServerEvents {
-  'room.subscribed': { roomId: string; lastSeq: number };
+/**
+ * Every event the server sends, with its data: the typed map of outgoing frames. Room events
+ * (RoomEventDataMap: message.new, message.edited, message.deleted, reaction.added,
+ * reaction.removed, member.joined, member.left, room.updated) carry their eventSeq; a v1
+ * afterSeq replay sends message.new without one (the message as it is now, not an event).
+ */
+export interface ServerEvents extends Omit<RoomEventDataMap, 'message.new'> {
+  'room.subscribed': { roomId: string; lastSeq: number; lastEventSeq: number };
   'room.unsubscribed': { roomId: string; reason?: 'requested' | 'left' | 'kicked' | 'deleted' };
   'message.ack': { clientMsgId: string; id: string; seq: number; createdAt: string };
-  'message.new': MessageView;
-  'member.joined': { roomId: string; userId: string; username: string };
-  'member.left': { roomId: string; userId: string; username: string };
-  'room.updated': RoomView;
+  'message.new': MessageView | RoomEventDataMap['message.new'];
   'room.deleted': { roomId: string };
   typing: { roomId: string; userId: string; username: string };
-  'message.deleted': { roomId: string; id: string; seq: number };
   presence: { roomId: string; userId: string; online: boolean };
   'invite.received': { invite: InviteView; room: RoomView };
   'read.updated': {
@@ -27,6 +34,11 @@ export interface ServerEvents {
 
 export function frame<E extends keyof ServerEvents>(event: E, data: ServerEvents[E]): string {
   return JSON.stringify({ event, data });
+}
+
+/** A room event's frame: its kind is the event name, its data exactly as the log holds it. */
+export function roomEventFrame(e: RoomEvent): string {
+  return JSON.stringify({ event: e.event, data: e.data });
 }
 
 /** Close codes the server uses. */

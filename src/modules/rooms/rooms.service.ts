@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { authConfig, type AuthConfig } from '../../config/configuration.js';
 import { decodeTimeIdCursor, encodeCursor } from '../../common/cursor.js';
 import { Errors } from '../../common/errors/domain-error.js';
-import type { RoomView } from '../../common/events/chat-events.js';
+import type { RoomEvent } from '../../common/events/chat-events.js';
 import { EventBus } from '../../common/events/event-bus.js';
 import { AuthorizationService } from '../../common/authz/authorization.service.js';
 import type { Permission } from '../../common/authz/permissions.js';
@@ -15,25 +15,14 @@ import {
   assertOwner,
   assertVisible,
   checkPrivacySettings,
+  toRoomView,
   type Membership,
   type Room,
 } from './domain/room.js';
 import { InviteRepository } from './domain/invite.repository.js';
 import { RoomRepository, type RoomPatch } from './domain/room.repository.js';
 
-export const toRoomView = (r: Room): RoomView => ({
-  id: r.id,
-  kind: r.kind,
-  name: r.name,
-  description: r.description,
-  ownerId: r.ownerId,
-  isPrivate: r.isPrivate,
-  orgId: r.orgId,
-  memberCount: r.memberCount,
-  lastSeq: r.lastSeq,
-  createdAt: r.createdAt.toISOString(),
-  updatedAt: r.updatedAt.toISOString(),
-});
+export { toRoomView };
 
 interface Caller {
   userId: string;
@@ -68,7 +57,8 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.unsubscribe = this.bus.subscribe((e) => {
-      if (e.type === 'member.left') this.forget(e.roomId, e.userId);
+      if (e.type === 'room.event' && e.event.event === 'member.left')
+        this.forget(e.roomId, e.event.data.userId);
       else if (e.type === 'room.deleted') this.forgetRoom(e.roomId);
     });
   }
@@ -196,8 +186,8 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
     if (!isPrivate) patch.passwordHash = null;
     else if (input.password !== undefined)
       patch.passwordHash = await this.hasher.hash(input.password);
-    const updated = await this.rooms.update(roomId, patch);
-    await this.bus.publish({ type: 'room.updated', roomId, room: toRoomView(updated) });
+    const { room: updated, event } = await this.rooms.update(roomId, patch);
+    await this.publish(roomId, [event]);
     return updated;
   }
 
@@ -264,33 +254,22 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
       }
       if (failures.count > 0) await this.rooms.clearJoinFailures(roomId, caller.userId);
     }
-    const { membership, created } = await this.rooms.addMember(roomId, caller.userId);
-    if (created)
-      await this.bus.publish({
-        type: 'member.joined',
-        roomId,
-        userId: caller.userId,
-        username: membership.username,
-      });
+    const { membership, event } = await this.rooms.addMember(roomId, caller.userId);
+    if (event) await this.publish(roomId, [event]);
     return membership;
   }
 
   async leave(caller: Caller, roomId: string): Promise<void> {
     assertNotDirect((await this.requireMember(caller.userId, roomId)).room);
-    const result = await this.rooms.removeMember(roomId, caller.userId);
+    const result = await this.rooms.removeMember(roomId, caller.userId, 'left');
     this.forget(roomId, caller.userId);
     if (!result) return; // already gone (a concurrent leave)
-    await this.bus.publish({
-      type: 'member.left',
-      roomId,
-      userId: caller.userId,
-      username: caller.username,
-      reason: 'left',
-    });
-    if (result.newOwnerId) {
-      const room = await this.rooms.findById(roomId);
-      if (room) await this.bus.publish({ type: 'room.updated', roomId, room: toRoomView(room) });
-    }
+    await this.publish(roomId, result.events);
+  }
+
+  /** Room events go out once committed, in log order (the log itself is their outbox). */
+  private async publish(roomId: string, events: RoomEvent[]): Promise<void> {
+    for (const event of events) await this.bus.publish({ type: 'room.event', roomId, event });
   }
 
   /**
@@ -302,20 +281,10 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
   async removeMember(roomId: string, userId: string): Promise<boolean> {
     const found = await this.rooms.findWithMembership(roomId, userId);
     if (!found?.membership) return false;
-    const result = await this.rooms.removeMember(roomId, userId);
+    const result = await this.rooms.removeMember(roomId, userId, 'kicked');
     this.forget(roomId, userId);
     if (!result) return false;
-    await this.bus.publish({
-      type: 'member.left',
-      roomId,
-      userId,
-      username: found.membership.username,
-      reason: 'kicked',
-    });
-    if (result.newOwnerId) {
-      const room = await this.rooms.findById(roomId);
-      if (room) await this.bus.publish({ type: 'room.updated', roomId, room: toRoomView(room) });
-    }
+    await this.publish(roomId, result.events);
     return true;
   }
 
@@ -326,14 +295,8 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
   async addMember(roomId: string, userId: string): Promise<Membership> {
     const room = await this.rooms.findById(roomId);
     if (room) assertNotDirect(room); // its set of people is fixed
-    const { membership, created } = await this.rooms.addMember(roomId, userId);
-    if (created)
-      await this.bus.publish({
-        type: 'member.joined',
-        roomId,
-        userId,
-        username: membership.username,
-      });
+    const { membership, event } = await this.rooms.addMember(roomId, userId);
+    if (event) await this.publish(roomId, [event]);
     return membership;
   }
 

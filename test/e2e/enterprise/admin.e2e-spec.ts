@@ -363,7 +363,7 @@ describe('advanced admin module on', () => {
         deletedAt: expect.stringMatching(ISO),
       });
       const f = await watcher.waitFor('message.deleted', 3000);
-      expect(f.data).toEqual({ roomId: room.id, id: m2.id, seq: 2 });
+      expect(f.data).toEqual({ roomId: room.id, id: m2.id, seq: 2, eventSeq: expect.any(Number) });
 
       const history = await api('GET', `/rooms/${room.id}/messages`, owner);
       expect(history.body.items.map((m: Item) => [m.seq, m.content, m.deletedAt !== null])).toEqual(
@@ -458,6 +458,7 @@ describe('advanced admin module on', () => {
         roomId: room.id,
         id: m.id,
         seq: 1,
+        eventSeq: expect.any(Number),
       });
       expect(await auditRows(m.id)).toEqual([
         expect.objectContaining({
@@ -947,12 +948,12 @@ describe('advanced admin module off', () => {
 
 describe('advanced admin migrations', () => {
   it('run only with the flag on, and revert cleanly (tables, trigger function, core indexes)', async () => {
-    const { migrationsFor } = await import('../../../migrations/index.js');
+    const { migrationsFor, moduleMigrations } = await import('../../../migrations/index.js');
     const { loadFeatureFlags } = await import('../../../src/config/configuration.js');
     const { buildDataSourceOptions } =
       await import('../../../src/infrastructure/database/data-source-options.js');
     const { DataSource } = await import('typeorm');
-    const { createScratchDatabase } = await import('../../support/db.js');
+    const { createScratchDatabase, undoThrough } = await import('../../support/db.js');
     const names = (env: Record<string, string>) =>
       migrationsFor(loadFeatureFlags(env).flags).map((m) => m.name);
     expect(names({})).not.toContain('AdminSchema1765200000000');
@@ -989,7 +990,7 @@ describe('advanced admin migrations', () => {
         expect.arrayContaining(['admin_messages_created_brin', 'admin_users_created_idx']),
       );
       expect(up.fn).toBe(1);
-      await ds.undoLastMigration({ transaction: 'each' });
+      await undoThrough(ds, moduleMigrations.enableAdvancedAdmin);
       expect(await state()).toEqual({ tables: [], indexes: [], fn: 0 });
       expect(await tablesIn(scratch.url)).toContain('messages');
       await ds.runMigrations({ transaction: 'each' });

@@ -643,16 +643,16 @@ describe('bots module on', () => {
         deliveryId: d.deliveryId,
         bot: { id: bot.id },
         event: 'message.new',
+        // The Message as the room's members got it (its event's eventSeq is not the bot's).
         message: {
+          ...m1.body,
           id: m1.body.id,
           roomId: room.id,
-          seq: m1.body.seq,
           userId: member.id,
           username: member.username,
           content: 'hello bots',
           type: 'text',
           clientMsgId: null,
-          createdAt: m1.body.createdAt,
           sentBy: null,
           deletedAt: null,
         },

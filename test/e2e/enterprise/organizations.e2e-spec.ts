@@ -8,7 +8,7 @@ import { coreMigrations } from '../../../migrations/index.js';
 import { organizationsMigrations } from '../../../migrations/organizations/index.js';
 import { buildDataSourceOptions } from '../../../src/infrastructure/database/data-source-options.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
-import { createScratchDatabase } from '../../support/db.js';
+import { createScratchDatabase, undoThrough } from '../../support/db.js';
 import { coreEnv, enterpriseEnv, tablesIn, withDatabase } from '../../support/flags.js';
 import {
   createRoom,
@@ -1439,7 +1439,7 @@ describe('organizations migration', () => {
       let tables = await tablesIn(scratch.url);
       for (const table of ORG_TABLES) expect(tables).toContain(table);
       expect(await fk()).toBe(1);
-      await ds.undoLastMigration({ transaction: 'each' });
+      await undoThrough(ds, organizationsMigrations);
       tables = await tablesIn(scratch.url);
       for (const table of ORG_TABLES) expect(tables).not.toContain(table);
       expect(tables).toContain('rooms');

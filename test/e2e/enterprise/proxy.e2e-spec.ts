@@ -8,7 +8,7 @@ import { coreMigrations } from '../../../migrations/index.js';
 import { proxyMigrations } from '../../../migrations/proxy/index.js';
 import { buildDataSourceOptions } from '../../../src/infrastructure/database/data-source-options.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
-import { createScratchDatabase } from '../../support/db.js';
+import { createScratchDatabase, undoThrough } from '../../support/db.js';
 import { coreEnv, enterpriseEnv, tablesIn, withDatabase } from '../../support/flags.js';
 import {
   createRoom,
@@ -693,7 +693,7 @@ describe('proxy migrations', () => {
         u.id,
         v.id,
       ]);
-      await ds.undoLastMigration({ transaction: 'each' });
+      await undoThrough(ds, proxyMigrations);
       const left = await tablesIn(scratch.url);
       for (const table of PROXY_TABLES) expect(left).not.toContain(table);
       expect(left).toContain('messages');

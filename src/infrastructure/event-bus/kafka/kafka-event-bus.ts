@@ -53,12 +53,13 @@ const BOOT_DEADLINE_MS = 120_000;
  * instance reads the whole topic through its FanoutConsumer (a group of its own, no committed
  * offsets, readiness from the group join); TopicAdmin creates the topic.
  *
- * No acknowledged message is lost: a message's outbox record is written in its own transaction;
- * the relay publishes right after commit (no polling on the common path) and deletes the record
- * once Kafka has it (acks=all, idempotent producer). While Kafka is away, sends are still stored
- * and acked; a sweeper retries the outbox with back-off, oldest first, and delivery resumes in
- * order when the broker returns. Consumers drop what a subscriber already has (see
- * RoomSubscription), so a republished record never shows twice.
+ * No acknowledged change is lost: the room event log is the outbox. A room event is written in
+ * its change's own transaction, marked unpublished; the relay publishes it right after commit
+ * (no polling on the common path), as the log holds it, and marks it published once Kafka has it
+ * (acks=all, idempotent producer). While Kafka is away, changes are still stored and acked; a
+ * sweeper publishes what the log still holds unpublished with back-off, in log order per room,
+ * and delivery resumes when the broker returns. Consumers order and de-duplicate by eventSeq
+ * (see RoomSubscription), so a republished record never shows twice.
  */
 @Injectable()
 export class KafkaEventBus
@@ -170,8 +171,9 @@ export class KafkaEventBus
 
   async publish(event: ChatEvent): Promise<void> {
     let ref: OutboxRef | null = null;
-    if (event.type === 'message.sent') {
-      ref = { kind: 'message', roomId: event.roomId, seq: event.message.seq };
+    if (event.type === 'room.event') {
+      // Already durable: the room's log is the outbox (see OutboxStore).
+      ref = { kind: 'roomEvent', roomId: event.roomId, eventSeq: event.event.eventSeq };
     } else if (!EPHEMERAL.has(event.type)) {
       try {
         ref = await this.store.stage(event, eventKey(event));
@@ -334,7 +336,7 @@ export class KafkaEventBus
       drained = await this.store.drain(
         this.failing ? 0 : SWEEP_MIN_AGE_MS,
         BATCH,
-        (items: ClaimedEvent[]) => this.send(items.map((i) => ({ event: i.event!, ref: i.ref }))),
+        (items: ClaimedEvent[]) => this.send(items.map((i) => ({ event: i.event, ref: i.ref }))),
       );
       if (this.failing) {
         // Nothing left to drain proves nothing about the broker: ask it (no probe record).

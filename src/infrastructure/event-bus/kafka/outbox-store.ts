@@ -1,36 +1,35 @@
 import type { DataSource } from 'typeorm';
-import type { ChatEvent, MessageType } from '../../../common/events/chat-events.js';
+import type { ChatEvent, RoomEvent } from '../../../common/events/chat-events.js';
 
-/** Where an event's outbox record is: a message's (room, seq), or a row id for other events. */
+/**
+ * Where an event waits for the broker: a room event in its room's log (the log is the outbox of
+ * every room event), or an event_outbox row for the few events that belong to no room's log
+ * (a session revoked, a room deleted).
+ */
 export type OutboxRef =
-  { kind: 'message'; roomId: string; seq: number } | { kind: 'row'; id: string };
+  { kind: 'roomEvent'; roomId: string; eventSeq: number } | { kind: 'row'; id: string };
 
 export interface ClaimedEvent {
   ref: OutboxRef;
-  event: ChatEvent | null; // null: the message is gone (its room was deleted); just drop the record
+  event: ChatEvent;
 }
 
-interface ClaimRow {
-  id: string;
-  room_id: string | null;
-  seq: string | null;
-  payload: ChatEvent | null;
-  m_id: string | null;
-  user_id: string | null;
-  username: string | null;
-  content: string | null;
-  type: MessageType | null;
-  client_msg_id: string | null;
-  created_at: Date | null;
-  sent_by: string | null;
-  deleted_at: Date | null;
+interface RoomEventRow {
+  room_id: string;
+  event_seq: string;
+  kind: string;
+  data: Record<string, unknown>;
+  created_at: string;
 }
 
-/** SQL for the transactional outbox (table event_outbox). */
+/**
+ * SQL of the relay's durable side. Room events are published as the log holds them, by
+ * position: the payload is the stored row, never rebuilt from messages or users.
+ */
 export class OutboxStore {
   constructor(private readonly ds: DataSource) {}
 
-  /** Durable record of a non-message event (messages get theirs in their own transaction). */
+  /** Durable record of an event that belongs to no room's log. */
   async stage(event: ChatEvent, key: string): Promise<OutboxRef> {
     const [row] = await this.ds.query<{ id: string }[]>(
       `INSERT INTO event_outbox (event_key, payload) VALUES ($1, $2) RETURNING id`,
@@ -39,7 +38,7 @@ export class OutboxStore {
     return { kind: 'row', id: String(row.id) };
   }
 
-  /** The broker has these: forget them. */
+  /** The broker has these: room events leave the relay's backlog, outbox rows go. */
   async remove(refs: OutboxRef[]): Promise<void> {
     const ids: string[] = [];
     const rooms: string[] = [];
@@ -48,23 +47,31 @@ export class OutboxStore {
       if (r.kind === 'row') ids.push(r.id);
       else {
         rooms.push(r.roomId);
-        seqs.push(r.seq);
+        seqs.push(r.eventSeq);
       }
     }
     if (ids.length > 0)
       await this.ds.query(`DELETE FROM event_outbox WHERE id = ANY($1::bigint[])`, [ids]);
-    if (rooms.length > 0)
-      await this.ds.query(
-        `DELETE FROM event_outbox o USING unnest($1::uuid[], $2::bigint[]) AS k(room_id, seq)
-          WHERE o.room_id = k.room_id AND o.seq = k.seq`,
-        [rooms, seqs],
-      );
+    if (rooms.length > 0) await this.markPublished(this.ds, rooms, seqs);
+  }
+
+  private async markPublished(
+    q: Pick<DataSource, 'query'>,
+    rooms: string[],
+    seqs: number[],
+  ): Promise<void> {
+    await q.query(
+      `UPDATE room_events e SET unpublished = false
+         FROM unnest($1::uuid[], $2::bigint[]) AS k(room_id, event_seq)
+        WHERE e.room_id = k.room_id AND e.event_seq = k.event_seq AND e.unpublished`,
+      [rooms, seqs],
+    );
   }
 
   /**
-   * Locks up to `limit` records older than `minAgeMs` (oldest first, skipping ones another
-   * instance holds), hands them to `publish`, and deletes them if it succeeds; all in one
-   * transaction, so a failed publish leaves them for the next attempt.
+   * Locks up to `limit` waiting records older than `minAgeMs` (room events in log order per
+   * room; records another instance holds are skipped), hands them to `publish`, and marks them
+   * published if it succeeds; all in one transaction, so a failed publish leaves them waiting.
    */
   async drain(
     minAgeMs: number,
@@ -72,57 +79,70 @@ export class OutboxStore {
     publish: (items: ClaimedEvent[]) => Promise<void>,
   ): Promise<number> {
     return this.ds.transaction(async (m) => {
-      const rows = await m.query<ClaimRow[]>(
-        `SELECT o.id, o.room_id, o.seq, o.payload,
-                msg.id AS m_id, msg.user_id, u.username, msg.content, msg.type, msg.client_msg_id, msg.created_at,
-                msg.sent_by, msg.deleted_at
-           FROM event_outbox o
-           LEFT JOIN messages msg ON msg.room_id = o.room_id AND msg.seq = o.seq
-           LEFT JOIN users u ON u.id = msg.user_id
-          WHERE o.created_at < clock_timestamp() - make_interval(secs => $1::float / 1000)
-          ORDER BY o.id
+      const events = await m.query<RoomEventRow[]>(
+        `SELECT room_id, event_seq, kind, data, chat_iso(created_at) AS created_at
+           FROM room_events
+          WHERE unpublished
+            AND created_at < clock_timestamp() - make_interval(secs => $1::float / 1000)
+          ORDER BY room_id, event_seq
           LIMIT $2
-          FOR UPDATE OF o SKIP LOCKED`,
+          FOR UPDATE SKIP LOCKED`,
         [minAgeMs, limit],
       );
-      if (rows.length === 0) return 0;
-      const items: ClaimedEvent[] = rows.map((r) => {
-        if (r.payload) return { ref: { kind: 'row', id: String(r.id) }, event: r.payload };
-        const ref: OutboxRef = { kind: 'message', roomId: r.room_id!, seq: Number(r.seq) };
-        if (!r.m_id) return { ref, event: null };
-        return {
-          ref,
-          event: {
-            type: 'message.sent',
-            roomId: r.room_id!,
-            message: {
-              id: r.m_id,
-              roomId: r.room_id!,
-              seq: Number(r.seq),
-              userId: r.user_id!,
-              username: r.username!,
-              content: r.content!,
-              type: r.type!,
-              clientMsgId: r.client_msg_id,
-              createdAt: r.created_at!.toISOString(),
-              sentBy: r.sent_by ?? null,
-              deletedAt: r.deleted_at ? r.deleted_at.toISOString() : null,
+      const rows = await m.query<{ id: string; payload: ChatEvent }[]>(
+        `SELECT id, payload FROM event_outbox
+          WHERE created_at < clock_timestamp() - make_interval(secs => $1::float / 1000)
+          ORDER BY id
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED`,
+        [minAgeMs, Math.max(0, limit - events.length)],
+      );
+      if (events.length === 0 && rows.length === 0) return 0;
+      const items: ClaimedEvent[] = [
+        ...events.map((r): ClaimedEvent => {
+          const eventSeq = Number(r.event_seq);
+          return {
+            ref: { kind: 'roomEvent', roomId: r.room_id, eventSeq },
+            event: {
+              type: 'room.event',
+              roomId: r.room_id,
+              event: {
+                eventSeq,
+                event: r.kind,
+                data: r.data,
+                createdAt: r.created_at,
+              } as unknown as RoomEvent,
             },
-          },
-        };
-      });
-      await publish(items.filter((i) => i.event !== null));
-      await m.query(`DELETE FROM event_outbox WHERE id = ANY($1::bigint[])`, [
-        rows.map((r) => r.id),
-      ]);
-      return rows.length;
+          };
+        }),
+        ...rows.map((r): ClaimedEvent => ({
+          ref: { kind: 'row', id: String(r.id) },
+          event: r.payload,
+        })),
+      ];
+      await publish(items);
+      if (events.length > 0)
+        await this.markPublished(
+          m,
+          events.map((e) => e.room_id),
+          events.map((e) => Number(e.event_seq)),
+        );
+      if (rows.length > 0)
+        await m.query(`DELETE FROM event_outbox WHERE id = ANY($1::bigint[])`, [
+          rows.map((r) => r.id),
+        ]);
+      return events.length + rows.length;
     });
   }
 
   async stats(): Promise<{ backlog: number; oldestAgeSec: number }> {
     const [row] = await this.ds.query<{ n: number; age: number | null }[]>(
-      `SELECT count(*)::int AS n, EXTRACT(EPOCH FROM clock_timestamp() - min(created_at))::float AS age FROM event_outbox`,
+      `SELECT sum(n)::int AS n, max(age)::float AS age FROM (
+         SELECT count(*) AS n, EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)) AS age
+           FROM room_events WHERE unpublished
+         UNION ALL
+         SELECT count(*), EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)) FROM event_outbox) t`,
     );
-    return { backlog: row.n, oldestAgeSec: row.age ?? 0 };
+    return { backlog: row.n ?? 0, oldestAgeSec: row.age ?? 0 };
   }
 }

@@ -23,16 +23,17 @@ export const RecordHeader = {
 
 export const RECORD_SCHEMA_VERSION = '1';
 
-/** A UUID-shaped id derived from an outbox row id: stable across republishing. */
-function idFromRow(rowId: string): string {
-  const h = createHash('sha1').update(`chat-outbox:${rowId}`).digest('hex');
+/** A UUID-shaped id derived from a durable key: stable across republishing. */
+function stableId(key: string): string {
+  const h = createHash('sha1').update(key).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** The `chat-event-id` of an event, from its outbox record when it has one. */
+/** The `chat-event-id` of an event: its place in its room's log, or its outbox row. */
 export function eventId(event: ChatEvent, ref: OutboxRef | null): string {
-  if (event.type === 'message.sent') return event.message.id;
-  if (ref?.kind === 'row') return idFromRow(ref.id);
+  if (event.type === 'room.event')
+    return stableId(`chat-room-event:${event.roomId}:${event.event.eventSeq}`);
+  if (ref?.kind === 'row') return stableId(`chat-outbox:${ref.id}`);
   return randomUUID();
 }
 

@@ -1,3 +1,4 @@
+import type { RoomEvent } from '../../../common/events/chat-events.js';
 import type { Message, MessageType } from './message.js';
 
 export interface NewMessage {
@@ -8,28 +9,84 @@ export interface NewMessage {
   clientMsgId: string | null;
   /** The user who sent it on the author's behalf, or null. */
   sentBy?: string | null;
+  /** The top-level message of the same room it replies to (checked by the caller). */
+  threadRootId?: string | null;
+  /** Lower-cased @names in the content; the members among them become `mentions`. */
+  mentionNames?: string[];
 }
 
-/** Persistence port for messages. `appendToRoom` is where a message gets its seq. */
+export interface Appended {
+  message: Message;
+  /** The message.new room event, or null when a repeated clientMsgId stored nothing. */
+  event: RoomEvent | null;
+  created: boolean;
+}
+
+/** What a change does to a message, decided by the domain rules on its current state. */
+export type MessageChange =
+  { kind: 'none' } | { kind: 'edit'; content: string; mentionNames: string[] } | { kind: 'delete' };
+
+export interface Changed {
+  message: Message;
+  event: RoomEvent | null;
+}
+
+export interface ReadOptions {
+  /** Only this thread's replies. */
+  threadRootId?: string;
+  /** Whose `me` the reactions show; none: false everywhere. */
+  readerId?: string;
+}
+
+/**
+ * Persistence port for messages. `appendToRoom` is where a message gets its seq, and its
+ * message.new event its eventSeq; every other change records its room event in its own
+ * transaction, under the room's lock.
+ */
 export abstract class MessageRepository {
   /**
    * Stores the message with its room's next seq (gapless: a failed insert leaves no hole).
    * With a clientMsgId the sender already used, nothing is stored and the first message is
    * returned with `created: false`. Returns null when the room does not exist.
    */
-  abstract appendToRoom(msg: NewMessage): Promise<{ message: Message; created: boolean } | null>;
+  abstract appendToRoom(msg: NewMessage): Promise<Appended | null>;
   /** Up to `limit` messages with seq > afterSeq, ascending. */
-  abstract findAfterSeq(roomId: string, afterSeq: number, limit: number): Promise<Message[]>;
+  abstract findAfterSeq(
+    roomId: string,
+    afterSeq: number,
+    limit: number,
+    opts?: ReadOptions,
+  ): Promise<Message[]>;
   /** Up to `limit` messages with seq < beforeSeq, ascending (the ones right before). */
-  abstract findBeforeSeq(roomId: string, beforeSeq: number, limit: number): Promise<Message[]>;
-  abstract findLatest(roomId: string, limit: number): Promise<Message[]>;
-  abstract findById(roomId: string, id: string): Promise<Message | null>;
+  abstract findBeforeSeq(
+    roomId: string,
+    beforeSeq: number,
+    limit: number,
+    opts?: ReadOptions,
+  ): Promise<Message[]>;
+  abstract findLatest(roomId: string, limit: number, opts?: ReadOptions): Promise<Message[]>;
+  abstract findById(roomId: string, id: string, readerId?: string): Promise<Message | null>;
   /**
-   * Empties the message's content and stamps deleted_at; `changed` is false when it already was
-   * a tombstone. Null when there is no such message in the room.
+   * Under the room's lock: reads the message, asks `decide` (the domain rules; it may throw)
+   * what to do, applies it and records its room event. Null when there is no such message in
+   * the room.
    */
-  abstract tombstone(
+  abstract change(
     roomId: string,
     id: string,
-  ): Promise<{ message: Message; changed: boolean } | null>;
+    decide: (current: Message) => MessageChange,
+  ): Promise<Changed | null>;
+  /**
+   * Adds or removes one user's reaction under the room's lock; `check` (the domain rules) sees
+   * the message, its number of distinct emojis and whether this emoji is among them. A repeated
+   * add or remove changes nothing and records no event. Null when there is no such message.
+   */
+  abstract react(
+    roomId: string,
+    id: string,
+    userId: string,
+    emoji: string,
+    add: boolean,
+    check: (current: Message, distinctEmojis: number, emojiThere: boolean) => void,
+  ): Promise<Changed | null>;
 }

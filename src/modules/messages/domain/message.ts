@@ -38,7 +38,8 @@ export function checkSameSend(existing: Message, roomId: string): void {
     );
 }
 
-export type HistoryQuery =
+export type HistoryQuery = (
   | { kind: 'after'; seq: number; limit: number }
   | { kind: 'before'; seq: number; limit: number }
-  | { kind: 'latest'; limit: number };
+  | { kind: 'latest'; limit: number }
+) & { threadRootId?: string };

@@ -15,6 +15,18 @@ import {
 import { MAX_LIMIT, toIntQuery } from '../../../common/http/pagination.js';
 import { CLIENT_MSG_ID_PATTERN, CONTENT_MAX, type Message } from '../domain/message.js';
 
+export class ThreadSummaryDto {
+  @ApiProperty({ example: 3 }) replyCount: number;
+  @ApiProperty({ format: 'date-time' }) lastReplyAt: string;
+  @ApiProperty({ example: 42 }) lastReplySeq: number;
+}
+
+export class ReactionDto {
+  @ApiProperty({ example: '👍', description: 'one emoji or :short_name:' }) emoji: string;
+  @ApiProperty({ example: 2 }) count: number;
+  @ApiProperty({ description: 'whether the caller reacted with it' }) me: boolean;
+}
+
 export class MessageDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) roomId: string;
@@ -39,6 +51,34 @@ export class MessageDto {
     description: 'set when the message was deleted: content is empty, seq is kept',
   })
   deletedAt: string | null;
+  @ApiProperty({ description: 'a tombstone: content is "", seq is kept' }) deleted: boolean;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'null until edited',
+  })
+  editedAt: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'the top-level message of this room this one replies to',
+  })
+  threadRootId: string | null;
+  @ApiProperty({
+    type: ThreadSummaryDto,
+    nullable: true,
+    description: 'on a thread root with replies; else null',
+  })
+  thread: ThreadSummaryDto | null;
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description: 'ids of the room members named as @username in the content',
+  })
+  mentions: string[];
+  @ApiProperty({ type: [ReactionDto] }) reactions: ReactionDto[];
 
   static from(m: Message): MessageDto {
     return { ...m };
@@ -80,6 +120,23 @@ export class SendMessageDto {
   @IsOptional()
   @IsUUID('all', { message: 'onBehalfOf must be a UUID' })
   onBehalfOf?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      'reply in the thread of this top-level message of the same room (else 400 THREAD_ROOT_INVALID)',
+  })
+  @IsOptional()
+  @IsUUID('all', { message: 'threadRootId must be a UUID' })
+  threadRootId?: string;
+}
+
+export class EditMessageDto {
+  @ApiProperty({ minLength: 1, maxLength: CONTENT_MAX, example: 'hello, fixed' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(CONTENT_MAX * 2) // UTF-16 units; the exact 4,000-character rule is the domain's
+  content: string;
 }
 
 export class HistoryQueryDto {
@@ -106,6 +163,14 @@ export class HistoryQueryDto {
   @Min(1)
   @Max(MAX_LIMIT)
   limit?: number;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "only this thread's replies (the root itself is not among them)",
+  })
+  @IsOptional()
+  @IsUUID('all', { message: 'threadRootId must be a UUID' })
+  threadRootId?: string;
 }
 
 export class MessagePageDto {

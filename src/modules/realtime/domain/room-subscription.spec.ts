@@ -1,21 +1,14 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import type { MessageView } from '../../../common/events/chat-events.js';
 import { RoomSubscription, type SubscriptionSink } from './room-subscription.js';
 
 const ROOM = '00000000-0000-4000-8000-000000000001';
-const msg = (seq: number): MessageView => ({
-  id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
-  roomId: ROOM,
-  seq,
-  userId: '00000000-0000-4000-8000-0000000000aa',
-  username: 'alice',
-  content: `m${seq}`,
-  type: 'text',
-  clientMsgId: null,
-  sentBy: null,
-  deletedAt: null,
-  createdAt: new Date(0).toISOString(),
-});
+/** A room event of any kind: the subscription only looks at its place in the log. */
+interface Ev {
+  eventSeq: number;
+  kind: string;
+}
+const KINDS = ['message.new', 'message.edited', 'reaction.added', 'member.joined'];
+const msg = (eventSeq: number): Ev => ({ eventSeq, kind: KINDS[eventSeq % KINDS.length] });
 
 /** A fake "database" holding seqs 1..stored, and a socket that records what it was sent. */
 function harness(stored: number, opts: { gapFillMs?: number; pageSize?: number } = {}) {
@@ -23,15 +16,15 @@ function harness(stored: number, opts: { gapFillMs?: number; pageSize?: number }
   const sent: number[] = [];
   const fetches: [number, number][] = [];
   let gate: Promise<void> | null = null;
-  const sink: SubscriptionSink = {
+  const sink: SubscriptionSink<Ev> = {
     deliver: (m) => {
-      sent.push(m.seq);
+      sent.push(m.eventSeq);
       return true;
     },
     fetchAfter: async (after, limit) => {
       fetches.push([after, limit]);
       if (gate) await gate;
-      const out: MessageView[] = [];
+      const out: Ev[] = [];
       for (let s = after + 1; s <= Math.min(db.stored, after + limit); s++) out.push(msg(s));
       return out;
     },
@@ -84,6 +77,27 @@ describe('RoomSubscription', () => {
     release();
     await started;
     expect(h.sent).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('runs `before` (a v1 afterSeq replay) with live events held back, then the log after the position', async () => {
+    const h = harness(4, { pageSize: 2 });
+    const order: string[] = [];
+    let releaseBefore!: () => void;
+    const gate = new Promise<void>((r) => (releaseBefore = r));
+    const started = h.sub.start(4, async () => {
+      order.push('before');
+      await gate;
+    });
+    // Events committed while the replay of messages runs: held, none sent yet.
+    h.db.stored = 6;
+    h.sub.offer(msg(6));
+    h.sub.offer(msg(5));
+    expect(h.sent).toEqual([]);
+    releaseBefore();
+    await started;
+    expect(order).toEqual(['before']);
+    expect(h.sent).toEqual([5, 6]);
+    expect(h.sub.isLive).toBe(true);
   });
 
   it('drops duplicates and anything at or before the position', async () => {
@@ -140,7 +154,7 @@ describe('RoomSubscription', () => {
   it('closes itself when the socket is gone', async () => {
     const h = harness(0);
     let open = true;
-    const sink: SubscriptionSink = {
+    const sink: SubscriptionSink<Ev> = {
       deliver: () => open,
       fetchAfter: async () => [],
       writable: async () => undefined,

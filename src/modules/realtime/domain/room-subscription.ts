@@ -1,19 +1,24 @@
-// One socket's subscription to one room: it hands messages to the socket strictly in seq order,
-// exactly once. Framework-free so the ordering rules can be tested in isolation.
+// One socket's subscription to one room: it hands the room's events (every kind: new, edited,
+// deleted and reacted messages, member changes, room updates) to the socket strictly in eventSeq
+// order, exactly once. Framework-free so the ordering rules can be tested in isolation.
 //
-// - Subscribing with afterSeq replays seq > afterSeq from the database while live events are
-//   held back; live delivery starts where the replay ended, so the switch has no gap and no
-//   duplicate.
-// - Live events may arrive out of seq order (two instances commit 5 and 6, publish 6 first) or
-//   twice (a redelivered bus record). Anything <= lastSent is dropped; a later seq waits until the
-//   gap fills, and if it does not within `gapFillMs`, the missing ones are read from the database.
-import type { MessageView } from '../../../common/events/chat-events.js';
+// - Subscribing with afterEventSeq replays eventSeq > afterEventSeq from the room's log while
+//   live events are held back; live delivery starts where the replay ended, so the switch has no
+//   gap and no duplicate.
+// - Live events may arrive out of order (two instances commit 5 and 6, publish 6 first) or
+//   twice (a redelivered bus record). Anything <= lastSent is dropped; a later one waits until
+//   the gap fills, and if it does not within `gapFillMs`, the missing ones are read from the log.
 
-export interface SubscriptionSink {
-  /** Writes one message.new frame; false when the socket is gone. */
-  deliver(message: MessageView): boolean;
-  /** Messages with seq > afterSeq, ascending, at most `limit`. */
-  fetchAfter(afterSeq: number, limit: number): Promise<MessageView[]>;
+/** Anything with a place in the room's log. */
+export interface Sequenced {
+  eventSeq: number;
+}
+
+export interface SubscriptionSink<E extends Sequenced> {
+  /** Writes one event's frame; false when the socket is gone. */
+  deliver(event: E): boolean;
+  /** Events with eventSeq > afterEventSeq, ascending, at most `limit`. */
+  fetchAfter(afterEventSeq: number, limit: number): Promise<E[]>;
   /** Resolves once the socket's send buffer has room again (replay pacing). */
   writable(): Promise<void>;
   /** A fetch failed: the subscription cannot guarantee order any more. */
@@ -25,22 +30,22 @@ export interface SubscriptionSink {
 export interface SubscriptionOptions {
   gapFillMs: number;
   pageSize: number;
-  /** Hold at most this many out-of-order messages before forcing a database catch-up. */
+  /** Hold at most this many out-of-order events before forcing a database catch-up. */
   maxPending?: number;
 }
 
-export class RoomSubscription {
-  /** Highest seq sent; -1 until `start` gives the position (events are held back until then). */
+export class RoomSubscription<E extends Sequenced> {
+  /** Highest eventSeq sent; -1 until `start` gives the position (events are held back until then). */
   private lastSent = -1;
   private replaying = true;
   private fetching = false;
   private closed = false;
-  private readonly pending = new Map<number, MessageView>();
+  private readonly pending = new Map<number, E>();
   private gapTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly roomId: string,
-    private readonly sink: SubscriptionSink,
+    private readonly sink: SubscriptionSink<E>,
     private readonly opts: SubscriptionOptions,
   ) {}
 
@@ -53,24 +58,26 @@ export class RoomSubscription {
   }
 
   /** A live event from the bus. */
-  offer(message: MessageView): void {
-    if (this.closed || message.seq <= this.lastSent) return;
-    if (this.replaying || this.fetching || message.seq !== this.lastSent + 1) {
-      this.pending.set(message.seq, message);
+  offer(event: E): void {
+    if (this.closed || event.eventSeq <= this.lastSent) return;
+    if (this.replaying || this.fetching || event.eventSeq !== this.lastSent + 1) {
+      this.pending.set(event.eventSeq, event);
       if (!this.replaying && !this.fetching) this.scheduleGapFill();
       return;
     }
-    this.send(message);
+    this.send(event);
     this.drain();
   }
 
   /**
-   * Sends everything with seq > afterSeq from the database, then switches to live delivery.
-   * Live events offered before or during this are held back and merged in order.
+   * Sends everything with eventSeq > afterEventSeq from the log, then switches to live delivery.
+   * Live events offered before or during this are held back and merged in order. `before` runs
+   * first, with live events already held back (the v1 afterSeq replay of messages).
    */
-  async start(afterSeq: number): Promise<void> {
-    this.lastSent = afterSeq;
+  async start(afterEventSeq: number, before?: () => Promise<void>): Promise<void> {
+    this.lastSent = afterEventSeq;
     try {
+      if (before) await before();
       await this.catchUp(Number.MAX_SAFE_INTEGER);
     } catch (err) {
       this.sink.fail(err);
@@ -87,21 +94,21 @@ export class RoomSubscription {
     this.gapTimer = null;
   }
 
-  private send(message: MessageView): void {
+  private send(event: E): void {
     if (this.closed) return;
-    if (!this.sink.deliver(message)) {
+    if (!this.sink.deliver(event)) {
       this.close();
       return;
     }
-    this.lastSent = message.seq;
+    this.lastSent = event.eventSeq;
   }
 
-  /** Sends held-back messages that are next in line; schedules a gap fill if a hole remains. */
+  /** Sends held-back events that are next in line; schedules a gap fill if a hole remains. */
   private drain(): void {
     for (;;) {
       const next = this.pending.get(this.lastSent + 1);
       if (!next || this.closed) break;
-      this.pending.delete(next.seq);
+      this.pending.delete(next.eventSeq);
       this.send(next);
     }
     for (const seq of this.pending.keys()) if (seq <= this.lastSent) this.pending.delete(seq);
@@ -137,7 +144,7 @@ export class RoomSubscription {
     this.drain();
   }
 
-  /** Reads from the database until lastSent reaches `target` or the room has nothing more. */
+  /** Reads from the log until lastSent reaches `target` or the room has nothing more. */
   private async catchUp(target: number): Promise<void> {
     this.fetching = true;
     try {
@@ -146,18 +153,18 @@ export class RoomSubscription {
         const rows = await this.sink.fetchAfter(this.lastSent, want);
         // Paced frame by frame, not page by page: a page of large messages can be megabytes,
         // more than the send buffer a reader is allowed before it counts as too slow.
-        for (const m of rows) {
+        for (const e of rows) {
           if (this.closed) return;
-          if (m.seq === this.lastSent + 1) {
-            this.send(m);
+          if (e.eventSeq === this.lastSent + 1) {
+            this.send(e);
             await this.sink.writable();
-          } else if (m.seq > this.lastSent) this.pending.set(m.seq, m);
+          } else if (e.eventSeq > this.lastSent) this.pending.set(e.eventSeq, e);
         }
         // Live events that arrived meanwhile and are now next in line go out in order too.
         for (;;) {
           const next = this.pending.get(this.lastSent + 1);
           if (!next || this.closed) break;
-          this.pending.delete(next.seq);
+          this.pending.delete(next.eventSeq);
           this.send(next);
           await this.sink.writable();
         }

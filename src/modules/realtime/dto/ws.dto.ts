@@ -13,7 +13,14 @@ import { CLIENT_MSG_ID_PATTERN, CONTENT_MAX } from '../../messages/domain/messag
 
 export class SubscribeDto {
   @IsUUID('all', { message: 'roomId must be a UUID' }) roomId: string;
+  /** v1: replay the messages after this seq, then live room events. */
   @IsOptional() @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) afterSeq?: number;
+  /** v2: replay every room event after this eventSeq, then live ones. */
+  @IsOptional()
+  @IsInt({ message: 'afterEventSeq must be an integer' })
+  @Min(0, { message: 'afterEventSeq must not be negative' })
+  @Max(Number.MAX_SAFE_INTEGER)
+  afterEventSeq?: number;
 }
 
 export class RoomRefDto {
@@ -30,6 +37,8 @@ export class SendDto {
   clientMsgId: string;
   /** Proxy module: send as this user. Refused with VALIDATION_FAILED when the module is off. */
   @IsOptional() @IsUUID('all', { message: 'onBehalfOf must be a UUID' }) onBehalfOf?: string;
+  /** Reply in the thread of this top-level message of the same room. */
+  @IsOptional() @IsUUID('all', { message: 'threadRootId must be a UUID' }) threadRootId?: string;
 }
 
 export class ReadDto {

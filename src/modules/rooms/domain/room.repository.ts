@@ -1,3 +1,4 @@
+import type { RoomEvent } from '../../../common/events/chat-events.js';
 import type { Membership, Room } from './room.js';
 
 export interface NewRoom {
@@ -50,21 +51,27 @@ export abstract class RoomRepository {
     limit: number,
     after: [string, string] | null,
   ): Promise<KeysetPage<Room>>;
-  abstract update(id: string, patch: RoomPatch): Promise<Room>;
+  /** Applies the patch and records room.updated in the room's log, in one transaction. */
+  abstract update(id: string, patch: RoomPatch): Promise<{ room: Room; event: RoomEvent }>;
   abstract delete(id: string): Promise<void>;
-  /** Adds a member (idempotent); `created` is false when they already were one. */
+  /**
+   * Adds a member (idempotent) and records member.joined; `created` is false (and no event)
+   * when they already were one.
+   */
   abstract addMember(
     roomId: string,
     userId: string,
-  ): Promise<{ membership: Membership; created: boolean }>;
+  ): Promise<{ membership: Membership; created: boolean; event: RoomEvent | null }>;
   /**
    * Removes a member. An owner hands the room to the longest-standing other member; with none
-   * left, OWNER_LAST_MEMBER is thrown and nothing changes.
+   * left, OWNER_LAST_MEMBER is thrown and nothing changes. Records member.left (and room.updated
+   * when the room changed hands) in the room's log. Null when they were not a member.
    */
   abstract removeMember(
     roomId: string,
     userId: string,
-  ): Promise<{ newOwnerId: string | null } | null>;
+    reason: 'left' | 'kicked',
+  ): Promise<{ newOwnerId: string | null; events: RoomEvent[] } | null>;
   abstract listMembers(
     roomId: string,
     limit: number,

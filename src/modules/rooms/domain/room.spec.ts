@@ -29,6 +29,7 @@ const room = (isPrivate: boolean): Room => ({
   orgId: null,
   memberCount: 1,
   lastSeq: 0,
+  lastEventSeq: 0,
   createdAt: new Date(),
   updatedAt: new Date(),
 });

@@ -1,5 +1,6 @@
 // Rooms domain: plain types and the rules of visibility and ownership. No framework imports.
 import { Errors } from '../../../common/errors/domain-error.js';
+import type { RoomView } from '../../../common/events/chat-events.js';
 
 export type RoomKind = 'room' | 'direct';
 
@@ -16,9 +17,27 @@ export interface Room {
   orgId: string | null;
   memberCount: number;
   lastSeq: number;
+  /** eventSeq of the room's newest room event (0: none yet). */
+  lastEventSeq: number;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** What members see of a room (no password hash). */
+export const toRoomView = (r: Room): RoomView => ({
+  id: r.id,
+  kind: r.kind,
+  name: r.name,
+  description: r.description,
+  ownerId: r.ownerId,
+  isPrivate: r.isPrivate,
+  orgId: r.orgId,
+  memberCount: r.memberCount,
+  lastSeq: r.lastSeq,
+  lastEventSeq: r.lastEventSeq,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
 
 export type MemberRole = 'owner' | 'member';
 

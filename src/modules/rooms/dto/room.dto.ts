@@ -37,6 +37,11 @@ export class RoomDto {
   @ApiProperty({ example: 3 }) memberCount: number;
   @ApiProperty({ description: 'seq of the newest message, 0 when empty', example: 42 })
   lastSeq: number;
+  @ApiProperty({
+    description: 'eventSeq of the newest room event, 0 when none: the cursor to resume from',
+    example: 57,
+  })
+  lastEventSeq: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -51,6 +56,7 @@ export class RoomDto {
       orgId: r.orgId,
       memberCount: r.memberCount,
       lastSeq: r.lastSeq,
+      lastEventSeq: r.lastEventSeq,
       createdAt: r.createdAt.toISOString(),
       updatedAt: r.updatedAt.toISOString(),
     };

@@ -1,39 +1,37 @@
 import type { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
 import type { NewMessage } from '../../domain/message.repository.js';
 
+/** One stored message as the append statement answers it: its message.new event. */
 export interface AppendedRow {
-  id: string;
-  room_id: string;
-  seq: string;
-  user_id: string;
-  username: string;
-  content: string;
-  type: 'text' | 'system' | 'bot';
-  client_msg_id: string | null;
-  created_at: Date;
-  sent_by: string | null;
-  deleted_at: Date | null;
-  /** false when a repeated clientMsgId answered the message stored before. */
-  created?: boolean;
+  /** The event's data: the Message plus its eventSeq, exactly what subscribers get. */
+  data: Record<string, unknown> & { eventSeq: number };
+  event_seq: string;
+  event_created_at: string;
+  ord: string;
 }
+
+/** What a send came to: stored now, or the message a repeated clientMsgId names; null: no room. */
+export type AppendOutcome = { stored: AppendedRow } | { existing: Record<string, unknown> } | null;
 
 interface Pending {
   msg: NewMessage;
-  resolve: (row: AppendedRow | null) => void;
+  resolve: (outcome: AppendOutcome) => void;
   reject: (err: unknown) => void;
 }
 
 /**
- * Many sends in one statement: each room's seq advances once by its number of rows (rooms locked
- * in id order, so concurrent batches cannot deadlock) and rows are numbered in arrival order. One
- * round trip and one commit (WAL flush) for the whole batch. Rows whose (sender, clientMsgId)
- * already exists are left out here; the caller sends those down the single-message path, which
- * answers the stored message.
+ * THE place a message gets its seq, and its message.new room event its eventSeq: one statement
+ * for one message or many. Each room's seq and last_event_seq advance once by its number of
+ * rows (rooms locked in id order, so concurrent batches cannot deadlock) and rows are numbered
+ * in arrival order. In the same statement: the mentioned members (message_mentions, for unread
+ * mention counts), the thread roots' summaries, and the room events, whose data is built once
+ * here by chat_message_view (the relay publishes it as stored). Rows whose (sender, clientMsgId)
+ * already exists are left out; the caller answers those with the stored message.
  */
-const batchSql = (withOutbox: boolean) => `
+const APPEND_SQL = `
   WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[])
-                  WITH ORDINALITY AS t(room_id, user_id, content, type, client_msg_id, sent_by, ord)),
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::text[])
+                  WITH ORDINALITY AS t(room_id, user_id, content, type, client_msg_id, sent_by, thread_root_id, mention_names, ord)),
        fresh AS (
          SELECT i.* FROM input i
           WHERE i.client_msg_id IS NULL
@@ -43,50 +41,70 @@ const batchSql = (withOutbox: boolean) => `
        counts AS (
          SELECT f.room_id, count(*) AS n FROM fresh f JOIN locked l ON l.id = f.room_id GROUP BY f.room_id),
        s AS (
-         UPDATE rooms r SET last_seq = r.last_seq + c.n FROM counts c WHERE r.id = c.room_id
-         RETURNING r.id, r.last_seq AS new_last, c.n),
+         UPDATE rooms r SET last_seq = r.last_seq + c.n, last_event_seq = r.last_event_seq + c.n
+           FROM counts c WHERE r.id = c.room_id
+         RETURNING r.id, r.last_seq AS new_last, r.last_event_seq AS new_last_event, c.n),
        numbered AS (
-         SELECT f.*, s.new_last - s.n + row_number() OVER (PARTITION BY f.room_id ORDER BY f.ord) AS seq
-           FROM fresh f JOIN s ON s.id = f.room_id),
+         SELECT f.*, s.new_last - s.n + row_number() OVER w AS seq,
+                s.new_last_event - s.n + row_number() OVER w AS event_seq
+           FROM fresh f JOIN s ON s.id = f.room_id
+         WINDOW w AS (PARTITION BY f.room_id ORDER BY f.ord)),
+       mentioned AS (
+         SELECT DISTINCT n.room_id, n.seq, u.id AS user_id
+           FROM numbered n
+           CROSS JOIN LATERAL unnest(string_to_array(n.mention_names, ' ')) AS nm(name)
+           JOIN users u ON lower(u.username) = nm.name
+           JOIN room_members rm ON rm.room_id = n.room_id AND rm.user_id = u.id),
        ins AS (
-         INSERT INTO messages (room_id, seq, user_id, content, type, client_msg_id, sent_by)
-         SELECT room_id, seq, user_id, content, type, client_msg_id, sent_by FROM numbered
-         RETURNING id, room_id, seq, user_id, content, type, client_msg_id, created_at, sent_by, deleted_at)${
-           withOutbox
-             ? `,
-       o AS (INSERT INTO event_outbox (event_key, room_id, seq) SELECT room_id::text, room_id, seq FROM ins)`
-             : ''
-         }
-  SELECT ins.*, n.ord, u.username
-    FROM ins JOIN numbered n ON n.room_id = ins.room_id AND n.seq = ins.seq
-    JOIN users u ON u.id = ins.user_id`;
+         INSERT INTO messages (room_id, seq, user_id, content, type, client_msg_id, sent_by, thread_root_id, mentions)
+         SELECT n.room_id, n.seq, n.user_id, n.content, n.type, n.client_msg_id, n.sent_by, n.thread_root_id,
+                (SELECT array_agg(mt.user_id ORDER BY mt.user_id) FROM mentioned mt
+                  WHERE mt.room_id = n.room_id AND mt.seq = n.seq)
+           FROM numbered n
+         RETURNING *),
+       mm AS (
+         INSERT INTO message_mentions (room_id, seq, user_id) SELECT room_id, seq, user_id FROM mentioned),
+       roots AS (
+         UPDATE messages r
+            SET reply_count = r.reply_count + t.n, last_reply_at = t.at, last_reply_seq = t.last
+           FROM (SELECT room_id, thread_root_id, count(*)::int AS n, max(seq) AS last, max(created_at) AS at
+                   FROM ins WHERE thread_root_id IS NOT NULL GROUP BY room_id, thread_root_id) t
+          WHERE r.room_id = t.room_id AND r.id = t.thread_root_id),
+       ev AS (
+         INSERT INTO room_events (room_id, event_seq, kind, data, unpublished)
+         SELECT n.room_id, n.event_seq, 'message.new',
+                chat_message_view(ins::messages, u.username) || jsonb_build_object('eventSeq', n.event_seq),
+                $9
+           FROM ins JOIN numbered n ON n.room_id = ins.room_id AND n.seq = ins.seq
+           JOIN users u ON u.id = ins.user_id
+         RETURNING room_id, event_seq, data, created_at)
+  SELECT ev.data, ev.event_seq, chat_iso(ev.created_at) AS event_created_at, n.ord
+    FROM ev JOIN numbered n ON n.room_id = ev.room_id AND n.event_seq = ev.event_seq`;
 
 /**
  * Group commit for message appends: sends that arrive in the same turn of the event loop go to
  * PostgreSQL as one statement (up to `maxBatch`), with at most `maxInFlight` statements at once;
  * while those run, new sends queue up and form the next batch. Throughput is then no longer one
- * WAL flush per message.
+ * WAL flush per message. A lone send is the same statement with one row.
  */
 export class AppendBatcher {
   private queue: Pending[] = [];
   private inFlight = 0;
   private scheduled = false;
-  private readonly sql: string;
-  private readonly name: string;
 
   constructor(
     private readonly db: PreparedQueries,
-    withOutbox: boolean,
-    /** The single-message path, for rows a batch left out or a batch that failed. */
-    private readonly single: (msg: NewMessage) => Promise<AppendedRow | null>,
+    /** Room events wait for the relay (Kafka bus): the log is the outbox. */
+    private readonly unpublished: boolean,
+    /** A send the statement left out: a known clientMsgId (or a room that is gone). */
+    private readonly leftOut: (
+      msg: NewMessage,
+    ) => Promise<{ existing: Record<string, unknown> } | null>,
     private readonly maxBatch = 100,
     private readonly maxInFlight = 4,
-  ) {
-    this.sql = batchSql(withOutbox);
-    this.name = withOutbox ? 'append_batch_outbox' : 'append_batch';
-  }
+  ) {}
 
-  append(msg: NewMessage): Promise<AppendedRow | null> {
+  append(msg: NewMessage): Promise<AppendOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ msg, resolve, reject });
       if (!this.scheduled && this.inFlight < this.maxInFlight) {
@@ -111,43 +129,81 @@ export class AppendBatcher {
     }
   }
 
+  private statement(batch: NewMessage[]): Promise<AppendedRow[]> {
+    return this.db.query<AppendedRow>('append_messages', APPEND_SQL, [
+      batch.map((m) => m.roomId),
+      batch.map((m) => m.userId),
+      batch.map((m) => m.content),
+      batch.map((m) => m.type),
+      batch.map((m) => m.clientMsgId),
+      batch.map((m) => m.sentBy ?? null),
+      batch.map((m) => m.threadRootId ?? null),
+      batch.map((m) =>
+        m.mentionNames && m.mentionNames.length > 0 ? m.mentionNames.join(' ') : null,
+      ),
+      this.unpublished,
+    ]);
+  }
+
   private async run(batch: Pending[]): Promise<void> {
-    if (batch.length === 1) {
-      // Nothing to group: the function is the cheaper statement.
-      await this.settle(batch[0]);
-      return;
-    }
-    let rows: (AppendedRow & { ord: string })[];
+    let rows: AppendedRow[];
     try {
-      rows = await this.db.query<AppendedRow & { ord: string }>(this.name, this.sql, [
-        batch.map((p) => p.msg.roomId),
-        batch.map((p) => p.msg.userId),
-        batch.map((p) => p.msg.content),
-        batch.map((p) => p.msg.type),
-        batch.map((p) => p.msg.clientMsgId),
-        batch.map((p) => p.msg.sentBy ?? null),
-      ]);
-    } catch {
+      rows = await this.statement(batch.map((p) => p.msg));
+    } catch (err) {
       // Typically two sends with one clientMsgId racing; the whole statement rolled back (no
-      // seq was used), so each goes down the single path, which sorts out who was first.
-      await Promise.all(batch.map((p) => this.settle(p)));
+      // seq was used), so each goes again on its own, which sorts out who was first.
+      await Promise.all(batch.map((p) => this.alone(p, err, batch.length === 1)));
       return;
     }
     const byOrd = new Map(rows.map((r) => [Number(r.ord), r]));
     await Promise.all(
       batch.map(async (p, i) => {
         const row = byOrd.get(i + 1);
-        if (row) p.resolve(row);
-        else await this.settle(p); // a known clientMsgId, or a room that is gone
+        if (row) p.resolve({ stored: row });
+        else await this.settle(p, () => this.leftOut(p.msg));
       }),
     );
   }
 
-  private async settle(p: Pending): Promise<void> {
+  /**
+   * One send on its own after its statement failed: a unique violation means a send with the
+   * same clientMsgId committed meanwhile (answer that one); anything else fails the send.
+   */
+  private async alone(p: Pending, first: unknown, ranAlone: boolean): Promise<void> {
+    await this.settle(p, async () => {
+      let lastErr = first;
+      let tried = ranAlone;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if (isUniqueViolation(lastErr)) {
+          const existing = await this.leftOut(p.msg);
+          if (existing) return existing;
+        } else if (tried) throw lastErr;
+        tried = true;
+        try {
+          const [row] = await this.statement([p.msg]);
+          return row ? { stored: row } : await this.leftOut(p.msg);
+        } catch (err) {
+          lastErr = err;
+        }
+      }
+      throw lastErr;
+    });
+  }
+
+  private async settle(p: Pending, fn: () => Promise<AppendOutcome>): Promise<void> {
     try {
-      p.resolve(await this.single(p.msg));
+      p.resolve(await fn());
     } catch (err) {
       p.reject(err);
     }
   }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    ((err as { code?: string }).code === '23505' ||
+      (err as { driverError?: { code?: string } }).driverError?.code === '23505')
+  );
 }

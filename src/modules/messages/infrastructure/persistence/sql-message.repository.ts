@@ -1,139 +1,272 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { RoomEvent } from '../../../../common/events/chat-events.js';
 import { OutboxPolicy } from '../../../../common/events/outbox.js';
-import type { Message, MessageType } from '../../domain/message.js';
-import { MessageRepository, type NewMessage } from '../../domain/message.repository.js';
 import { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
+import { inRoomEventTx } from '../../../room-events/infrastructure/persistence/room-event-tx.js';
+import type { Message } from '../../domain/message.js';
+import {
+  MessageRepository,
+  type Appended,
+  type Changed,
+  type MessageChange,
+  type NewMessage,
+  type ReadOptions,
+} from '../../domain/message.repository.js';
 import { AppendBatcher } from './append-batcher.js';
 
-interface MessageRow {
-  id: string;
-  room_id: string;
-  seq: string;
-  user_id: string;
-  username: string;
-  content: string;
-  type: MessageType;
-  client_msg_id: string | null;
-  created_at: Date;
-  sent_by: string | null;
-  deleted_at: Date | null;
-}
-
-const toMessage = (r: MessageRow): Message => ({
-  id: r.id,
-  roomId: r.room_id,
-  seq: Number(r.seq),
-  userId: r.user_id,
-  username: r.username,
-  content: r.content,
-  type: r.type,
-  clientMsgId: r.client_msg_id,
-  createdAt: r.created_at.toISOString(),
-  sentBy: r.sent_by,
-  deletedAt: r.deleted_at ? r.deleted_at.toISOString() : null,
-});
-
-const SELECT = `SELECT m.id, m.room_id, m.seq, m.user_id, u.username, m.content, m.type, m.client_msg_id, m.created_at, m.sent_by, m.deleted_at
-                  FROM messages m JOIN users u ON u.id = m.user_id`;
+/** chat_message_view (see the RoomEvents migration) is the one JSON shape of a Message. */
+const toMessage = (v: Record<string, unknown>): Message => {
+  const { eventSeq: _eventSeq, ...message } = v;
+  return message as unknown as Message;
+};
 
 /**
- * Plain SQL on the hot path: no entity hydration. A send is one round trip (the
- * chat_append_message function, see its migration); history reads ride the (room_id, seq)
- * primary key, never OFFSET.
+ * A message as a reader sees it: the view plus its reactions, `me` for the reader (`$R`).
+ * The reactions are read by the (room_id, seq, ...) primary key of message_reactions.
+ */
+const view = (reader: string) => `
+  chat_message_view(m, u.username) || jsonb_build_object('reactions', COALESCE((
+    SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count', r.n, 'me', r.me) ORDER BY r.first, r.emoji)
+      FROM (SELECT mr.emoji, count(*)::int AS n, COALESCE(bool_or(mr.user_id = ${reader}::uuid), false) AS me,
+                   min(mr.created_at) AS first
+              FROM message_reactions mr WHERE mr.room_id = m.room_id AND mr.seq = m.seq
+             GROUP BY mr.emoji) r), '[]'::jsonb)) AS v`;
+
+const FROM = `FROM messages m JOIN users u ON u.id = m.user_id`;
+
+/**
+ * Plain SQL on the hot path: no entity hydration. A send is one statement (the append CTE, see
+ * AppendBatcher), shared by every send in flight; history reads ride the (room_id, seq) primary
+ * key (a thread's, the (room_id, thread_root_id, seq) index), never OFFSET. Edits, deletes and
+ * reactions run under the room's lock with their room event (RoomEventTx).
  */
 @Injectable()
 export class SqlMessageRepository extends MessageRepository {
-  private readonly withOutbox: boolean;
+  private readonly unpublished: boolean;
   private readonly batcher: AppendBatcher;
   private readonly prepared: PreparedQueries;
 
-  constructor(@InjectDataSource() ds: DataSource, @Optional() outbox?: OutboxPolicy) {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Optional() outbox?: OutboxPolicy,
+  ) {
     super();
-    // With the Kafka bus, the outbox record is written in the message's own transaction.
-    this.withOutbox = outbox?.enabled ?? false;
+    // With the Kafka bus, room events wait in the log for the relay (the log is the outbox).
+    this.unpublished = outbox?.enabled ?? false;
     this.prepared = new PreparedQueries(ds);
-    this.batcher = new AppendBatcher(this.prepared, this.withOutbox, (msg) => this.appendOne(msg));
+    this.batcher = new AppendBatcher(this.prepared, this.unpublished, (msg) => this.existing(msg));
   }
 
-  async appendToRoom(msg: NewMessage): Promise<{ message: Message; created: boolean } | null> {
-    const row = await this.batcher.append(msg);
-    return row ? { message: toMessage(row), created: row.created !== false } : null;
+  async appendToRoom(msg: NewMessage): Promise<Appended | null> {
+    const outcome = await this.batcher.append(msg);
+    if (!outcome) return null;
+    if ('existing' in outcome)
+      return { message: toMessage(outcome.existing), event: null, created: false };
+    const { data, event_seq, event_created_at } = outcome.stored;
+    const event = {
+      eventSeq: Number(event_seq),
+      event: 'message.new',
+      data,
+      createdAt: event_created_at,
+    } as unknown as RoomEvent;
+    return { message: toMessage(data), event, created: true };
   }
 
-  /**
-   * One message, one statement (chat_append_message): the room row lock serialises writers per
-   * room, and a failed insert rolls back its seq increment, so seqs stay gapless; a repeated
-   * clientMsgId answers the first message with created = false.
-   */
-  private async appendOne(msg: NewMessage): Promise<(MessageRow & { created: boolean }) | null> {
-    const rows = await this.prepared.query<MessageRow & { created: boolean }>(
-      'chat_append_message',
-      `SELECT * FROM chat_append_message($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        msg.roomId,
-        msg.userId,
-        msg.content,
-        msg.type,
-        msg.clientMsgId,
-        this.withOutbox,
-        msg.sentBy ?? null,
-      ],
+  /** The message a repeated clientMsgId names (null: none, so the room was gone). */
+  private async existing(msg: NewMessage): Promise<{ existing: Record<string, unknown> } | null> {
+    if (msg.clientMsgId === null) return null;
+    const rows = await this.prepared.query<{ v: Record<string, unknown> }>(
+      'message_by_client_id',
+      `SELECT ${view('$3')} ${FROM} WHERE m.user_id = $1 AND m.client_msg_id = $2`,
+      [msg.userId, msg.clientMsgId, msg.userId],
     );
-    return rows[0] ?? null;
+    return rows[0] ? { existing: rows[0].v } : null;
   }
 
-  async findAfterSeq(roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
-    const rows = await this.prepared.query<MessageRow>(
+  private async read(
+    name: string,
+    where: string,
+    order: 'ASC' | 'DESC',
+    params: unknown[],
+    opts: ReadOptions,
+  ): Promise<Message[]> {
+    // Fixed texts per variant (prepared statements): the thread filter is its own statement.
+    const thread = opts.threadRootId !== undefined;
+    const all = [...params, opts.readerId ?? null, ...(thread ? [opts.threadRootId] : [])];
+    const readerParam = `$${params.length + 1}`;
+    const threadCond = thread ? ` AND m.thread_root_id = $${params.length + 2}` : '';
+    const rows = await this.prepared.query<{ v: Record<string, unknown> }>(
+      thread ? `${name}_thread` : name,
+      `SELECT ${view(readerParam)} ${FROM} WHERE ${where}${threadCond} ORDER BY m.seq ${order} LIMIT $${params.length}`,
+      all,
+    );
+    const list = rows.map((r) => toMessage(r.v));
+    return order === 'DESC' ? list.reverse() : list;
+  }
+
+  findAfterSeq(
+    roomId: string,
+    afterSeq: number,
+    limit: number,
+    opts: ReadOptions = {},
+  ): Promise<Message[]> {
+    return this.read(
       'messages_after',
-
-      `${SELECT} WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3`,
+      'm.room_id = $1 AND m.seq > $2',
+      'ASC',
       [roomId, afterSeq, limit],
+      opts,
     );
-    return rows.map(toMessage);
   }
 
-  async findBeforeSeq(roomId: string, beforeSeq: number, limit: number): Promise<Message[]> {
-    const rows = await this.prepared.query<MessageRow>(
+  findBeforeSeq(
+    roomId: string,
+    beforeSeq: number,
+    limit: number,
+    opts: ReadOptions = {},
+  ): Promise<Message[]> {
+    return this.read(
       'messages_before',
-
-      `${SELECT} WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
+      'm.room_id = $1 AND m.seq < $2',
+      'DESC',
       [roomId, beforeSeq, limit],
+      opts,
     );
-    return rows.reverse().map(toMessage);
   }
 
-  async findLatest(roomId: string, limit: number): Promise<Message[]> {
-    const rows = await this.prepared.query<MessageRow>(
-      'messages_latest',
-
-      `${SELECT} WHERE m.room_id = $1 ORDER BY m.seq DESC LIMIT $2`,
-      [roomId, limit],
-    );
-    return rows.reverse().map(toMessage);
+  findLatest(roomId: string, limit: number, opts: ReadOptions = {}): Promise<Message[]> {
+    return this.read('messages_latest', 'm.room_id = $1', 'DESC', [roomId, limit], opts);
   }
 
-  async findById(roomId: string, id: string): Promise<Message | null> {
-    const rows = await this.prepared.query<MessageRow>(
+  async findById(roomId: string, id: string, readerId?: string): Promise<Message | null> {
+    const rows = await this.prepared.query<{ v: Record<string, unknown> }>(
       'message_by_id',
-      `${SELECT} WHERE m.room_id = $1 AND m.id = $2`,
+      `SELECT ${view('$3')} ${FROM} WHERE m.room_id = $1 AND m.id = $2`,
+      [roomId, id, readerId ?? null],
+    );
+    return rows[0] ? toMessage(rows[0].v) : null;
+  }
+
+  private inRoom<T>(
+    roomId: string,
+    change: Parameters<typeof inRoomEventTx<T>>[3],
+  ): Promise<T | null> {
+    return inRoomEventTx((fn) => this.ds.transaction(fn), roomId, this.unpublished, change);
+  }
+
+  /** The message inside a transaction that holds the room's lock (reactions not needed). */
+  private async current(m: EntityManager, roomId: string, id: string): Promise<Message | null> {
+    const rows = await m.query<{ v: Record<string, unknown> }[]>(
+      `SELECT chat_message_view(m, u.username) AS v ${FROM} WHERE m.room_id = $1 AND m.id = $2`,
       [roomId, id],
     );
-    return rows[0] ? toMessage(rows[0]) : null;
+    return rows[0] ? toMessage(rows[0].v) : null;
   }
 
-  async tombstone(
+  async change(
     roomId: string,
     id: string,
-  ): Promise<{ message: Message; changed: boolean } | null> {
-    const updated = await this.prepared.query<{ id: string }>(
-      'message_tombstone',
-      `UPDATE messages SET content = '', deleted_at = now()
-        WHERE room_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id`,
-      [roomId, id],
-    );
-    const message = await this.findById(roomId, id);
-    return message ? { message, changed: updated.length > 0 } : null;
+    decide: (current: Message) => MessageChange,
+  ): Promise<Changed | null> {
+    const result = await this.inRoom<Changed | null>(roomId, async (tx, m) => {
+      const current = await this.current(m, roomId, id);
+      if (!current) return null;
+      const change = decide(current);
+      if (change.kind === 'none') return { message: current, event: null };
+      if (change.kind === 'edit') {
+        // Mentions follow the content: who is named now, among the room's members.
+        await m.query(
+          `WITH men AS (
+                  SELECT DISTINCT u.id FROM unnest($4::text[]) AS nm(name)
+                    JOIN users u ON lower(u.username) = nm.name
+                    JOIN room_members rm ON rm.room_id = $1 AND rm.user_id = u.id),
+                upd AS (
+                  UPDATE messages SET content = $3, edited_at = now(),
+                         mentions = (SELECT array_agg(id ORDER BY id) FROM men)
+                   WHERE room_id = $1 AND id = $2 RETURNING seq),
+                gone AS (
+                  DELETE FROM message_mentions mm USING upd
+                   WHERE mm.room_id = $1 AND mm.seq = upd.seq AND mm.user_id NOT IN (SELECT id FROM men))
+           INSERT INTO message_mentions (room_id, seq, user_id)
+           SELECT $1, upd.seq, men.id FROM upd, men ON CONFLICT DO NOTHING`,
+          [roomId, id, change.content, change.mentionNames],
+        );
+        const message = (await this.current(m, roomId, id))!;
+        const event = await tx.append({
+          event: 'message.edited',
+          data: {
+            roomId,
+            id,
+            seq: message.seq,
+            content: message.content,
+            editedAt: message.editedAt!,
+            mentions: message.mentions,
+          },
+        });
+        return { message, event };
+      }
+      // A tombstone: content gone, seq kept; its reactions and mentions go with the content.
+      await m.query(
+        `UPDATE messages SET content = '', deleted_at = now(), mentions = NULL
+          WHERE room_id = $1 AND id = $2`,
+        [roomId, id],
+      );
+      await m.query(`DELETE FROM message_reactions WHERE room_id = $1 AND seq = $2`, [
+        roomId,
+        current.seq,
+      ]);
+      await m.query(`DELETE FROM message_mentions WHERE room_id = $1 AND seq = $2`, [
+        roomId,
+        current.seq,
+      ]);
+      const message = (await this.current(m, roomId, id))!;
+      const event = await tx.append({
+        event: 'message.deleted',
+        data: { roomId, id, seq: message.seq },
+      });
+      return { message, event };
+    });
+    return result ?? null;
+  }
+
+  async react(
+    roomId: string,
+    id: string,
+    userId: string,
+    emoji: string,
+    add: boolean,
+    check: (current: Message, distinctEmojis: number, emojiThere: boolean) => void,
+  ): Promise<Changed | null> {
+    const result = await this.inRoom<Changed | null>(roomId, async (tx, m) => {
+      const current = await this.current(m, roomId, id);
+      if (!current) return null;
+      const [state] = await m.query<{ n: number; there: boolean; mine: boolean }[]>(
+        `SELECT count(DISTINCT emoji)::int AS n, COALESCE(bool_or(emoji = $3), false) AS there,
+                COALESCE(bool_or(emoji = $3 AND user_id = $4), false) AS mine
+           FROM message_reactions WHERE room_id = $1 AND seq = $2`,
+        [roomId, current.seq, emoji, userId],
+      );
+      check(current, state.n, state.there);
+      // A repeated PUT or DELETE changes nothing and records nothing.
+      if (add === state.mine) return { message: current, event: null };
+      if (add)
+        await m.query(
+          `INSERT INTO message_reactions (room_id, seq, emoji, user_id) VALUES ($1, $2, $3, $4)`,
+          [roomId, current.seq, emoji, userId],
+        );
+      else
+        await m.query(
+          `DELETE FROM message_reactions WHERE room_id = $1 AND seq = $2 AND emoji = $3 AND user_id = $4`,
+          [roomId, current.seq, emoji, userId],
+        );
+      const event = await tx.append({
+        event: add ? 'reaction.added' : 'reaction.removed',
+        data: { roomId, messageId: id, seq: current.seq, emoji, userId },
+      });
+      return { message: current, event };
+    });
+    return result ?? null;
   }
 }

@@ -1,10 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { Errors } from '../../../../common/errors/domain-error.js';
+import type { RoomEvent } from '../../../../common/events/chat-events.js';
+import { OutboxPolicy } from '../../../../common/events/outbox.js';
+import { inRoomEventTx } from '../../../room-events/infrastructure/persistence/room-event-tx.js';
 import { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
 import { rowsOf } from '../../../../infrastructure/database/rows.js';
-import type { Membership, MemberRole, Room, RoomKind } from '../../domain/room.js';
+import {
+  toRoomView,
+  type Membership,
+  type MemberRole,
+  type Room,
+  type RoomKind,
+} from '../../domain/room.js';
 import {
   RoomRepository,
   type KeysetPage,
@@ -23,6 +32,7 @@ export interface RoomRow {
   org_id: string | null;
   member_count: number;
   last_seq: string;
+  last_event_seq: string;
   created_at: Date;
   updated_at: Date;
 }
@@ -36,7 +46,7 @@ interface MemberRow {
   last_read_seq?: string;
 }
 
-export const ROOM_COLS = `id, kind, name, description, owner_id, is_private, password_hash, org_id, member_count, last_seq, created_at, updated_at`;
+export const ROOM_COLS = `id, kind, name, description, owner_id, is_private, password_hash, org_id, member_count, last_seq, last_event_seq, created_at, updated_at`;
 
 export const toRoom = (r: RoomRow): Room => ({
   id: r.id,
@@ -49,6 +59,7 @@ export const toRoom = (r: RoomRow): Room => ({
   orgId: r.org_id,
   memberCount: Number(r.member_count),
   lastSeq: Number(r.last_seq),
+  lastEventSeq: Number(r.last_event_seq),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -76,10 +87,24 @@ function mapNameConflict(err: unknown): never {
 @Injectable()
 export class SqlRoomRepository extends RoomRepository {
   private readonly prepared: PreparedQueries;
+  /** Room events wait for the relay when the Kafka bus is on (the log is its outbox). */
+  private readonly unpublished: boolean;
 
-  constructor(@InjectDataSource() private readonly ds: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Optional() outbox?: OutboxPolicy,
+  ) {
     super();
     this.prepared = new PreparedQueries(ds);
+    this.unpublished = outbox?.enabled ?? false;
+  }
+
+  /** `change` under the room's lock, with its room events appended in the same transaction. */
+  private inRoom<T>(
+    roomId: string,
+    change: Parameters<typeof inRoomEventTx<T>>[3],
+  ): Promise<T | null> {
+    return inRoomEventTx((fn) => this.ds.transaction(fn), roomId, this.unpublished, change);
   }
 
   async create(room: NewRoom): Promise<Room> {
@@ -220,7 +245,7 @@ export class SqlRoomRepository extends RoomRepository {
     return { items: page.map(toRoom), next: more && last ? [last.cursor_ts, last.id] : null };
   }
 
-  async update(id: string, patch: RoomPatch): Promise<Room> {
+  async update(id: string, patch: RoomPatch): Promise<{ room: Room; event: RoomEvent }> {
     const sets: string[] = [];
     const params: unknown[] = [id];
     const col: Record<keyof RoomPatch, string> = {
@@ -236,18 +261,27 @@ export class SqlRoomRepository extends RoomRepository {
       }
     }
     sets.push('updated_at = now()');
+    let result: { room: Room; event: RoomEvent } | null;
     try {
-      const rows = rowsOf<RoomRow>(
-        await this.ds.query(
-          `UPDATE rooms SET ${sets.join(', ')} WHERE id = $1 RETURNING ${ROOM_COLS}`,
-          params,
-        ),
-      );
-      if (!rows[0]) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
-      return toRoom(rows[0]);
+      result = await this.inRoom(id, async (tx, m) => {
+        const rows = rowsOf<RoomRow>(
+          await m.query(
+            `UPDATE rooms SET ${sets.join(', ')} WHERE id = $1 RETURNING ${ROOM_COLS}`,
+            params,
+          ),
+        );
+        const room = { ...toRoom(rows[0]), lastEventSeq: tx.nextEventSeq };
+        const event = await tx.append({
+          event: 'room.updated',
+          data: { ...toRoomView(room), roomId: id },
+        });
+        return { room, event };
+      });
     } catch (err) {
       mapNameConflict(err);
     }
+    if (!result) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
+    return result;
   }
 
   async delete(id: string): Promise<void> {
@@ -257,15 +291,10 @@ export class SqlRoomRepository extends RoomRepository {
   async addMember(
     roomId: string,
     userId: string,
-  ): Promise<{ membership: Membership; created: boolean }> {
-    return this.ds.transaction(async (m) => {
-      // Lock the room row first (the lock the member_count update needs anyway, so two joins
-      // queue instead of deadlocking on a lock upgrade); a concurrent delete wins or waits.
-      const exists = await m.query<unknown[]>(
-        `SELECT 1 FROM rooms WHERE id = $1 FOR NO KEY UPDATE`,
-        [roomId],
-      );
-      if (exists.length === 0) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
+  ): Promise<{ membership: Membership; created: boolean; event: RoomEvent | null }> {
+    // The room row is locked first (the lock the member_count update needs anyway, so two joins
+    // queue instead of deadlocking on a lock upgrade); a concurrent delete wins or waits.
+    const result = await this.inRoom(roomId, async (tx, m) => {
       const inserted = await m.query<unknown[]>(
         // A new member has read what was there before them: nothing starts unread.
         `INSERT INTO room_members (room_id, user_id, role, last_read_seq)
@@ -278,21 +307,28 @@ export class SqlRoomRepository extends RoomRepository {
         await m.query(`UPDATE rooms SET member_count = member_count + 1 WHERE id = $1`, [roomId]);
       const membership = await this.membershipIn(m, roomId, userId);
       if (!membership) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
-      return { membership, created };
+      const event = created
+        ? await tx.append({
+            event: 'member.joined',
+            data: { roomId, userId, username: membership.username },
+          })
+        : null;
+      return { membership, created, event };
     });
+    if (!result) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
+    return result;
   }
 
   async removeMember(
     roomId: string,
     userId: string,
-  ): Promise<{ newOwnerId: string | null } | null> {
-    return this.ds.transaction(async (m) => {
-      const [room] = await m.query<
-        {
-          owner_id: string;
-        }[]
-      >(`SELECT owner_id FROM rooms WHERE id = $1 FOR UPDATE`, [roomId]);
-      if (!room) return null;
+    reason: 'left' | 'kicked',
+  ): Promise<{ newOwnerId: string | null; events: RoomEvent[] } | null> {
+    return this.inRoom(roomId, async (tx, m) => {
+      const [room] = await m.query<{ owner_id: string }[]>(
+        `SELECT owner_id FROM rooms WHERE id = $1`,
+        [roomId],
+      );
       const member = await this.membershipIn(m, roomId, userId);
       if (!member) return null;
       let newOwnerId: string | null = null;
@@ -322,7 +358,22 @@ export class SqlRoomRepository extends RoomRepository {
         userId,
       ]);
       await m.query(`UPDATE rooms SET member_count = member_count - 1 WHERE id = $1`, [roomId]);
-      return { newOwnerId };
+      const events = [
+        await tx.append({
+          event: 'member.left',
+          data: { roomId, userId, username: member.username, reason },
+        }),
+      ];
+      if (newOwnerId) {
+        const [row] = await m.query<RoomRow[]>(`SELECT ${ROOM_COLS} FROM rooms WHERE id = $1`, [
+          roomId,
+        ]);
+        const after = { ...toRoom(row), lastEventSeq: tx.nextEventSeq };
+        events.push(
+          await tx.append({ event: 'room.updated', data: { ...toRoomView(after), roomId } }),
+        );
+      }
+      return { newOwnerId, events };
     });
   }
 

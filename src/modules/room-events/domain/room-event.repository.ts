@@ -1,0 +1,7 @@
+import type { RoomEvent } from '../../../common/events/chat-events.js';
+
+/** Reading a room's event log. Writers append inside their own transactions (RoomEventTx). */
+export abstract class RoomEventRepository {
+  /** Up to `limit` events with eventSeq > afterEventSeq, ascending. */
+  abstract findAfter(roomId: string, afterEventSeq: number, limit: number): Promise<RoomEvent[]>;
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { RoomEvent } from '../../../../common/events/chat-events.js';
+import { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
+import { RoomEventRepository } from '../../domain/room-event.repository.js';
+
+interface EventRow {
+  event_seq: string;
+  kind: string;
+  data: Record<string, unknown>;
+  created_at: string;
+}
+
+export const toRoomEvent = (r: EventRow): RoomEvent =>
+  ({
+    eventSeq: Number(r.event_seq),
+    event: r.kind,
+    data: r.data,
+    createdAt: r.created_at,
+  }) as RoomEvent;
+
+/** Replay and gap filling read the log by its primary key (room_id, event_seq). */
+@Injectable()
+export class SqlRoomEventRepository extends RoomEventRepository {
+  private readonly prepared: PreparedQueries;
+
+  constructor(@InjectDataSource() ds: DataSource) {
+    super();
+    this.prepared = new PreparedQueries(ds);
+  }
+
+  async findAfter(roomId: string, afterEventSeq: number, limit: number): Promise<RoomEvent[]> {
+    const rows = await this.prepared.query<EventRow>(
+      'room_events_after',
+      `SELECT event_seq, kind, data, chat_iso(created_at) AS created_at
+         FROM room_events WHERE room_id = $1 AND event_seq > $2 ORDER BY event_seq LIMIT $3`,
+      [roomId, afterEventSeq, limit],
+    );
+    return rows.map(toRoomEvent);
+  }
+}

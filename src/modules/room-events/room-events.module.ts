@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { RoomsModule } from '../rooms/rooms.module.js';
+import { RoomEventRepository } from './domain/room-event.repository.js';
+import { SqlRoomEventRepository } from './infrastructure/persistence/sql-room-event.repository.js';
+import { RoomEventsController } from './room-events.controller.js';
+import { RoomEventsService } from './room-events.service.js';
+
+/** Each room's log of events: the cursor clients resume from, on any instance. */
+@Module({
+  imports: [RoomsModule],
+  controllers: [RoomEventsController],
+  providers: [
+    RoomEventsService,
+    { provide: RoomEventRepository, useClass: SqlRoomEventRepository },
+  ],
+  exports: [RoomEventsService],
+})
+export class RoomEventsModule {}
