@@ -223,6 +223,7 @@ describe('read state and the room list', () => {
         'id',
         'isPrivate',
         'kind',
+        'lastEventSeq',
         'lastMessage',
         'lastReadSeq',
         'lastSeq',

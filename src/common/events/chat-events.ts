@@ -235,7 +235,8 @@ function isRoom(r: unknown): r is RoomView {
     (r.orgId === null || isUuid(r.orgId)) &&
     Number.isSafeInteger(r.memberCount) &&
     Number.isSafeInteger(r.lastSeq) &&
-    Number.isSafeInteger(r.lastEventSeq)
+    // Absent in records of instances that predate the room event log.
+    (r.lastEventSeq === undefined || Number.isSafeInteger(r.lastEventSeq))
   );
 }
 
