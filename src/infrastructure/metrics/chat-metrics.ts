@@ -52,7 +52,14 @@ export class ChatMetrics {
 
   readonly wsDisconnects = new Counter({
     name: 'ws_disconnects_total',
-    help: 'WebSocket connections closed by the server, by reason',
+    help: 'WebSocket connections ended, by reason (rate_limited, slow_reader, too_big, invalid_utf8, protocol_error, session_ended, heartbeat, shutdown, client_close, connection_lost)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly wsUpgradesRefused = new Counter({
+    name: 'ws_upgrades_refused_total',
+    help: 'WebSocket upgrades refused before they completed, by error code (lower case)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

@@ -9,6 +9,8 @@ import { DomainError } from '../../common/errors/domain-error.js';
 import { describeViolation, findInputViolation } from '../../common/http/input-limits.js';
 import { TokenBucket } from '../../common/rate-limit/token-bucket.js';
 import type { Principal } from '../auth/principal.js';
+import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
+import { markClose, reasonForSocketError } from './ws-close-reason.js';
 import { CloseCodes, frame } from './ws-protocol.js';
 
 export interface ChatWsAdapterOptions {
@@ -91,11 +93,32 @@ export class ChatWsAdapter extends WsAdapter {
   private readonly buckets = new WeakMap<WebSocket, { bucket: TokenBucket; strikes: number }>();
   private readonly handlersOf = new WeakMap<WebSocket, Map<string, BoundHandler>>();
 
+  private readonly metrics: ChatMetrics;
+
   constructor(
     app: INestApplicationContext,
     private readonly opts: ChatWsAdapterOptions,
   ) {
     super(app);
+    this.metrics = app.get(ChatMetrics, { strict: false });
+  }
+
+  /**
+   * Nest logs every client socket error at error level with a stack. A client's broken or
+   * oversized frame is the client's doing, not a server fault: ws closes that socket itself
+   * (1009, 1007, 1002); the reason is recorded for the close log and metric, and the error
+   * itself goes to debug. Errors of the server itself stay errors.
+   */
+  override bindErrorHandler(server: WebSocketServer): WebSocketServer {
+    server.on('connection', (ws: WebSocket) =>
+      ws.on('error', (err: Error & { code?: string }) => {
+        const reason = reasonForSocketError(err);
+        markClose(ws, reason);
+        this.log.debug({ reason, wsError: err.code, message: err.message }, 'ws client error');
+      }),
+    );
+    server.on('error', (err: Error) => this.log.error(err));
+    return server;
   }
 
   override create(port: number, options: Record<string, unknown> = {}): unknown {
@@ -109,14 +132,31 @@ export class ChatWsAdapter extends WsAdapter {
     }) as WebSocketServer;
     // A handshake ws finds malformed (no Sec-WebSocket-Key, a bad version): with a listener
     // here, ws leaves the answer to us instead of writing its text/html one.
-    server.on('wsClientError', (err: Error, socket: Duplex) => {
+    server.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
+      this.refused(req, 400, 'BAD_UPGRADE', err.message);
       writeRefusal(socket, 400, 'BAD_UPGRADE', err.message);
     });
     return server;
   }
 
+  /** Counts and logs a refused upgrade (info: a refusal is the edge working, not a fault). */
+  private refused(req: IncomingMessage, status: number, code: string, message: string): void {
+    this.metrics.wsUpgradesRefused.inc({ reason: code.toLowerCase() });
+    this.log.log(
+      { status, code, reason: message, ip: req.socket.remoteAddress, origin: req.headers.origin },
+      'ws upgrade refused',
+    );
+  }
+
   /** Refuses the upgrade with the contract's JSON error body. */
-  private refuse(cb: VerifyCallback, status: number, code: string, message: string): void {
+  private refuse(
+    cb: VerifyCallback,
+    req: IncomingMessage,
+    status: number,
+    code: string,
+    message: string,
+  ): void {
+    this.refused(req, status, code, message);
     cb(false, status, refusalBody(status, code, message), {
       'Content-Type': 'application/json; charset=utf-8',
     });
@@ -133,7 +173,7 @@ export class ChatWsAdapter extends WsAdapter {
       !allowed.includes(info.origin) &&
       !isSameOrigin(info.origin, info.req)
     ) {
-      this.refuse(cb, 403, 'ORIGIN_NOT_ALLOWED', 'this Origin may not open /ws');
+      this.refuse(cb, info.req, 403, 'ORIGIN_NOT_ALLOWED', 'this Origin may not open /ws');
       return;
     }
     try {
@@ -141,10 +181,10 @@ export class ChatWsAdapter extends WsAdapter {
       cb(true);
     } catch (err) {
       if (err instanceof DomainError) {
-        this.refuse(cb, err.kind === 'forbidden' ? 403 : 401, err.code, err.message);
+        this.refuse(cb, info.req, err.kind === 'forbidden' ? 403 : 401, err.code, err.message);
       } else {
         this.log.error({ err: String(err) }, 'upgrade authentication failed');
-        this.refuse(cb, 503, 'UNAVAILABLE', 'authentication is unavailable; retry later');
+        this.refuse(cb, info.req, 503, 'UNAVAILABLE', 'authentication is unavailable; retry later');
       }
     }
   }
@@ -259,6 +299,7 @@ export class ChatWsAdapter extends WsAdapter {
       );
     }
     if (state.strikes > this.opts.rateBurst) {
+      markClose(client, 'rate_limited');
       client.close(CloseCodes.policyViolation, 'rate limit exceeded');
       setTimeout(() => client.terminate(), 1000).unref();
     }

@@ -18,6 +18,12 @@ import { RoomEventsService } from '../room-events/room-events.service.js';
 import { ChatConnection } from './chat-connection.js';
 import { RoomSubscription } from './domain/room-subscription.js';
 import { CloseCodes, frame, roomEventFrame, type ServerEvents } from './ws-protocol.js';
+import {
+  closeReasonOf,
+  markClose,
+  reportedCloseCode,
+  type DisconnectReason,
+} from './ws-close-reason.js';
 
 const REPLAY_PAGE = 500;
 
@@ -76,7 +82,7 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
       principal,
       this.cfg.maxBufferedBytes,
       (c) => {
-        this.metrics.wsDisconnects.inc({ reason: 'slow_reader' });
+        markClose(c.socket, 'slow_reader');
         this.log.warn({ userId: c.userId, connId: c.id }, 'closing slow reader');
         c.close(CloseCodes.policyViolation, 'send buffer limit exceeded');
       },
@@ -84,6 +90,23 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     socket.on('pong', () => {
       conn.missedPongs = 0;
     });
+    // Every end of a connection is counted and logged once, here, with its reason.
+    const openedAt = Date.now();
+    socket.once('close', (code: number) => {
+      const reason = closeReasonOf(socket, code);
+      this.metrics.wsDisconnects.inc({ reason });
+      this.log.log(
+        {
+          connId: conn.id,
+          userId: conn.userId,
+          code: reportedCloseCode(reason, code),
+          reason,
+          seconds: Math.round((Date.now() - openedAt) / 100) / 10,
+        },
+        'ws connection closed',
+      );
+    });
+    this.log.log({ connId: conn.id, userId: conn.userId }, 'ws connection opened');
     this.connections.add(conn);
     let set = this.byUser.get(conn.userId);
     if (!set) this.byUser.set(conn.userId, (set = new Set()));
@@ -229,8 +252,11 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Closes every socket with 1001 "going away" (graceful shutdown). */
-  closeAll(code: number, reason: string): void {
-    for (const conn of [...this.connections]) conn.close(code, reason);
+  closeAll(code: number, reason: string, label: DisconnectReason = 'shutdown'): void {
+    for (const conn of [...this.connections]) {
+      markClose(conn.socket, label);
+      conn.close(code, reason);
+    }
   }
 
   private removeSubscription(conn: ChatConnection, roomId: string): boolean {
@@ -333,7 +359,7 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
       case 'session.revoked': {
         for (const conn of [...(this.byUser.get(e.userId) ?? [])]) {
           if (e.sessionId === null || conn.principal.sessionId === e.sessionId) {
-            this.metrics.wsDisconnects.inc({ reason: 'session_ended' });
+            markClose(conn.socket, 'session_ended');
             conn.close(CloseCodes.sessionEnded, `session ended: ${e.reason}`.slice(0, 120));
           }
         }
@@ -345,7 +371,7 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   private beat(): void {
     for (const conn of this.connections) {
       if (conn.missedPongs >= 2) {
-        this.metrics.wsDisconnects.inc({ reason: 'heartbeat' });
+        markClose(conn.socket, 'heartbeat');
         conn.closing = true;
         conn.socket.terminate();
         continue;
