@@ -140,6 +140,24 @@ describe('read state and the room list', () => {
     expect((await itemOf(member, room.id)).mentionCount).toBe(1);
   });
 
+  it('mentionCount counts @mentions written by the send path itself, and a read clears them', async () => {
+    const [owner, member] = [await registerUser(t.baseUrl), await registerUser(t.baseUrl)];
+    const room = await createRoom(t.baseUrl, owner);
+    await joinRoom(t.baseUrl, member, room.id);
+    const mention = (content: string) =>
+      sendMessage(t.baseUrl, owner, room.id, { content }).then((r) => {
+        expect(r.status).toBe(201);
+        return r.body as { seq: number; mentions: string[] };
+      });
+    expect((await mention(`hello @${member.username}`)).mentions).toEqual([member.id]);
+    await mention('no mention here');
+    const last = await mention(`@${member.username} and @nobody_${member.username}`);
+    expect(await itemOf(member, room.id)).toMatchObject({ unreadCount: 3, mentionCount: 2 });
+    expect((await itemOf(owner, room.id)).mentionCount).toBe(0);
+    expect((await markRead(member, room.id, last.seq)).status).toBeLessThan(300);
+    expect(await itemOf(member, room.id)).toMatchObject({ unreadCount: 0, mentionCount: 0 });
+  });
+
   describe('bad room.read input: an error, the connection stays, nothing moves', () => {
     it.each([
       ['a negative seq', -1, 'VALIDATION_FAILED'],
