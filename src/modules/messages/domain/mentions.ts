@@ -15,10 +15,12 @@ export function parseMentionNames(content: string): string[] {
   const out = new Set<string>();
   for (const m of content.matchAll(MENTION)) {
     const name = m[1].toLowerCase();
-    out.add(name);
     const trimmed = name.replace(/[.-]+$/, '');
-    if (trimmed.length >= 3) out.add(trimmed);
-    if (out.size >= MAX_MENTIONS) break;
+    for (const candidate of trimmed.length >= 3 ? [name, trimmed] : [name]) {
+      // Checked per candidate: a name and its trimmed form must not carry the set past the cap.
+      if (out.size >= MAX_MENTIONS) return [...out];
+      out.add(candidate);
+    }
   }
   return [...out];
 }
