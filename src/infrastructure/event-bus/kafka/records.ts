@@ -7,7 +7,7 @@ import type { OutboxRef } from './outbox-store.js';
  * Headers every record this service puts on the events topic carries, so a consumer outside the
  * service can route, deduplicate and version records without parsing them:
  * - `chat-event-id`: the event's id; the same when the outbox publishes a record again (a
- *   message's id for `message.sent`, one derived from the outbox record otherwise; ephemeral
+ *   room event's is derived from its room and eventSeq, another from its outbox row; ephemeral
  *   events, never republished, get a random one);
  * - `chat-event-type`: the ChatEvent's `type`;
  * - `chat-schema-version`: the version of the record's JSON value (RECORD_SCHEMA_VERSION);
