@@ -4,7 +4,7 @@
 //   node bench/run.mjs [scenario...] [--quick] [--out bench/results] [--impl ours,ws,socketio]
 //                      [--profile] [--sio-client raw|official] [--embedded] [--<knob>=<value>]
 //
-// Scenarios: idle fanout latency throughput history sidebar bus (default: all but bus; bus too when
+// Scenarios: idle fanout latency throughput edits history sidebar bus (default: all but bus; bus too when
 // KAFKA_BROKERS is set; --quick runs every scenario for a few seconds: the smoke mode).
 // The server under test runs pinned to one core (BENCH_SERVER_CPU, default 0) and this process
 // and its load-generator workers to the other (BENCH_LOADGEN_CPU, default 1). See bench/README.md.
@@ -15,6 +15,7 @@ import path from 'node:path';
 import { OursFixture } from './lib/ours-setup.mjs';
 import { IMPL_LABEL, printTable, ratios, writeResults } from './lib/report.mjs';
 import {
+  APP_DIR,
   createBenchDatabase,
   hardNoFile,
   LOADGEN_CORE,
@@ -23,7 +24,7 @@ import {
   stopAllServers,
 } from './lib/servers.mjs';
 
-const ALL = ['idle', 'fanout', 'latency', 'throughput', 'history', 'sidebar', 'bus'];
+const ALL = ['idle', 'fanout', 'latency', 'throughput', 'edits', 'history', 'sidebar', 'bus'];
 
 function parseArgs(argv) {
   const a = {
@@ -81,8 +82,10 @@ async function main() {
     );
     return 0;
   }
-  if (!existsSync(path.join(ROOT, 'dist/src/main.js')))
-    throw new Error('dist/src/main.js is missing: run `npm run build` first');
+  if (!existsSync(path.join(APP_DIR, 'dist/src/main.js')))
+    throw new Error(
+      `${path.join(APP_DIR, 'dist/src/main.js')} is missing: run \`npm run build\` first`,
+    );
   const started = Date.now();
   const maxRunMs = args.quick ? 5 * 60_000 : 60 * 60_000;
   const watchdog = setTimeout(() => {
@@ -111,10 +114,14 @@ async function main() {
     nofileHard: hardNoFile(),
     loadavgAtStart: loadavg(),
     quick: args.quick,
+    // The build under test (BENCH_APP_DIR, else this checkout) and its commit.
+    appDir: APP_DIR,
+    appCommit: sh('git', ['-C', APP_DIR, 'rev-parse', '--short', 'HEAD']),
   };
   console.log(
     `bench: node ${env.node}, ${env.cpus} cpus, server on cpu ${SERVER_CORE}, load generator on cpu ${LOADGEN_CORE}${pinned ? '' : ' (taskset failed: NOT pinned)'}`,
   );
+  if (APP_DIR !== ROOT) console.log(`bench: build under test ${APP_DIR} (${env.appCommit})`);
   console.log(
     `bench: ephemeral ports ${env.ephemeralPorts}, open files hard limit ${env.nofileHard}, load average ${env.loadavgAtStart.join(' ')}`,
   );

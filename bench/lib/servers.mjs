@@ -19,6 +19,13 @@ const CLK_TCK = (() => {
   }
 })();
 
+/**
+ * The build of the chat backend under test: this checkout, or BENCH_APP_DIR (another checkout's
+ * built tree, e.g. an older commit's worktree for a before/after comparison; see compare.mjs).
+ * The harness is always this one, so both builds are measured the same way.
+ */
+export const APP_DIR = process.env.BENCH_APP_DIR ? path.resolve(process.env.BENCH_APP_DIR) : ROOT;
+
 export const SERVER_CORE = process.env.BENCH_SERVER_CPU ?? '0';
 export const LOADGEN_CORE = process.env.BENCH_LOADGEN_CPU ?? '1';
 
@@ -62,7 +69,7 @@ export async function stopAllServers() {
 }
 
 export class ServerProc {
-  constructor({ name, impl, args, env, port, logFile, readyPath }) {
+  constructor({ name, impl, args, env, port, logFile, readyPath, cwd = ROOT }) {
     this.name = name;
     this.impl = impl;
     this.port = port;
@@ -82,7 +89,7 @@ export class ServerProc {
         process.execPath,
         ...args,
       ],
-      { cwd: ROOT, env, stdio: ['ignore', fd, fd] },
+      { cwd, env, stdio: ['ignore', fd, fd] },
     );
     closeSync(fd);
     this.exited = new Promise((resolve) =>
@@ -191,6 +198,7 @@ export async function startOurs(
     port,
     logFile: path.join(logDir, `${label}-${instanceId}-${port}.log`),
     readyPath: '/health/ready',
+    cwd: APP_DIR,
   });
   await s.waitReady(180_000);
   return s;
