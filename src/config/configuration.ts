@@ -12,7 +12,15 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { configPart, toBool, toInt, toList, validateEnv, type Env } from './validate-env.js';
+import {
+  ConfigValidationError,
+  configPart,
+  toBool,
+  toInt,
+  toList,
+  validateEnv,
+  type Env,
+} from './validate-env.js';
 
 // One class per concern. Each part is a pure function of the environment; loadConfig
 // (load-config.ts) runs them all once, before anything starts, and a bad value stops start-up
@@ -62,11 +70,21 @@ class AuthEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(5) @Max(300) WS_TICKET_TTL_SEC: number = 30;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) ROOM_JOIN_MAX_FAILURES: number = 5;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) ROOM_JOIN_FAILURE_WINDOW_SEC: number = 300;
+  // Per-account login back-off (auth/domain/login-backoff.ts).
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_THROTTLE_FREE_FAILURES: number = 5;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_THROTTLE_BASE_DELAY_SEC: number = 1;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_THROTTLE_MAX_DELAY_SEC: number = 900;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_THROTTLE_FORGET_AFTER_SEC: number = 86400;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) LOGIN_DEVICE_TOKEN_TTL_SEC: number = 15552000;
   @IsOptional() @IsString() DATA_DIR: string = './.data';
 }
 
 export const authConfig = configPart('auth', (e: Env) => {
   const env = validateEnv(AuthEnv, e);
+  if (env.LOGIN_THROTTLE_MAX_DELAY_SEC < env.LOGIN_THROTTLE_BASE_DELAY_SEC)
+    throw new ConfigValidationError([
+      `LOGIN_THROTTLE_MAX_DELAY_SEC=${env.LOGIN_THROTTLE_MAX_DELAY_SEC}: must not be below LOGIN_THROTTLE_BASE_DELAY_SEC (${env.LOGIN_THROTTLE_BASE_DELAY_SEC})`,
+    ]);
   return {
     jwtSecret: env.JWT_SECRET ?? null,
     accessTtlSec: env.JWT_ACCESS_TTL_SEC,
@@ -74,6 +92,13 @@ export const authConfig = configPart('auth', (e: Env) => {
     wsTicketTtlSec: env.WS_TICKET_TTL_SEC,
     joinMaxFailures: env.ROOM_JOIN_MAX_FAILURES,
     joinFailureWindowSec: env.ROOM_JOIN_FAILURE_WINDOW_SEC,
+    loginThrottle: {
+      freeFailures: env.LOGIN_THROTTLE_FREE_FAILURES,
+      baseDelayMs: env.LOGIN_THROTTLE_BASE_DELAY_SEC * 1000,
+      maxDelayMs: env.LOGIN_THROTTLE_MAX_DELAY_SEC * 1000,
+      forgetAfterMs: env.LOGIN_THROTTLE_FORGET_AFTER_SEC * 1000,
+    },
+    deviceTokenTtlMs: env.LOGIN_DEVICE_TOKEN_TTL_SEC * 1000,
     dataDir: env.DATA_DIR,
     isProduction: env.NODE_ENV === 'production',
   };

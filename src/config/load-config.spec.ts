@@ -43,6 +43,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud' })).not.toThrow(/\n/);
   });
 
+  it('reads the login back-off, and refuses a cap below its base delay', () => {
+    expect(loadConfig({}).auth.loginThrottle).toEqual({
+      freeFailures: 5,
+      baseDelayMs: 1000,
+      maxDelayMs: 900_000,
+      forgetAfterMs: 86_400_000,
+    });
+    expect(
+      problemsOf({ LOGIN_THROTTLE_BASE_DELAY_SEC: '60', LOGIN_THROTTLE_MAX_DELAY_SEC: '30' }),
+    ).toEqual([expect.stringMatching(/^LOGIN_THROTTLE_MAX_DELAY_SEC=30: must not be below/)]);
+  });
+
   it('requires JWT_SECRET in production, and never echoes a secret', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
       expect.stringMatching(

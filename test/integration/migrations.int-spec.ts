@@ -8,6 +8,7 @@ import { createScratchDatabase } from '../support/db.js';
 const CORE_TABLES = [
   'auth_sessions',
   'event_outbox',
+  'login_attempts',
   'message_mentions',
   'message_reactions',
   'messages',
@@ -56,6 +57,7 @@ describe('migrations on a real PostgreSQL', () => {
       'RoomInvites1764100003000',
       'RoomEvents1766200000000',
       'ReadState1766300000000',
+      'LoginAttempts1766400000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending
