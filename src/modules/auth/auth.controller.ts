@@ -36,7 +36,7 @@ export class AuthController {
   @ApiOkResponse({ type: AuthResponseDto })
   @ApiErrors(400, 401, 403, 429)
   async login(@Body() body: LoginDto): Promise<AuthResponseDto> {
-    return AuthResponseDto.from(await this.auth.login(body.login, body.password));
+    return AuthResponseDto.from(await this.auth.login(body.login, body.password, body.deviceToken));
   }
 
   @Public()

@@ -7,8 +7,11 @@ import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './auth.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { LoginAttemptRepository } from './domain/login-attempt.repository.js';
 import { SessionRepository } from './domain/session.repository.js';
+import { SqlLoginAttemptRepository } from './infrastructure/persistence/sql-login-attempt.repository.js';
 import { SqlSessionRepository } from './infrastructure/persistence/sql-session.repository.js';
+import { LoginThrottle } from './login-throttle.service.js';
 import { resolveJwtSecret } from './jwt-secret.js';
 
 @Module({
@@ -26,7 +29,9 @@ import { resolveJwtSecret } from './jwt-secret.js';
   controllers: [AuthController],
   providers: [
     AuthService,
+    LoginThrottle,
     { provide: SessionRepository, useClass: SqlSessionRepository },
+    { provide: LoginAttemptRepository, useClass: SqlLoginAttemptRepository },
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
   exports: [AuthService, SessionRepository],

@@ -14,6 +14,7 @@ import { UserRepository } from '../users/domain/user.repository.js';
 import { PasswordHasher } from '../../common/security/password-hasher.js';
 import { SessionRepository, type SessionState } from './domain/session.repository.js';
 import { newOpaqueToken, parseOpaqueToken } from './domain/tokens.js';
+import { LoginThrottle } from './login-throttle.service.js';
 import type { Principal } from './principal.js';
 
 export interface AuthResult {
@@ -21,6 +22,8 @@ export interface AuthResult {
   accessToken: string;
   refreshToken: string;
   expiresIn: number;
+  /** On register and login: lets this client past the back-off strangers cause (LoginThrottle). */
+  deviceToken?: string;
 }
 
 interface AccessClaims {
@@ -47,6 +50,7 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
     private readonly hasher: PasswordHasher,
     private readonly jwt: JwtService,
     private readonly bus: EventBus,
+    private readonly throttle: LoginThrottle,
     @Inject(authConfig.KEY) private readonly cfg: AuthConfig,
   ) {}
 
@@ -81,19 +85,29 @@ export class AuthService implements OnModuleInit, OnModuleDestroy {
       email: input.email,
       passwordHash,
     });
-    return this.startSession(user);
+    return {
+      ...(await this.startSession(user)),
+      deviceToken: this.throttle.issueDeviceToken(user.id),
+    };
   }
 
-  async login(login: string, password: string): Promise<AuthResult> {
+  async login(login: string, password: string, deviceToken?: string): Promise<AuthResult> {
     const user = await this.users.findByLogin(login);
+    // Per-account back-off before any password is checked; unknown logins are counted alike.
+    const attempt = this.throttle.attemptFor(login, user?.id ?? null, deviceToken);
+    await this.throttle.admit(attempt);
     // Verify against a dummy hash when the user is unknown so timing does not reveal existence.
     const ok = user
       ? await this.hasher.verify(user.passwordHash, password)
       : (await this.hasher.verify(await this.getDummyHash(), password), false);
     if (!user || !ok) throw Errors.unauthorized('INVALID_CREDENTIALS', 'invalid login or password');
+    await this.throttle.succeeded(attempt);
     if (!canAuthenticate(user))
       throw Errors.forbidden('USER_DISABLED', `account is ${user.status}`);
-    return this.startSession(user);
+    return {
+      ...(await this.startSession(user)),
+      deviceToken: this.throttle.issueDeviceToken(user.id),
+    };
   }
 
   async refresh(refreshToken: string): Promise<AuthResult> {

@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from '../../users/domain/user.js';
 import { UserDto } from '../../users/dto/user.dto.js';
 import type { AuthResult } from '../auth.service.js';
@@ -39,6 +39,16 @@ export class LoginDto {
   @MinLength(1)
   @MaxLength(PASSWORD_MAX)
   password: string;
+
+  @ApiPropertyOptional({
+    description:
+      'the deviceToken an earlier register or login of this account gave this client: failed ' +
+      'logins of others on the account do not slow this client down',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  deviceToken?: string;
 }
 
 export class RefreshTokenDto {
@@ -55,6 +65,12 @@ export class AuthResponseDto {
   @ApiProperty({ description: 'opaque, single use; rotate with /api/auth/refresh' })
   refreshToken: string;
   @ApiProperty({ description: 'access token lifetime, seconds', example: 900 }) expiresIn: number;
+  @ApiPropertyOptional({
+    description:
+      'register and login only: keep it and send it with later logins of this account ' +
+      '(a trusted device is not slowed down by others guessing its password)',
+  })
+  deviceToken?: string;
 
   static from(r: AuthResult): AuthResponseDto {
     return {
@@ -62,6 +78,7 @@ export class AuthResponseDto {
       accessToken: r.accessToken,
       refreshToken: r.refreshToken,
       expiresIn: r.expiresIn,
+      ...(r.deviceToken === undefined ? {} : { deviceToken: r.deviceToken }),
     };
   }
 }
