@@ -428,7 +428,8 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
       const props = (name: string) => Object.keys(s[name].properties).sort();
       expect(props('RegisterDto')).toEqual(['email', 'password', 'username']);
       expect(s.RegisterDto.required.sort()).toEqual(['email', 'password', 'username']);
-      expect(props('LoginDto')).toEqual(['login', 'password']);
+      expect(props('LoginDto')).toEqual(['deviceToken', 'login', 'password']);
+      expect(s.LoginDto.required.sort()).toEqual(['login', 'password']);
       expect(props('RefreshTokenDto')).toEqual(['refreshToken']);
       expect(props('UpdateMeDto')).toEqual(['avatarUrl', 'extensions', 'username']);
       expect(props('CreateRoomDto')).toEqual([
@@ -451,6 +452,7 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
       expect(s.SendMessageDto.required).toEqual(['content']);
       expect(props('AuthResponseDto')).toEqual([
         'accessToken',
+        'deviceToken',
         'expiresIn',
         'refreshToken',
         'user',
