@@ -25,7 +25,7 @@ export class InvitesController {
   @ApiCreatedResponse({
     type: InviteDto,
     description:
-      "owner only, private rooms only; the invitee's sockets get invite.received, and POST /join without a password then lets them in once",
+      "owner only, private rooms only; the invitee's sockets get invite.received, and POST /join without a password then lets them in once. An organisation's room takes only the organisation's members (403 NOT_ORG_MEMBER)",
   })
   @ApiErrors(400, 401, 403, 404, 409, 429)
   async create(
@@ -53,7 +53,8 @@ export class InvitesController {
   @Get('users/me/invites')
   @ApiOkResponse({
     type: OpenInvitePageDto,
-    description: "the caller's open invites, newest first",
+    description:
+      "the caller's open invites, newest first; not those to an organisation's room the caller is no longer in the organisation of (a page may then hold fewer than limit)",
   })
   @ApiErrors(400, 401, 429)
   async mine(@CurrentUser() p: Principal, @Query() q: PageQueryDto): Promise<OpenInvitePageDto> {

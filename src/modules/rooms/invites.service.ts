@@ -39,6 +39,9 @@ export class InvitesService {
     checkInvitable(room, found.membership);
     if (invitee.status !== 'active')
       throw Errors.forbidden('USER_INACTIVE', `user is ${invitee.status}`);
+    // An invite could never let them in, and invite.received would show them the room.
+    if (!(await this.roomsService.orgAdmits(inviteeId, found.room)))
+      throw Errors.forbidden('NOT_ORG_MEMBER', "this user is not in the room's organisation");
     const invite = await this.invites.create(roomId, inviteeId, callerId);
     // Every socket of the invitee, on every instance, subscribed to anything or not.
     await this.bus.publish({
@@ -66,6 +69,12 @@ export class InvitesService {
   ): Promise<Page<{ invite: Invite; room: Room }>> {
     const after = cursor ? decodeTimeIdCursor(cursor) : null;
     const page = await this.invites.listOpenFor(userId, limit, after);
-    return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
+    // An invite to an organisation's room its invitee has left since is of no use (join
+    // refuses them) and would still show them the room: not listed while that lasts.
+    const admitted = await Promise.all(
+      page.items.map((i) => this.roomsService.orgAdmits(userId, i.room)),
+    );
+    const items = page.items.filter((_, n) => admitted[n]);
+    return { items, nextCursor: page.next ? encodeCursor(page.next) : null };
   }
 }

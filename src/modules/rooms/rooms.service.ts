@@ -218,14 +218,9 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
     if (!room) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
     if (existing) return existing;
     assertNotDirect(room);
-    if (room.orgId !== null) {
-      // An organisation's room: a room policy (organisations module) must let the caller in;
-      // with none (module off) it is as if the room were not there.
-      let allowed = false;
-      for (const p of this.ext.roomPolicies)
-        if (await p.canJoin(caller.userId, room)) allowed = true;
-      if (!allowed) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
-    }
+    // An organisation's room: as if it were not there for those its organisation keeps out.
+    if (!(await this.orgAdmits(caller.userId, room)))
+      throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
     // An open invite lets its invitee in without the password, once.
     if (room.isPrivate && !(await this.invites.use(roomId, caller.userId))) {
       const { joinMaxFailures, joinFailureWindowSec } = this.authCfg;
@@ -257,6 +252,18 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
     const { membership, event } = await this.rooms.addMember(roomId, caller.userId);
     if (event) await this.publish(roomId, [event]);
     return membership;
+  }
+
+  /**
+   * Whether the user may be in the room as far as its organisation goes: true for a room of no
+   * organisation; for an organisation's room, only when a room policy (organisations module)
+   * lets them in (with none, the module off, nobody).
+   */
+  async orgAdmits(userId: string, room: Room): Promise<boolean> {
+    if (room.orgId === null) return true;
+    let allowed = false;
+    for (const p of this.ext.roomPolicies) if (await p.canJoin(userId, room)) allowed = true;
+    return allowed;
   }
 
   async leave(caller: Caller, roomId: string): Promise<void> {
