@@ -177,3 +177,52 @@ describe('login back-off per account', () => {
     expect(after[after.length - 1].headers.get('retry-after')).toBe('1');
   });
 });
+
+describe('login back-off across instances', () => {
+  // Two instances on one database, as behind a load balancer; a wait long enough that it
+  // cannot end while the test runs, so every count below is exact.
+  const env = coreEnv({
+    TRUST_PROXY: 'true',
+    LOGIN_THROTTLE_FREE_FAILURES: String(FREE_FAILURES),
+    LOGIN_THROTTLE_BASE_DELAY_SEC: '60',
+    LOGIN_THROTTLE_MAX_DELAY_SEC: '600',
+  });
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startTestApp(env), startTestApp(env)]);
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  const guess = (app: TestApp, loginName: string, i: number) =>
+    http(app.baseUrl, 'POST', '/api/auth/login', {
+      body: { login: loginName, password: `guess ${i}` },
+      headers: { 'x-forwarded-for': freshAddress() },
+    });
+
+  it('guesses spread over instances meet one count per account', async () => {
+    const owner = await registerUser(a.baseUrl);
+    const statuses: number[] = [];
+    for (let i = 0; i <= FREE_FAILURES; i++)
+      statuses.push((await guess(i % 2 === 0 ? a : b, owner.username, i)).status);
+    expect(statuses).toEqual([...Array.from({ length: FREE_FAILURES }, () => 401), 429]);
+    const fromA = await guess(a, owner.username, 99);
+    expect(fromA.status).toBe(429);
+    expect(Number(fromA.headers.get('retry-after'))).toBeGreaterThan(55);
+  });
+
+  it('a burst of simultaneous guesses on both instances gets no more through than the threshold', async () => {
+    const owner = await registerUser(a.baseUrl);
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => guess(i % 2 === 0 ? a : b, owner.username, i)),
+    );
+    const count = (status: number) => answers.filter((r) => r.status === status).length;
+    expect({ letThrough: count(401), refused: count(429) }).toEqual({
+      letThrough: FREE_FAILURES,
+      refused: 24 - FREE_FAILURES,
+    });
+  });
+});
