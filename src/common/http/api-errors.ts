@@ -48,3 +48,40 @@ export function ApiErrors(...statuses: number[]) {
     ),
   );
 }
+
+/** What one error code means on one route. */
+export type ErrorCodeMeanings = Readonly<Record<string, string>>;
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+};
+
+/**
+ * Documents, per status, exactly the codes a route answers with: each code is a named example
+ * of the error body (machine-readable, shown in /docs), and the description lists them.
+ */
+export function ApiErrorCodes(table: Readonly<Record<number, ErrorCodeMeanings>>) {
+  return applyDecorators(
+    ...Object.entries(table).map(([s, codes]) => {
+      const status = Number(s);
+      const error = REASONS[status] ?? 'Error';
+      return ApiResponse({
+        status,
+        type: ErrorResponseDto,
+        description: `${error}: ${Object.entries(codes)
+          .map(([code, meaning]) => `${code} (${meaning})`)
+          .join('; ')}`,
+        examples: Object.fromEntries(
+          Object.entries(codes).map(([code, meaning]) => [
+            code,
+            { summary: meaning, value: { statusCode: status, error, message: meaning, code } },
+          ]),
+        ),
+      });
+    }),
+  );
+}

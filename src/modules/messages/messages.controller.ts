@@ -28,7 +28,7 @@ import {
   MessagePageDto,
   SendMessageDto,
 } from './dto/message.dto.js';
-import { MessageErrors } from './message-errors.decorator.js';
+import { MessageRouteErrors } from './message-errors.decorator.js';
 import { MessagesService } from './messages.service.js';
 
 @ApiTags('messages')
@@ -40,7 +40,8 @@ export class MessagesController {
   @Get()
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: MessagePageDto })
-  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrors(401, 429)
+  @MessageRouteErrors.history
   async history(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -58,7 +59,7 @@ export class MessagesController {
       'stored; a repeated clientMsgId stores nothing and answers the message stored the first time',
   })
   @ApiErrors(401, 429)
-  @MessageErrors(400, 403, 404, 409)
+  @MessageRouteErrors.send
   async send(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -76,7 +77,7 @@ export class MessagesController {
     description: 'edited by its author; subscribers get message.edited',
   })
   @ApiErrors(401, 429)
-  @MessageErrors(400, 403, 404, 409)
+  @MessageRouteErrors.edit
   async edit(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -95,7 +96,7 @@ export class MessagesController {
       'a tombstone now (content "", seq kept); subscribers get message.deleted. Deleting it again: 204, nothing new',
   })
   @ApiErrors(401, 429)
-  @MessageErrors(400, 403, 404)
+  @MessageRouteErrors.delete
   async delete(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -114,7 +115,7 @@ export class MessagesController {
       'reacted (idempotent); subscribers get reaction.added, unless it was already there',
   })
   @ApiErrors(401, 429)
-  @MessageErrors(400, 403, 404, 409)
+  @MessageRouteErrors.react
   async react(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -134,7 +135,7 @@ export class MessagesController {
       'reaction removed (idempotent); subscribers get reaction.removed, unless it was not there',
   })
   @ApiErrors(401, 429)
-  @MessageErrors(400, 403, 404)
+  @MessageRouteErrors.unreact
   async unreact(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,

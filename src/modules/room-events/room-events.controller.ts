@@ -1,8 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ErrorResponseDto } from '../../common/http/api-errors.js';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiErrorCodes, ApiErrors } from '../../common/http/api-errors.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
+import { RoomEventErrorCodes } from './domain/room-event-cursor.js';
 import { RoomEventPageDto, RoomEventDto, RoomEventQueryDto } from './dto/room-event.dto.js';
 import { RoomEventsService } from './room-events.service.js';
 
@@ -19,12 +20,15 @@ export class RoomEventsController {
     description:
       "the room's log after afterEventSeq: every new, edited, deleted and reacted message, member change and room update, in order",
   })
-  @ApiErrors(400, 401, 403, 404, 429)
-  @ApiResponse({
-    status: 409,
-    type: ErrorResponseDto,
-    description:
-      "RESYNC_REQUIRED: afterEventSeq is past the room's lastEventSeq (the client's state is not from this log)",
+  @ApiErrors(401, 429)
+  @ApiErrorCodes({
+    400: { VALIDATION_FAILED: 'afterEventSeq or limit is not a whole number in range' },
+    403: { NOT_ROOM_MEMBER: 'the caller is not a member of this room' },
+    404: { ROOM_NOT_FOUND: 'no such room, or a private room the caller is not in' },
+    409: {
+      [RoomEventErrorCodes.resyncRequired]:
+        "afterEventSeq is past the room's lastEventSeq: the client's state is not from this log; reload the room",
+    },
   })
   async list(
     @CurrentUser() p: Principal,
