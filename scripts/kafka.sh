@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local single-node Apache Kafka broker (KRaft, broker+controller in one JVM)
-# for development and tests. No Docker: the broker's jars come from Maven
-# Central through kafka/pom.xml and java runs kafka.Kafka directly.
+# for development and tests, or one node of a local cluster (KAFKA_QUORUM_VOTERS).
+# No Docker: the broker's jars come from Maven Central through kafka/pom.xml and
+# java runs kafka.Kafka directly.
 #
 # Usage: scripts/kafka.sh fetch|start|stop|kill|status|reset
 #   fetch   copy the broker jars into $DATA_DIR/kafka/libs (skipped when they
@@ -25,6 +26,14 @@
 #                          (share one across data dirs to skip re-fetching)
 #   KAFKA_PORT             client port, default 19092 (loopback only)
 #   KAFKA_CONTROLLER_PORT  KRaft controller port, default 19093
+#   KAFKA_NODE_ID          this node's id, default 1
+#   KAFKA_QUORUM_VOTERS    the KRaft voters, id@host:controllerPort,...; default
+#                          this node alone. For a local cluster each node gets its
+#                          own DATA_DIR and ports and all of them the same voters
+#                          (combined mode: every voter is a broker too); start the
+#                          nodes together, as a node serves clients only once a
+#                          majority of the voters is up. Internal topics and
+#                          default.replication.factor take one replica per voter.
 #   KAFKA_START_TIMEOUT    seconds to wait for the broker, default 60
 #   KAFKA_STOP_TIMEOUT     seconds before stop turns into SIGKILL, default 15
 #   KAFKA_HEAP_OPTS        default "-Xmx512m -Xms256m"
@@ -66,7 +75,12 @@ STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-15}
 HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}
 # Fixed so the data dir can be reused across starts (22-char base64 UUID).
 CLUSTER_ID=bG9jYWwta2Fma2EtZGV2MA
-NODE_ID=1
+NODE_ID=${KAFKA_NODE_ID:-1}
+QUORUM_VOTERS=${KAFKA_QUORUM_VOTERS:-$NODE_ID@$HOST:$KAFKA_CONTROLLER_PORT}
+# one replica of each internal topic per node of the cluster (1 for a single broker)
+IFS=, read -r -a _voters <<<"$QUORUM_VOTERS"
+REPLICAS=${#_voters[@]}
+unset _voters
 
 NEED_TOOLS_MSG="Java 17+ and Maven are needed to run the local Kafka broker; install them or point KAFKA_BROKERS at a running broker"
 
@@ -185,7 +199,7 @@ write_config() {
 # Written by scripts/kafka.sh on each start; edit the script, not this file.
 process.roles=broker,controller
 node.id=$NODE_ID
-controller.quorum.voters=$NODE_ID@$HOST:$KAFKA_CONTROLLER_PORT
+controller.quorum.voters=$QUORUM_VOTERS
 listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
 advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
 controller.listener.names=CONTROLLER
@@ -195,19 +209,20 @@ log.dirs=$LOG_DIRS
 
 # topics
 num.partitions=6
-default.replication.factor=1
+default.replication.factor=$REPLICAS
+# the broker's default; a topic that needs more (the service's, on a cluster) sets its own
 min.insync.replicas=1
 auto.create.topics.enable=false
 delete.topic.enable=true
 
-# internal topics: one replica; few partitions so the first consumer group or
-# idempotent producer does not wait for 50 partitions to be created
-offsets.topic.replication.factor=1
+# internal topics: one replica per node; few partitions so the first consumer
+# group or idempotent producer does not wait for 50 partitions to be created
+offsets.topic.replication.factor=$REPLICAS
 offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
+transaction.state.log.replication.factor=$REPLICAS
 transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=1
-share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.replication.factor=$REPLICAS
 share.coordinator.state.topic.min.isr=1
 share.coordinator.state.topic.num.partitions=1
 
@@ -224,7 +239,8 @@ num.replica.fetchers=1
 log.cleaner.threads=1
 log.cleaner.dedupe.buffer.size=16777216
 
-# faster KRaft registration and controlled shutdown on a single node
+# faster KRaft registration and controlled shutdown; a dead broker is noticed
+# (and its partitions' leadership moved) ~3 s after it stops heartbeating
 broker.heartbeat.interval.ms=500
 broker.session.timeout.ms=3000
 EOF

@@ -47,6 +47,11 @@ export interface DedicatedBrokerOptions {
   controllerPort: number;
   /** The broker lives in <dataDir>/kafka; the directory is deleted by destroy(). */
   dataDir: string;
+  /** For a node of a cluster (see KafkaCluster): its id and every voter, id@host:port,... */
+  nodeId?: number;
+  quorumVoters?: string;
+  /** Seconds scripts/kafka.sh waits for the broker to serve clients (default 60). */
+  startTimeoutSec?: number;
 }
 
 export class DedicatedBroker {
@@ -64,6 +69,9 @@ export class DedicatedBroker {
       // The jars the shared broker fetched: no second Maven download.
       KAFKA_LIBS_DIR: process.env.KAFKA_LIBS_DIR ?? join(REPO_ROOT, '.data', 'kafka', 'libs'),
       KAFKA_STOP_TIMEOUT: '10',
+      ...(opts.nodeId !== undefined ? { KAFKA_NODE_ID: String(opts.nodeId) } : {}),
+      ...(opts.quorumVoters ? { KAFKA_QUORUM_VOTERS: opts.quorumVoters } : {}),
+      ...(opts.startTimeoutSec ? { KAFKA_START_TIMEOUT: String(opts.startTimeoutSec) } : {}),
     };
   }
 
