@@ -49,4 +49,20 @@ describe('configuration', () => {
       kafkaBrokers: ['a:9092', 'b:9092'],
     });
   });
+
+  it('takes the topic replication settings, and refuses a min.insync.replicas no write can meet', () => {
+    expect(busConfig({})).toMatchObject({
+      kafkaReplicationFactor: 1,
+      kafkaMinInsyncReplicas: null,
+    });
+    expect(
+      busConfig({ KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' }),
+    ).toMatchObject({ kafkaReplicationFactor: 3, kafkaMinInsyncReplicas: 2 });
+    expect(() => busConfig({ KAFKA_MIN_INSYNC_REPLICAS: '2' })).toThrow(
+      /KAFKA_MIN_INSYNC_REPLICAS=2: at most KAFKA_REPLICATION_FACTOR \(1\)/,
+    );
+    expect(() => busConfig({ KAFKA_MIN_INSYNC_REPLICAS: '0' })).toThrow(
+      /KAFKA_MIN_INSYNC_REPLICAS/,
+    );
+  });
 });

@@ -131,11 +131,22 @@ class BusEnv {
   @IsOptional() @IsString() KAFKA_TOPIC: string = 'chat.events';
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) KAFKA_PARTITIONS: number = 6;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) KAFKA_REPLICATION_FACTOR: number = 1;
+  // Unset: the broker's default (1 on a single broker). A write is acked (acks=all) only once
+  // this many replicas have it; fewer in sync and the broker refuses it.
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) KAFKA_MIN_INSYNC_REPLICAS?: number;
   @IsOptional() @IsString() INSTANCE_ID?: string;
 }
 
 export const busConfig = configPart('bus', (e: Env) => {
   const env = validateEnv(BusEnv, e);
+  if (
+    env.KAFKA_MIN_INSYNC_REPLICAS !== undefined &&
+    env.KAFKA_MIN_INSYNC_REPLICAS > env.KAFKA_REPLICATION_FACTOR
+  )
+    // The topic would refuse every write.
+    throw new ConfigValidationError([
+      `KAFKA_MIN_INSYNC_REPLICAS=${env.KAFKA_MIN_INSYNC_REPLICAS}: at most KAFKA_REPLICATION_FACTOR (${env.KAFKA_REPLICATION_FACTOR})`,
+    ]);
   return {
     driver: env.KAFKA_BROKERS && env.KAFKA_BROKERS.length > 0 ? 'kafka' : 'in-process',
     kafkaBrokers: env.KAFKA_BROKERS ?? [],
@@ -143,6 +154,7 @@ export const busConfig = configPart('bus', (e: Env) => {
     kafkaTopic: env.KAFKA_TOPIC,
     kafkaPartitions: env.KAFKA_PARTITIONS,
     kafkaReplicationFactor: env.KAFKA_REPLICATION_FACTOR,
+    kafkaMinInsyncReplicas: env.KAFKA_MIN_INSYNC_REPLICAS ?? null,
     instanceId: env.INSTANCE_ID ?? null,
   } as const;
 });

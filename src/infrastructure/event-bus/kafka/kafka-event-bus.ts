@@ -109,6 +109,7 @@ export class KafkaEventBus
       topic: cfg.kafkaTopic,
       numPartitions: cfg.kafkaPartitions,
       replicationFactor: cfg.kafkaReplicationFactor,
+      minInsyncReplicas: cfg.kafkaMinInsyncReplicas,
     });
     this.fanout = new FanoutConsumer({
       kafka: this.kafka,
@@ -138,7 +139,12 @@ export class KafkaEventBus
         await this.publisher.connect();
         if (await this.topicAdmin.ensureTopic())
           this.log.log(
-            { topic: this.cfg.kafkaTopic, partitions: this.cfg.kafkaPartitions },
+            {
+              topic: this.cfg.kafkaTopic,
+              partitions: this.cfg.kafkaPartitions,
+              replicationFactor: this.cfg.kafkaReplicationFactor,
+              minInsyncReplicas: this.cfg.kafkaMinInsyncReplicas ?? 'broker default',
+            },
             'created topic',
           );
       },
