@@ -50,6 +50,42 @@ describe('SqlMessageRepository on a real PostgreSQL', () => {
     expect(new Set(events.map((e) => e.kind))).toEqual(new Set(['message.new']));
   });
 
+  it('one eventSeq rule for both writers: appends racing reactions leave the log gapless', async () => {
+    const owner = await insertUser(ds);
+    const room = await insertRoom(ds, owner);
+    const send = (i: number) =>
+      repo.appendToRoom({
+        roomId: room,
+        userId: owner,
+        content: `m${i}`,
+        type: 'text',
+        clientMsgId: `mix${i}`,
+      });
+    const first = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i)));
+    // Batched appends (message.new) and RoomEventTx changes (reaction.added) on one room at once.
+    await Promise.all([
+      ...Array.from({ length: 150 }, (_, i) => send(20 + i)),
+      ...Array.from({ length: 100 }, (_, i) =>
+        repo.react(room, first[i % 20]!.message.id, owner, `:e${i}:`, true, () => undefined),
+      ),
+    ]);
+    const events = await ds.query<{ event_seq: string; kind: string; data_seq: number }[]>(
+      `SELECT event_seq, kind, (data->>'eventSeq')::int AS data_seq FROM room_events
+        WHERE room_id = $1 ORDER BY event_seq`,
+      [room],
+    );
+    expect(events.map((e) => Number(e.event_seq))).toEqual(
+      Array.from({ length: 270 }, (_, i) => i + 1),
+    );
+    expect(events.every((e) => e.data_seq === Number(e.event_seq))).toBe(true);
+    expect(events.filter((e) => e.kind === 'reaction.added')).toHaveLength(100);
+    const [r] = await ds.query<{ last_seq: string; last_event_seq: string }[]>(
+      `SELECT last_seq, last_event_seq FROM rooms WHERE id = $1`,
+      [room],
+    );
+    expect([Number(r.last_seq), Number(r.last_event_seq)]).toEqual([170, 270]);
+  });
+
   it('stores one message for concurrent sends of one clientMsgId, leaving no seq gap', async () => {
     const owner = await insertUser(ds);
     const room = await insertRoom(ds, owner);

@@ -1,4 +1,8 @@
 import type { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
+import {
+  advanceRooms,
+  lockRooms,
+} from '../../../room-events/infrastructure/persistence/room-position.js';
 import type { NewMessage } from '../../domain/message.repository.js';
 
 /** One stored message as the append statement answers it: its message.new event. */
@@ -20,13 +24,13 @@ interface Pending {
 }
 
 /**
- * THE place a message gets its seq, and its message.new room event its eventSeq: one statement
- * for one message or many. Each room's seq and last_event_seq advance once by its number of
- * rows (rooms locked in id order, so concurrent batches cannot deadlock) and rows are numbered
- * in arrival order. In the same statement: the mentioned members (message_mentions, for unread
- * mention counts), the thread roots' summaries, and the room events, whose data is built once
- * here by chat_message_view (the relay publishes it as stored). Rows whose (sender, clientMsgId)
- * already exists are left out; the caller answers those with the stored message.
+ * The message append: one statement for one message or many. Each message takes its room's
+ * next seq, and its message.new room event the room's next eventSeq, by the rule of
+ * room-position.ts (rooms locked in id order, each advanced once by its number of rows, rows
+ * numbered in arrival order). In the same statement: the mentioned members (message_mentions,
+ * for unread mention counts), the thread roots' summaries, and the room events, whose data is
+ * built once here by chat_message_view (the relay publishes it as stored). Rows whose (sender,
+ * clientMsgId) already exists are left out; the caller answers those with the stored message.
  */
 const APPEND_SQL = `
   WITH input AS (
@@ -36,18 +40,15 @@ const APPEND_SQL = `
          SELECT i.* FROM input i
           WHERE i.client_msg_id IS NULL
              OR NOT EXISTS (SELECT 1 FROM messages m WHERE m.user_id = i.user_id AND m.client_msg_id = i.client_msg_id)),
-       locked AS (
-         SELECT r.id FROM rooms r WHERE r.id IN (SELECT room_id FROM fresh) ORDER BY r.id FOR NO KEY UPDATE),
+       locked AS (${lockRooms('SELECT room_id FROM fresh')}),
        counts AS (
-         SELECT f.room_id, count(*) AS n FROM fresh f JOIN locked l ON l.id = f.room_id GROUP BY f.room_id),
-       s AS (
-         UPDATE rooms r SET last_seq = r.last_seq + c.n, last_event_seq = r.last_event_seq + c.n
-           FROM counts c WHERE r.id = c.room_id
-         RETURNING r.id, r.last_seq AS new_last, r.last_event_seq AS new_last_event, c.n),
+         SELECT f.room_id, count(*) AS messages, count(*) AS events
+           FROM fresh f JOIN locked l ON l.id = f.room_id GROUP BY f.room_id),
+       s AS (${advanceRooms('counts')}),
        numbered AS (
-         SELECT f.*, s.new_last - s.n + row_number() OVER w AS seq,
-                s.new_last_event - s.n + row_number() OVER w AS event_seq
-           FROM fresh f JOIN s ON s.id = f.room_id
+         SELECT f.*, s.first_seq + row_number() OVER w - 1 AS seq,
+                s.first_event_seq + row_number() OVER w - 1 AS event_seq
+           FROM fresh f JOIN s ON s.room_id = f.room_id
          WINDOW w AS (PARTITION BY f.room_id ORDER BY f.ord)),
        mentioned AS (
          SELECT DISTINCT n.room_id, n.seq, u.id AS user_id

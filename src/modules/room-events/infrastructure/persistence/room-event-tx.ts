@@ -1,12 +1,14 @@
 import type { EntityManager } from 'typeorm';
 import type { RoomEvent, RoomEventDraft } from '../../../../common/events/chat-events.js';
+import { advanceRooms, lockRooms } from './room-position.js';
 
 /**
  * Writing room events from inside another context's transaction (a membership change, an edit,
  * a reaction). The room row's lock is taken first, before the change itself, so every writer of
  * a room (the message append included) queues on the same lock in the same order and an event's
- * eventSeq is its commit order. The next eventSeq is the locked row's last_event_seq + 1: no
- * sequence, nothing to roll back when the change turns out to change nothing (no event).
+ * eventSeq is its commit order. Locking and numbering follow room-position.ts, the one rule the
+ * message append follows too: nothing to roll back when the change turns out to change nothing
+ * (no event).
  */
 export class RoomEventTx {
   private next = 0;
@@ -21,7 +23,7 @@ export class RoomEventTx {
   /** Takes the room's lock and reads its log position; false when there is no such room. */
   async lock(): Promise<boolean> {
     const rows = await this.m.query<{ last_event_seq: string }[]>(
-      `SELECT last_event_seq FROM rooms WHERE id = $1 FOR NO KEY UPDATE`,
+      `WITH l AS (${lockRooms('$1::uuid')}) SELECT last_event_seq FROM l`,
       [this.roomId],
     );
     if (!rows[0]) return false;
@@ -36,17 +38,20 @@ export class RoomEventTx {
   }
 
   async append(draft: RoomEventDraft): Promise<RoomEvent> {
-    const eventSeq = this.nextEventSeq;
-    const data = { ...draft.data, eventSeq };
-    const rows = await this.m.query<{ created_at: string }[]>(
-      `WITH s AS (UPDATE rooms SET last_event_seq = $2 WHERE id = $1 RETURNING id)
+    if (this.next === 0) throw new Error('RoomEventTx: lock() first');
+    const rows = await this.m.query<{ event_seq: string; created_at: string }[]>(
+      `WITH s AS (${advanceRooms('(SELECT $1::uuid AS room_id, 0 AS messages, 1 AS events)')})
        INSERT INTO room_events (room_id, event_seq, kind, data, unpublished)
-       SELECT s.id, $2, $3, $4::jsonb, $5 FROM s
-       RETURNING chat_iso(created_at) AS created_at`,
-      [this.roomId, eventSeq, draft.event, JSON.stringify(data), this.unpublished],
+       SELECT s.room_id, s.first_event_seq, $2,
+              $3::jsonb || jsonb_build_object('eventSeq', s.first_event_seq), $4
+         FROM s
+       RETURNING event_seq, chat_iso(created_at) AS created_at`,
+      [this.roomId, draft.event, JSON.stringify(draft.data), this.unpublished],
     );
     if (!rows[0]) throw new Error('RoomEventTx: the room is gone');
-    this.next++;
+    const eventSeq = Number(rows[0].event_seq);
+    this.next = eventSeq + 1;
+    const data = { ...draft.data, eventSeq };
     return { eventSeq, event: draft.event, data, createdAt: rows[0].created_at } as RoomEvent;
   }
 }
