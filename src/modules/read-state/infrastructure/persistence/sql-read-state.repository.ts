@@ -20,25 +20,54 @@ const MENTIONS_AFTER = (user: string, room: string, marker: string) =>
   `(SELECT count(*) FROM message_mentions mm
      WHERE mm.user_id = ${user} AND mm.room_id = ${room} AND mm.seq > ${marker})::int`;
 
+/**
+ * A membership's room by primary key, one probe per membership read (OFFSET 0 keeps the planner
+ * from turning it into a join: the range of memberships is bounded at run time by the head,
+ * which no plan can know, and a guess of a third of the user's rooms made it hash all rooms).
+ */
+const ROOM_OF_M = `CROSS JOIN LATERAL (SELECT * FROM rooms r WHERE r.id = m.room_id OFFSET 0) r`;
+
 const R_COLS = ROOM_COLS.split(', ')
   .map((c) => `r.${c}`)
   .join(', ');
 
 /**
- * The room list: $1 the user, $2 the page size (+1), then ($3, $4) the keyset position. The page
- * first (the user's memberships by room_members_user_idx, joined to their rooms by primary key,
- * the top $2 by activity), then for the page's rooms only: the mention count (a range of
- * message_mentions_user_idx) and the newest message (one messages_pkey probe). No query per room.
+ * The room list: $1 the user, $2 the page size (+1), then ($3, $4) the keyset position (the
+ * previous page's last room: its activity time and id). Two range scans of
+ * room_members_user_listed_idx (user_id, room_listed_at DESC, room_id), whatever the number of
+ * rooms the user is in. A membership's room_listed_at is its room's activity time, lagging it by
+ * less than chat_room_list_lag() (migration RoomListIndex): listed <= activity < listed + lag.
+ * - head: the $2 memberships with the highest copies among the rooms after the cursor. At least
+ *   $2 rooms after the cursor are then at least as recent as the lowest of those copies, so
+ *   the page's last room is, and every room of the page has a copy above that lowest minus
+ *   the lag (or: fewer than $2 rooms are left, and all of them are candidates).
+ * - page: the memberships with a copy in that range, by the exact activity time (rooms by
+ *   primary key), the top $2.
+ * Then for the page's rooms only: the mention count (a range of message_mentions_user_idx) and
+ * the newest message (one messages_pkey probe). No query per room.
  */
 export function roomListSql(withCursor: boolean): string {
-  const where = withCursor
-    ? `m.user_id = $1 AND (r.last_activity_at, r.id) < ($3::timestamptz, $4::uuid)`
-    : 'm.user_id = $1';
-  return `WITH page AS (
+  const after = withCursor
+    ? `AND m.room_listed_at <= $3::timestamptz AND (r.last_activity_at, r.id) < ($3::timestamptz, $4::uuid)`
+    : '';
+  // Without a cursor every room counts, so the head needs no room row.
+  const head = withCursor
+    ? `SELECT m.room_listed_at FROM room_members m ${ROOM_OF_M}
+          WHERE m.user_id = $1 ${after}`
+    : `SELECT m.room_listed_at FROM room_members m WHERE m.user_id = $1`;
+  return `WITH head AS (
+         ${head}
+          ORDER BY m.room_listed_at DESC
+          LIMIT $2),
+       floor AS (
+         SELECT CASE WHEN count(*) < $2 THEN '-infinity'::timestamptz
+                     ELSE min(room_listed_at) - chat_room_list_lag() END AS at
+           FROM head),
+       page AS (
          SELECT ${R_COLS}, r.last_activity_at, m.last_read_seq,
                 to_char(r.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
-           FROM room_members m JOIN rooms r ON r.id = m.room_id
-          WHERE ${where}
+           FROM room_members m ${ROOM_OF_M}
+          WHERE m.user_id = $1 AND m.room_listed_at > (SELECT at FROM floor) ${after}
           ORDER BY r.last_activity_at DESC, r.id DESC
           LIMIT $2)
        SELECT p.*, ${MENTIONS_AFTER('$1', 'p.id', 'p.last_read_seq')} AS mention_count,
