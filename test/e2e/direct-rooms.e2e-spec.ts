@@ -10,15 +10,23 @@ import {
   withDb,
   type TestUser,
 } from '../support/http.js';
+import { WsTestClient, type Frame } from '../support/ws-client.js';
 
 describe('direct rooms (POST /api/dms)', () => {
   let t: TestApp;
+  const sockets: WsTestClient[] = [];
   beforeAll(async () => {
     t = await startTestApp();
   });
   afterAll(async () => {
+    for (const s of sockets) s.close();
     await t.close();
   });
+  const connect = async (u: TestUser) => {
+    const s = await WsTestClient.connect(t.wsUrl, { token: u.accessToken });
+    sockets.push(s);
+    return s;
+  };
 
   const openDm = (u: TestUser, userIds: unknown) =>
     http(t.baseUrl, 'POST', '/api/dms', { token: u.accessToken, body: { userIds } });
@@ -61,6 +69,34 @@ describe('direct rooms (POST /api/dms)', () => {
     expect(group.status).toBe(201);
     expect(group.body.id).not.toBe(first.body.id);
     expect(group.body.memberCount).toBe(3);
+  });
+
+  it("a new direct room reaches every member's sockets as dm.created {room}; reopening it sends nothing", async () => {
+    const [a, b, c, stranger] = [
+      await registerUser(t.baseUrl),
+      await registerUser(t.baseUrl),
+      await registerUser(t.baseUrl),
+      await registerUser(t.baseUrl),
+    ];
+    // None of them subscribed to anything; the opener's other device is told too.
+    const [aPhone, b1, b2, c1, s1] = [
+      await connect(a),
+      await connect(b),
+      await connect(b),
+      await connect(c),
+      await connect(stranger),
+    ];
+    const res = await openDm(a, [b.id, c.id]);
+    expect(res.status).toBe(201);
+    for (const ws of [aPhone, b1, b2, c1]) {
+      const f = await ws.waitFor('dm.created');
+      expect(f.data).toEqual({ room: res.body });
+    }
+    const created = (ws: WsTestClient) => ws.frames.filter((f: Frame) => f.event === 'dm.created');
+    expect((await openDm(b, [a.id, c.id])).status).toBe(200);
+    for (const ws of [aPhone, b1, b2, c1, s1]) await ws.roundTrip();
+    for (const ws of [aPhone, b1, b2, c1]) expect(created(ws)).toHaveLength(1);
+    expect(created(s1)).toEqual([]);
   });
 
   it('concurrent requests from both sides make one room', async () => {

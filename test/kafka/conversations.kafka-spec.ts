@@ -45,6 +45,34 @@ describe('conversations across instances', () => {
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
   });
 
+  it("a user's own send on A moves their marker and tells their socket on B", async () => {
+    const owner = await registerUser(c.a.baseUrl);
+    const member = await registerUser(c.a.baseUrl);
+    const room = await createRoom(c.a.baseUrl, owner);
+    await joinRoom(c.a.baseUrl, member, room.id);
+    expect((await sendMessage(c.a.baseUrl, owner, room.id, { content: 'one' })).status).toBe(201);
+    const onB = await c.ws(c.b, member);
+    expect((await sendMessage(c.a.baseUrl, member, room.id, { content: 'two' })).status).toBe(201);
+    const f = await onB.waitFor(
+      (x) => x.event === 'read.updated' && x.data.roomId === room.id,
+      15_000,
+    );
+    expect(f.data).toEqual({ roomId: room.id, lastReadSeq: 2, unreadCount: 0, mentionCount: 0 });
+  });
+
+  it("a direct room created on A reaches the other member's socket on B as dm.created", async () => {
+    const x = await registerUser(c.a.baseUrl);
+    const y = await registerUser(c.a.baseUrl);
+    const onB = await c.ws(c.b, y);
+    const res = await http(c.a.baseUrl, 'POST', '/api/dms', {
+      token: x.accessToken,
+      body: { userIds: [y.id] },
+    });
+    expect(res.status).toBe(201);
+    const f = await onB.waitFor('dm.created', 15_000);
+    expect(f.data).toEqual({ room: res.body });
+  });
+
   it("an invite made on A reaches the invitee's socket on B", async () => {
     const owner = await registerUser(c.a.baseUrl);
     const guest = await registerUser(c.a.baseUrl);

@@ -118,3 +118,35 @@ describe('invite.received', () => {
     ).toBeNull();
   });
 });
+
+describe('dm.created', () => {
+  const V = '00000000-0000-4000-8000-00000000000a';
+  const room = {
+    id: R,
+    kind: 'direct',
+    name: 'a, b',
+    description: '',
+    ownerId: U,
+    isPrivate: true,
+    orgId: null,
+    memberCount: 2,
+    lastSeq: 0,
+    lastEventSeq: 0,
+    createdAt: new Date(0).toISOString(),
+    updatedAt: new Date(0).toISOString(),
+  };
+
+  it('is keyed by the room and checked: a direct room, its id, two or more member ids', () => {
+    const e = parseChatEvent({ type: 'dm.created', roomId: R, memberIds: [U, V], room });
+    expect(e).not.toBeNull();
+    expect(eventKey(e!)).toBe(R);
+    for (const bad of [
+      { roomId: R, memberIds: [U], room },
+      { roomId: R, memberIds: [U, 'x'], room },
+      { roomId: R, memberIds: 'x', room },
+      { roomId: R, memberIds: [U, V], room: { ...room, kind: 'room' } },
+      { roomId: R, memberIds: [U, V], room: { ...room, id: U } },
+    ])
+      expect(parseChatEvent({ type: 'dm.created', ...bad })).toBeNull();
+  });
+});

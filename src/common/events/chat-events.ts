@@ -144,6 +144,8 @@ export type ChatEvent =
   | { type: 'presence'; roomId: string; userId: string; online: boolean }
   // To every socket of one user (keyed by the user: no top-level roomId).
   | { type: 'invite.received'; userId: string; invite: InviteView; room: RoomView }
+  // To every socket of each member of a direct room that was just created (keyed by the room).
+  | { type: 'dm.created'; roomId: string; memberIds: string[]; room: RoomView }
   // To every socket of one user: their read marker in a room moved.
   | {
       type: 'read.updated';
@@ -280,6 +282,16 @@ export function parseChatEvent(raw: unknown): ChatEvent | null {
         [e.lastReadSeq, e.unreadCount, e.mentionCount].every(
           (n) => Number.isSafeInteger(n) && (n as number) >= 0,
         )
+        ? (e as unknown as ChatEvent)
+        : null;
+    case 'dm.created':
+      return isUuid(e.roomId) &&
+        Array.isArray(e.memberIds) &&
+        e.memberIds.length >= 2 &&
+        e.memberIds.every(isUuid) &&
+        isRoom(e.room) &&
+        e.room.id === e.roomId &&
+        e.room.kind === 'direct'
         ? (e as unknown as ChatEvent)
         : null;
     case 'invite.received':

@@ -356,6 +356,12 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
         for (const conn of conns) conn.send(f);
         return;
       }
+      case 'dm.created': {
+        const f = Buffer.from(frame('dm.created', { room: e.room }));
+        for (const userId of e.memberIds)
+          for (const conn of this.byUser.get(userId) ?? []) conn.send(f);
+        return;
+      }
       case 'session.revoked': {
         for (const conn of [...(this.byUser.get(e.userId) ?? [])]) {
           if (e.sessionId === null || conn.principal.sessionId === e.sessionId) {

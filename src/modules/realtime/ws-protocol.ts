@@ -22,6 +22,8 @@ export interface ServerEvents extends Omit<RoomEventDataMap, 'message.new'> {
   typing: { roomId: string; userId: string; username: string };
   presence: { roomId: string; userId: string; online: boolean };
   'invite.received': { invite: InviteView; room: RoomView };
+  /** A direct room the user is in was just created (by them on another socket, or by another). */
+  'dm.created': { room: RoomView };
   'read.updated': {
     roomId: string;
     lastReadSeq: number;

@@ -16,7 +16,11 @@ export class DirectRoomsController {
   @Post()
   @HttpCode(200)
   @ApiOkResponse({ type: RoomDto, description: 'the existing direct room of exactly these people' })
-  @ApiCreatedResponse({ type: RoomDto, description: 'a new direct room; every member is in it' })
+  @ApiCreatedResponse({
+    type: RoomDto,
+    description:
+      "a new direct room; every member is in it, and every member's sockets on every instance (the caller's included) get dm.created {room}",
+  })
   @ApiErrors(400, 401, 403, 404, 429)
   async open(
     @CurrentUser() p: Principal,

@@ -1,16 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { Errors } from '../../common/errors/domain-error.js';
+import { EventBus } from '../../common/events/event-bus.js';
 import { UserRepository } from '../users/domain/user.repository.js';
 import { directMembers } from './domain/direct-room.js';
-import { ROOM_NAME_MAX, type Room } from './domain/room.js';
+import { ROOM_NAME_MAX, toRoomView, type Room } from './domain/room.js';
 import { RoomRepository } from './domain/room.repository.js';
 
-/** Direct rooms: one per set of people, opened by any of them. */
+/**
+ * Direct rooms: one per set of people, opened by any of them. A new one is announced to every
+ * member's sockets on every instance (dm.created), so it shows in their room lists at once;
+ * finding an existing one announces nothing.
+ */
 @Injectable()
 export class DirectRoomsService {
   constructor(
     private readonly rooms: RoomRepository,
     private readonly users: UserRepository,
+    private readonly bus: EventBus,
   ) {}
 
   /** The direct room of the caller and `userIds`, created when there is none yet. */
@@ -30,6 +36,20 @@ export class DirectRoomsService {
       .sort()
       .join(', ')
       .slice(0, ROOM_NAME_MAX);
-    return this.rooms.findOrCreateDirect({ key, memberIds, creatorId: callerId, name });
+    const opened = await this.rooms.findOrCreateDirect({
+      key,
+      memberIds,
+      creatorId: callerId,
+      name,
+    });
+    if (opened.created)
+      // Through the outbox like invite.received: a broker outage delays it, it is not lost.
+      await this.bus.publish({
+        type: 'dm.created',
+        roomId: opened.room.id,
+        memberIds,
+        room: toRoomView(opened.room),
+      });
+    return opened;
   }
 }
