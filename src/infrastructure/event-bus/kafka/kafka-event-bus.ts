@@ -34,6 +34,14 @@ import { TopicAdmin } from './topic-admin.js';
  * Events that are only true for a moment (a typing hint, a presence change anyone can re-read
  * from GET /rooms/:id/presence): no outbox record, so no database write per event, and nothing
  * stale replayed after a broker outage.
+ *
+ * read.updated is one of them by choice. The marker itself is durable (stored in the read's or
+ * the send's own transaction) and GET /users/me/rooms always shows it; the event carries the
+ * whole state (lastReadSeq, unreadCount, mentionCount), not a change, so the next one corrects
+ * any the user missed. An outbox row would add a write and a delete to every send (each send
+ * moves its author's marker) to replay, after an outage, states already overtaken. So while
+ * the broker is away markers still move and requests succeed, but no socket (on this instance
+ * or another) hears of it until the marker moves again or the client re-reads the room list.
  */
 const EPHEMERAL = new Set<ChatEvent['type']>(['typing', 'presence', 'read.updated']);
 const BATCH = 500;
