@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { Request, Response } from 'express';
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -7,7 +7,6 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/load-config.js';
-import { Errors } from './common/errors/domain-error.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { RATE_LIMIT_HEADERS } from './common/http/rate-limit-headers.js';
 import { securityHeaders } from './common/http/security-headers.js';
@@ -15,9 +14,6 @@ import { createValidationPipe } from './common/http/validation.js';
 import { createRootLogger, PinoNestLogger } from './infrastructure/logging/logger.js';
 import { requestContext } from './infrastructure/logging/request-context.middleware.js';
 import { ChatMetrics } from './infrastructure/metrics/chat-metrics.js';
-import { bearerToken } from './modules/auth/auth.guard.js';
-import { AuthService } from './modules/auth/auth.service.js';
-import type { Principal } from './modules/auth/principal.js';
 import { ChatWsAdapter } from './modules/realtime/chat-ws.adapter.js';
 
 export interface CreateAppOptions {
@@ -25,16 +21,6 @@ export interface CreateAppOptions {
   config: AppConfig;
   databaseUrl: string;
   logger?: Pino;
-}
-
-/** Ticket in the query (browsers) or a bearer header (other clients); never a token in a URL. */
-async function authenticateUpgrade(auth: AuthService, req: IncomingMessage): Promise<Principal> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const ticket = url.searchParams.get('ticket');
-  if (ticket) return auth.redeemWsTicket(ticket);
-  const token = bearerToken(req.headers.authorization);
-  if (token) return auth.authenticateAccessToken(token);
-  throw Errors.unauthorized('AUTH_REQUIRED', 'a ticket or bearer token is required');
 }
 
 /** How long an idle kept-alive HTTP connection stays open on the server side. */
@@ -74,14 +60,13 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
 
-  const auth = app.get(AuthService);
+  // The realtime module authenticates every upgrade itself (WsUpgradeAuth).
   app.useWebSocketAdapter(
     new ChatWsAdapter(app, {
       maxPayload: ws.maxPayload,
       ratePerSec: ws.ratePerSec,
       rateBurst: ws.rateBurst,
       allowedOrigins,
-      authenticate: (req) => authenticateUpgrade(auth, req),
     }),
   );
 

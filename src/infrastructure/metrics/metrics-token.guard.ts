@@ -3,7 +3,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import type { Request } from 'express';
 import { operationsConfig, type OperationsConfig } from '../../config/configuration.js';
 import { Errors } from '../../common/errors/domain-error.js';
-import { bearerToken } from '../../modules/auth/auth.guard.js';
+import { bearerToken } from '../../modules/auth/bearer-token.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 

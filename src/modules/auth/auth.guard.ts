@@ -6,13 +6,8 @@ import { Errors } from '../../common/errors/domain-error.js';
 import { setRateLimitHeaders } from '../../common/http/rate-limit-headers.js';
 import { KeyedRateLimiter } from '../../common/rate-limit/token-bucket.js';
 import { AuthService } from './auth.service.js';
+import { bearerToken } from './bearer-token.js';
 import { IS_PUBLIC, SKIP_RATE_LIMIT, type Principal } from './principal.js';
-
-export function bearerToken(header: string | string[] | undefined): string | null {
-  if (typeof header !== 'string') return null;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return m ? m[1] : null;
-}
 
 /**
  * Global guard: every route needs a valid access token unless marked @Public(), and every

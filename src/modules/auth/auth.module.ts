@@ -7,6 +7,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './auth.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { CallerAuthenticator } from './caller-authenticator.js';
 import { LoginAttemptRepository } from './domain/login-attempt.repository.js';
 import { SessionRepository } from './domain/session.repository.js';
 import { SqlLoginAttemptRepository } from './infrastructure/persistence/sql-login-attempt.repository.js';
@@ -29,11 +30,13 @@ import { resolveJwtSecret } from './jwt-secret.js';
   controllers: [AuthController],
   providers: [
     AuthService,
+    // The WebSocket upgrade (realtime module) authenticates through this port.
+    { provide: CallerAuthenticator, useExisting: AuthService },
     LoginThrottle,
     { provide: SessionRepository, useClass: SqlSessionRepository },
     { provide: LoginAttemptRepository, useClass: SqlLoginAttemptRepository },
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
-  exports: [AuthService, SessionRepository],
+  exports: [AuthService, CallerAuthenticator, SessionRepository],
 })
 export class AuthModule {}

@@ -15,6 +15,7 @@ import { PasswordHasher } from '../../common/security/password-hasher.js';
 import { SessionRepository, type SessionState } from './domain/session.repository.js';
 import { newOpaqueToken, parseOpaqueToken } from './domain/tokens.js';
 import { LoginThrottle } from './login-throttle.service.js';
+import type { CallerAuthenticator } from './caller-authenticator.js';
 import type { Principal } from './principal.js';
 
 export interface AuthResult {
@@ -36,7 +37,7 @@ interface AccessClaims {
 const STATE_CACHE_MS = 2000;
 
 @Injectable()
-export class AuthService implements OnModuleInit, OnModuleDestroy {
+export class AuthService implements CallerAuthenticator, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('AuthService');
   /** Session checks per request are a PK lookup; a 2 s cache keeps them off the hot path. */
   private readonly stateCache = new Map<string, { state: SessionState | null; at: number }>();

@@ -12,6 +12,7 @@ import type { Principal } from '../auth/principal.js';
 import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import { markClose, reasonForSocketError } from './ws-close-reason.js';
 import { CloseCodes, frame } from './ws-protocol.js';
+import { WsUpgradeAuth } from './ws-upgrade-auth.js';
 
 export interface ChatWsAdapterOptions {
   maxPayload: number;
@@ -19,8 +20,6 @@ export interface ChatWsAdapterOptions {
   rateBurst: number;
   /** null: any Origin. */
   allowedOrigins: string[] | null;
-  /** Resolves the caller from a ticket (query) or a bearer header; throws DomainError when refused. */
-  authenticate(req: IncomingMessage): Promise<Principal>;
 }
 
 export const PRINCIPAL = Symbol('principal');
@@ -94,6 +93,7 @@ export class ChatWsAdapter extends WsAdapter {
   private readonly handlersOf = new WeakMap<WebSocket, Map<string, BoundHandler>>();
 
   private readonly metrics: ChatMetrics;
+  private readonly upgradeAuth: WsUpgradeAuth;
 
   constructor(
     app: INestApplicationContext,
@@ -101,6 +101,7 @@ export class ChatWsAdapter extends WsAdapter {
   ) {
     super(app);
     this.metrics = app.get(ChatMetrics, { strict: false });
+    this.upgradeAuth = app.get(WsUpgradeAuth, { strict: false });
   }
 
   /**
@@ -177,7 +178,7 @@ export class ChatWsAdapter extends WsAdapter {
       return;
     }
     try {
-      (info.req as AuthedRequest)[PRINCIPAL] = await this.opts.authenticate(info.req);
+      (info.req as AuthedRequest)[PRINCIPAL] = await this.upgradeAuth.authenticate(info.req);
       cb(true);
     } catch (err) {
       if (err instanceof DomainError) {
