@@ -27,7 +27,7 @@ import {
   type ServiceProcess,
 } from '../support/service-process.js';
 import { delay, mapPool, waitFor } from '../support/wait.js';
-import { connectWithTicket, queryDb, type WsTestClient } from '../support/ws-client.js';
+import { connectWithTicket, queryDb, type Frame, type WsTestClient } from '../support/ws-client.js';
 
 const broker = new DedicatedBroker({
   ...dedicatedPorts(1),
@@ -172,6 +172,38 @@ describe('broker outage with two service processes', () => {
       }
     }
     mark(`${name}: both instances report 503`);
+    // A read marker still moves, and the reader's own sockets on that instance hear of it once
+    // the instance knows the broker is away (read.updated has no outbox record: without the
+    // broker, local delivery is what is left). Each try is a new message from bob, read by alice.
+    let heard: Frame | null = null;
+    for (let attempt = 0; heard === null && attempt < 30; attempt++) {
+      const fromBob = await sendVia(
+        channels[3],
+        rooms[0],
+        `${name} unread ${attempt}`,
+        `${name}-unread-${attempt}`,
+      );
+      acks.push(fromBob);
+      during++;
+      const readFrom = sub1.frames.length;
+      const read = await http(a.baseUrl, 'POST', `/api/rooms/${rooms[0]}/read`, {
+        token: alice.accessToken,
+        body: { seq: fromBob.seq },
+      });
+      expect(read.status).toBe(204);
+      heard = await sub1
+        .waitFor(
+          (f) =>
+            f.event === 'read.updated' &&
+            f.data.roomId === rooms[0] &&
+            f.data.lastReadSeq === fromBob.seq,
+          1000,
+          readFrom,
+        )
+        .catch(() => null);
+    }
+    expect(heard?.data.unreadCount).toBe(0);
+    mark(`${name}: read.updated heard on the reader's instance during the outage`);
     // A longer outage: messages keep coming while the broker stays away.
     while (Date.now() - downSince < opts.holdMs) {
       during += (await sendBatch(12, 'during')).length;

@@ -40,8 +40,10 @@ import { TopicAdmin } from './topic-admin.js';
  * whole state (lastReadSeq, unreadCount, mentionCount), not a change, so the next one corrects
  * any the user missed. An outbox row would add a write and a delete to every send (each send
  * moves its author's marker) to replay, after an outage, states already overtaken. So while
- * the broker is away markers still move and requests succeed, but no socket (on this instance
- * or another) hears of it until the marker moves again or the client re-reads the room list.
+ * the broker is away markers still move, requests succeed and, once the instance knows it (its
+ * first failed send, up to a few seconds), the user's sockets on the same instance hear of it
+ * (delivered locally, see publish); those on other instances, and those events of the first
+ * seconds, are not replayed: the next move, or a re-read of the room list, brings them up to date.
  */
 const EPHEMERAL = new Set<ChatEvent['type']>(['typing', 'presence', 'read.updated']);
 const BATCH = 500;
@@ -198,8 +200,13 @@ export class KafkaEventBus
         );
       }
     }
-    // While the broker is away, the outbox holds what matters and the sweeper brings it over.
-    if (this.failing || this.stopped) return;
+    // While the broker is away, the outbox holds what matters and the sweeper brings it over;
+    // what it does not hold (ephemeral events) reaches this instance's own sockets at least.
+    if (this.failing || this.stopped) {
+      if (this.failing && !this.stopped && ref === null && EPHEMERAL.has(event.type))
+        this.dispatch(event);
+      return;
+    }
     this.queue.push({ event, ref });
     if (!this.flushing) setImmediate(() => void this.flush());
   }
@@ -276,6 +283,11 @@ export class KafkaEventBus
       );
       return;
     }
+    this.dispatch(event);
+  }
+
+  /** Hands an event to this instance's subscribers (the gateway, caches). */
+  private dispatch(event: ChatEvent): void {
     for (const handler of this.handlers) {
       try {
         handler(event);
