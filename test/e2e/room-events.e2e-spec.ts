@@ -160,6 +160,69 @@ describe('room events: one resumable log per room', () => {
     ]);
   });
 
+  it('a v1 afterSeq replay sends each missed message as it is now, with the eventSeq of its message.new', async () => {
+    const { room, users } = await roomOf(2);
+    const [alice, bob] = users;
+    const m1 = await send(alice, room.id, 'one');
+    const m2 = await send(alice, room.id, 'two');
+    const m3 = await send(alice, room.id, 'three');
+    expect((await react(alice, room.id, m1.id, '👍')).status).toBe(204);
+    expect(
+      (
+        await http(t.baseUrl, 'PATCH', msgPath(room.id, m2.id), {
+          token: alice.accessToken,
+          body: { content: 'two, edited' },
+        })
+      ).status,
+    ).toBe(200);
+    const m4 = await send(alice, room.id, 'four');
+    const log = (await events(bob, room.id)).body.items as {
+      eventSeq: number;
+      event: string;
+      data: { id?: string };
+    }[];
+    const created = new Map(
+      log.filter((e) => e.event === 'message.new').map((e) => [e.data.id, e.eventSeq]),
+    );
+
+    const ws = await connect(bob);
+    const sub = await ws.subscribe(room.id, 1);
+    expect(sub.data).toEqual({ roomId: room.id, lastSeq: 4, lastEventSeq: log.length });
+    await ws.waitUntil(
+      () => roomFrames(ws, room.id).length >= 3,
+      5000,
+      () => JSON.stringify(ws.frames.slice(-5)),
+    );
+    // The messages as history shows them now (m2 edited), each with its place in the log.
+    const history = await http(t.baseUrl, 'GET', `/api/rooms/${room.id}/messages?afterSeq=1`, {
+      token: bob.accessToken,
+    });
+    expect(history.body.items.map((m: { id: string }) => m.id)).toEqual([m2.id, m3.id, m4.id]);
+    expect(roomFrames(ws, room.id).map((f) => [f.event, f.data])).toEqual(
+      history.body.items.map((m: { id: string }) => [
+        'message.new',
+        { ...m, eventSeq: created.get(m.id) },
+      ]),
+    );
+    // Live room events follow from the subscription's position, with theirs.
+    expect(
+      (await http(t.baseUrl, 'DELETE', msgPath(room.id, m3.id), { token: alice.accessToken }))
+        .status,
+    ).toBe(204);
+    await ws.waitUntil(
+      () => roomFrames(ws, room.id).length >= 4,
+      5000,
+      () => JSON.stringify(ws.frames.slice(-5)),
+    );
+    await ws.roundTrip();
+    expect(roomFrames(ws, room.id).map((f) => [f.event, f.data.eventSeq])).toEqual([
+      ['message.new', created.get(m2.id)],
+      ['message.new', created.get(m3.id)],
+      ['message.new', created.get(m4.id)],
+      ['message.deleted', log.length + 1],
+    ]);
+  });
+
   it('GET /events lists the whole log gapless, pages with nextCursor, members only', async () => {
     const { room, users } = await roomOf(2);
     const [alice, bob] = users;

@@ -59,6 +59,7 @@ describe('migrations on a real PostgreSQL', () => {
       'ReadState1766300000000',
       'LoginAttempts1766400000000',
       'RoomListIndex1766500000000',
+      'MessageEventIndex1766600000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending

@@ -222,7 +222,11 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** message.new frames for seq in (afterSeq, lastSeq], paced by the socket's send buffer. */
+  /**
+   * message.new frames for seq in (afterSeq, lastSeq], paced by the socket's send buffer: each
+   * message as it is now, with the eventSeq of its message.new event (like every room event
+   * frame), so the client can go on from there with afterEventSeq.
+   */
   private async replayMessages(
     conn: ChatConnection,
     roomId: string,
@@ -233,8 +237,20 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     while (after < lastSeq && conn.subscriptions.has(roomId)) {
       const want = Math.min(REPLAY_PAGE, lastSeq - after);
       const page = await this.messages.since(roomId, after, want, conn.userId);
+      if (page.length === 0) return;
+      const eventSeqs = await this.events.messageEventSeqs(
+        roomId,
+        page[0].seq,
+        page[page.length - 1].seq,
+      );
       for (const m of page) {
-        if (m.seq > lastSeq || !conn.send(frame('message.new', m))) return;
+        if (m.seq > lastSeq) return;
+        const eventSeq = eventSeqs.get(m.seq);
+        // Every stored message has its message.new event (same transaction): a log without it
+        // cannot give this client a position; the subscription fails rather than guess one.
+        if (eventSeq === undefined)
+          throw new Error(`message seq ${m.seq} of room ${roomId} has no message.new room event`);
+        if (!conn.send(frame('message.new', { ...m, eventSeq }))) return;
         this.metrics.deliveredSinceScrape++;
         after = m.seq;
         await conn.writable();

@@ -1,7 +1,6 @@
 // The wire format: JSON text frames {"event": "...", "data": {...}} both ways.
 import type {
   InviteView,
-  MessageView,
   RoomEvent,
   RoomEventDataMap,
   RoomView,
@@ -10,14 +9,13 @@ import type {
 /**
  * Every event the server sends, with its data: the typed map of outgoing frames. Room events
  * (RoomEventDataMap: message.new, message.edited, message.deleted, reaction.added,
- * reaction.removed, member.joined, member.left, room.updated) carry their eventSeq; a v1
- * afterSeq replay sends message.new without one (the message as it is now, not an event).
+ * reaction.removed, member.joined, member.left, room.updated) carry their eventSeq; so does a
+ * v1 afterSeq replay's message.new (the message as it is now, with its message.new eventSeq).
  */
-export interface ServerEvents extends Omit<RoomEventDataMap, 'message.new'> {
+export interface ServerEvents extends RoomEventDataMap {
   'room.subscribed': { roomId: string; lastSeq: number; lastEventSeq: number };
   'room.unsubscribed': { roomId: string; reason?: 'requested' | 'left' | 'kicked' | 'deleted' };
   'message.ack': { clientMsgId: string; id: string; seq: number; createdAt: string };
-  'message.new': MessageView | RoomEventDataMap['message.new'];
   'room.deleted': { roomId: string };
   typing: { roomId: string; userId: string; username: string };
   presence: { roomId: string; userId: string; online: boolean };

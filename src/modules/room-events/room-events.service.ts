@@ -33,4 +33,13 @@ export class RoomEventsService {
   async since(roomId: string, afterEventSeq: number, limit: number): Promise<RoomEvent[]> {
     return this.events.findAfter(roomId, afterEventSeq, limit);
   }
+
+  /** For the v1 replay: where each message with seq in [fromSeq, toSeq] entered the log. */
+  async messageEventSeqs(
+    roomId: string,
+    fromSeq: number,
+    toSeq: number,
+  ): Promise<Map<number, number>> {
+    return this.events.messageEventSeqs(roomId, fromSeq, toSeq);
+  }
 }

@@ -4,4 +4,11 @@ import type { RoomEvent } from '../../../common/events/chat-events.js';
 export abstract class RoomEventRepository {
   /** Up to `limit` events with eventSeq > afterEventSeq, ascending. */
   abstract findAfter(roomId: string, afterEventSeq: number, limit: number): Promise<RoomEvent[]>;
+
+  /** The eventSeq of the message.new event of each message with fromSeq <= seq <= toSeq, by seq. */
+  abstract messageEventSeqs(
+    roomId: string,
+    fromSeq: number,
+    toSeq: number,
+  ): Promise<Map<number, number>>;
 }
