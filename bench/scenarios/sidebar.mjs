@@ -77,6 +77,7 @@ export async function run(ctx) {
   const durationMs = q ? 1500 : ctx.opt('sidebar-duration-ms', 15_000);
   const pairs = ctx.opt('sidebar-read-pairs', q ? 100 : 1000);
   const trafficRate = ctx.opt('sidebar-traffic-rate', q ? 5 : 20);
+  const turns = ctx.opt('sidebar-turns', q ? 40 : 1000);
   const server = await startImpl(ctx, 'ours');
   const client = new pg.Client({ connectionString: ctx.db.url });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
@@ -177,6 +178,21 @@ export async function run(ctx) {
       `  sidebar: p50 ${out.sidebar.latency.p50} ms, p99 ${out.sidebar.latency.p99} ms; baseline p50 ${b.p50} ms, p99 ${b.p99} ms; ${sent} sends meanwhile; cpu pressure ${out.cpuPressurePct?.toFixed(0)}%`,
     );
 
+    // The same requests one at a time, taking turns (first page, baseline, later page,
+    // baseline): what each costs without a queue in front of it. On a machine whose other jobs
+    // leave the server little CPU, the open loop above measures the queue; this does not.
+    const turnsH = { page: new Histogram(), baseline: new Histogram() };
+    for (let k = 0; k < turns; k++) {
+      const t = performance.now();
+      const [kind, req] = page(k);
+      await req;
+      turnsH[kind].record((performance.now() - t) * 1000);
+    }
+    out.turns = { page: turnsH.page.summaryMs(), baseline: turnsH.baseline.summaryMs(), turns };
+    ctx.log(
+      `  one at a time: page p50 ${out.turns.page.p50} p99 ${out.turns.page.p99} ms; baseline p50 ${out.turns.baseline.p50} p99 ${out.turns.baseline.p99} ms`,
+    );
+
     // Marker against send, alternating, one request at a time.
     const readH = new Histogram();
     const sendH = new Histogram();
@@ -230,6 +246,27 @@ export async function run(ctx) {
     },
     { impl: 'ours', metric: 'sidebar / baseline p50', value: s.latency.p50 / s.by.baseline.p50 },
     { impl: 'ours', metric: 'sidebar / baseline p99', value: s.latency.p99 / s.by.baseline.p99 },
+    ...['p50', 'p99'].flatMap((p) => [
+      {
+        impl: 'ours',
+        metric: `page ${p}, one at a time`,
+        value: out.turns.page[p],
+        unit: 'ms',
+        better: 'lower',
+      },
+      {
+        impl: 'ours',
+        metric: `baseline ${p}, one at a time`,
+        value: out.turns.baseline[p],
+        unit: 'ms',
+        better: 'lower',
+      },
+      {
+        impl: 'ours',
+        metric: `page / baseline ${p}, one at a time`,
+        value: out.turns.page[p] / out.turns.baseline[p],
+      },
+    ]),
     { impl: 'ours', metric: 'room.read p50', value: out.read.p50, unit: 'ms', better: 'lower' },
     { impl: 'ours', metric: 'room.read p99', value: out.read.p99, unit: 'ms', better: 'lower' },
     {
@@ -252,6 +289,7 @@ export async function run(ctx) {
     rows,
     notes: [
       `one user in ${nRooms} rooms, ${perRoom} messages each, mentions in one room in ten, last activity 30 s apart; pages of 50 (first and second) at ${rate}/s and GET /api/users/me at ${rate}/s taking turns, open loop, for ${durationMs / 1000} s, while ${trafficRate} sends/s go into the user's rooms (${out.traffic.sent} sent, ${out.traffic.errors} failed)`,
+      `then the pages and the baseline one request at a time, taking turns, ${turns} requests`,
       `room.read and send over REST, alternating one at a time, ${pairs} pairs`,
     ],
     data: { nRooms, perRoom, rate, durationMs, pairs, trafficRate, per: out },
