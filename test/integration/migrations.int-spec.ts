@@ -60,6 +60,7 @@ describe('migrations on a real PostgreSQL', () => {
       'LoginAttempts1766400000000',
       'RoomListIndex1766500000000',
       'MessageEventIndex1766600000000',
+      'RoomListTriggerLiteral1766700000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending
