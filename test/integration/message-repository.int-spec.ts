@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
+import type { Message } from '../../src/modules/messages/domain/message.js';
+import {
+  assertCanReact,
+  checkReactionLimit,
+} from '../../src/modules/messages/domain/message-rules.js';
 import { SqlMessageRepository } from '../../src/modules/messages/infrastructure/persistence/sql-message.repository.js';
 import { insertRoom, insertUser, openDataSource } from '../support/db.js';
 
@@ -186,5 +191,117 @@ describe('SqlMessageRepository on a real PostgreSQL', () => {
     expect((await repo.findBeforeSeq(room, 5, 3)).map((m) => m.seq)).toEqual([2, 3, 4]);
     expect((await repo.findLatest(room, 3)).map((m) => m.seq)).toEqual([8, 9, 10]);
     expect((await repo.findBeforeSeq(room, 2, 50)).map((m) => m.seq)).toEqual([1]);
+  });
+  describe('reactions', () => {
+    const rules = (m: Message, n: number, there: boolean) => {
+      assertCanReact(m);
+      checkReactionLimit(n, there);
+    };
+    const post = async (room: string, user: string) =>
+      (await repo.appendToRoom({
+        roomId: room,
+        userId: user,
+        content: 'react to me',
+        type: 'text',
+        clientMsgId: null,
+      }))!.message;
+    const reactionEvents = (room: string) =>
+      ds.query<{ event_seq: string; kind: string; emoji: string; user_id: string }[]>(
+        `SELECT event_seq, kind, data->>'emoji' AS emoji, data->>'userId' AS user_id
+           FROM room_events WHERE room_id = $1 AND kind LIKE 'reaction.%' ORDER BY event_seq`,
+        [room],
+      );
+
+    it('racing on one message, they keep the 20-emoji limit and record each change once', async () => {
+      const owner = await insertUser(ds);
+      const room = await insertRoom(ds, owner);
+      const message = await post(room, owner);
+      for (let i = 0; i < 19; i++)
+        await repo.react(room, message.id, owner, `:e${i}:`, true, rules);
+      // Ten users race for the one distinct emoji left; ten more race to add one existing emoji
+      // twice each (repeats record nothing); sends to the room go on meanwhile.
+      const users = await Promise.all(Array.from({ length: 10 }, () => insertUser(ds)));
+      const outcomes = await Promise.allSettled([
+        ...users.map((u, i) => repo.react(room, message.id, u, `:new${i}:`, true, rules)),
+        ...users.flatMap((u) => [
+          repo.react(room, message.id, u, ':e0:', true, rules),
+          repo.react(room, message.id, u, ':e0:', true, rules),
+        ]),
+        ...users.map(() => post(room, owner)),
+      ]);
+      const newcomers = outcomes.slice(0, 10);
+      expect(newcomers.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      for (const o of newcomers.filter((x) => x.status === 'rejected'))
+        expect(o.reason).toMatchObject({ code: 'REACTION_LIMIT' });
+      expect(outcomes.slice(10).every((o) => o.status === 'fulfilled')).toBe(true);
+
+      const [{ n }] = await ds.query<{ n: number }[]>(
+        `SELECT count(DISTINCT emoji)::int AS n FROM message_reactions WHERE room_id = $1 AND seq = $2`,
+        [room, message.seq],
+      );
+      expect(n).toBe(20);
+      const events = await reactionEvents(room);
+      // 19 set up, 1 newcomer, 10 users once each on :e0:.
+      expect(events).toHaveLength(30);
+      expect(events.filter((e) => e.emoji === ':e0:')).toHaveLength(11);
+      const all = await ds.query<{ event_seq: string }[]>(
+        `SELECT event_seq FROM room_events WHERE room_id = $1 ORDER BY event_seq`,
+        [room],
+      );
+      expect(all.map((e) => Number(e.event_seq))).toEqual(
+        Array.from({ length: all.length }, (_, i) => i + 1),
+      );
+    });
+
+    it('racing adds and removes leave the log replaying to exactly the stored reactions', async () => {
+      const owner = await insertUser(ds);
+      const room = await insertRoom(ds, owner);
+      const message = await post(room, owner);
+      const users = await Promise.all(Array.from({ length: 5 }, () => insertUser(ds)));
+      await Promise.all(
+        Array.from({ length: 120 }, (_, i) =>
+          repo.react(room, message.id, users[i % 5], `:x${i % 3}:`, i % 4 !== 3, rules),
+        ),
+      );
+      const replayed = new Set<string>();
+      for (const e of await reactionEvents(room)) {
+        const key = `${e.user_id} ${e.emoji}`;
+        if (e.kind === 'reaction.added') {
+          expect(replayed.has(key)).toBe(false);
+          replayed.add(key);
+        } else {
+          expect(replayed.delete(key)).toBe(true);
+        }
+      }
+      const stored = await ds.query<{ key: string }[]>(
+        `SELECT user_id || ' ' || emoji AS key FROM message_reactions WHERE room_id = $1 AND seq = $2`,
+        [room, message.seq],
+      );
+      expect(new Set(stored.map((r) => r.key))).toEqual(replayed);
+    });
+
+    it('a message of another room, or none at all, gets no reaction and no event', async () => {
+      const owner = await insertUser(ds);
+      const room = await insertRoom(ds, owner);
+      const other = await insertRoom(ds, owner);
+      const message = await post(other, owner);
+      expect(await repo.react(room, message.id, owner, ':x:', true, rules)).toBeNull();
+      const missing = '00000000-0000-4000-8000-00000000beef';
+      expect(await repo.react(room, missing, owner, ':x:', true, rules)).toBeNull();
+      expect(await repo.react(missing, message.id, owner, ':x:', true, rules)).toBeNull();
+      expect(await reactionEvents(room)).toHaveLength(0);
+      expect(await reactionEvents(other)).toHaveLength(0);
+    });
+
+    it('a tombstone refuses a reaction and records nothing', async () => {
+      const owner = await insertUser(ds);
+      const room = await insertRoom(ds, owner);
+      const message = await post(room, owner);
+      await repo.change(room, message.id, () => ({ kind: 'delete' }));
+      await expect(repo.react(room, message.id, owner, ':x:', true, rules)).rejects.toMatchObject({
+        code: 'MESSAGE_DELETED',
+      });
+      expect(await reactionEvents(room)).toHaveLength(0);
+    });
   });
 });

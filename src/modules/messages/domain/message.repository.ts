@@ -77,8 +77,9 @@ export abstract class MessageRepository {
     decide: (current: Message) => MessageChange,
   ): Promise<Changed | null>;
   /**
-   * Adds or removes one user's reaction under the room's lock; `check` (the domain rules) sees
-   * the message, its number of distinct emojis and whether this emoji is among them. A repeated
+   * Adds or removes one user's reaction, as if under the room's lock: `check` (the domain rules)
+   * sees the message, its number of distinct emojis and whether this emoji is among them, and
+   * nothing changes them between the check and the write. A repeated
    * add or remove changes nothing and records no event. Null when there is no such message.
    */
   abstract react(

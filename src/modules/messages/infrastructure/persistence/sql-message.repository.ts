@@ -1,7 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { RoomEvent } from '../../../../common/events/chat-events.js';
+import type { RoomEvent, RoomEventDraft } from '../../../../common/events/chat-events.js';
 import { OutboxPolicy } from '../../../../common/events/outbox.js';
 import { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
 import { inRoomEventTx } from '../../../room-events/infrastructure/persistence/room-event-tx.js';
@@ -15,6 +15,7 @@ import {
   type ReadOptions,
 } from '../../domain/message.repository.js';
 import { AppendBatcher } from './append-batcher.js';
+import { REACTION_ADD, REACTION_REMOVE, REACTION_STATE } from './reaction-statements.js';
 
 /** chat_message_view (see the RoomEvents migration) is the one JSON shape of a Message. */
 const toMessage = (v: Record<string, unknown>): Message => {
@@ -39,8 +40,9 @@ const FROM = `FROM messages m JOIN users u ON u.id = m.user_id`;
 /**
  * Plain SQL on the hot path: no entity hydration. A send is one statement (the append CTE, see
  * AppendBatcher), shared by every send in flight; history reads ride the (room_id, seq) primary
- * key (a thread's, the (room_id, thread_root_id, seq) index), never OFFSET. Edits, deletes and
- * reactions run under the room's lock with their room event (RoomEventTx).
+ * key (a thread's, the (room_id, thread_root_id, seq) index), never OFFSET. Edits and deletes run
+ * under the room's lock with their room event (RoomEventTx); reactions are optimistic on the
+ * room's eventSeq (reaction-statements.ts).
  */
 @Injectable()
 export class SqlMessageRepository extends MessageRepository {
@@ -231,7 +233,61 @@ export class SqlMessageRepository extends MessageRepository {
     return result ?? null;
   }
 
+  /**
+   * Optimistic (see reaction-statements.ts): a snapshot read, the domain check, then a write
+   * that only happens if the room's log has not moved since the read. After a few lost races
+   * (a busy room), the same change under the room's lock for the whole check.
+   */
   async react(
+    roomId: string,
+    id: string,
+    userId: string,
+    emoji: string,
+    add: boolean,
+    check: (current: Message, distinctEmojis: number, emojiThere: boolean) => void,
+  ): Promise<Changed | null> {
+    for (let attempt = 0; attempt < OPTIMISTIC_TRIES; attempt++) {
+      const [state] = await this.prepared.query<ReactionState>('reaction_state', REACTION_STATE, [
+        roomId,
+        id,
+        emoji,
+        userId,
+      ]);
+      if (!state) return null;
+      const current = toMessage(state.v);
+      check(current, state.n, state.there);
+      // A repeated PUT or DELETE changes nothing and records nothing.
+      if (add === state.mine) return { message: current, event: null };
+      const draft = reactionEvent(roomId, current, emoji, userId, add);
+      const [row] = await this.prepared.query<{ event_seq: string; created_at: string }>(
+        add ? 'reaction_add' : 'reaction_remove',
+        add ? REACTION_ADD : REACTION_REMOVE,
+        [
+          roomId,
+          current.seq,
+          emoji,
+          userId,
+          state.version,
+          JSON.stringify(draft.data),
+          this.unpublished,
+        ],
+      );
+      if (row) {
+        const eventSeq = Number(row.event_seq);
+        const event = {
+          eventSeq,
+          event: draft.event,
+          data: { ...draft.data, eventSeq },
+          createdAt: row.created_at,
+        } as RoomEvent;
+        return { message: current, event };
+      }
+    }
+    return this.reactLocked(roomId, id, userId, emoji, add, check);
+  }
+
+  /** The same change with the room's lock held from the read to the write. */
+  private async reactLocked(
     roomId: string,
     id: string,
     userId: string,
@@ -249,7 +305,6 @@ export class SqlMessageRepository extends MessageRepository {
         [roomId, current.seq, emoji, userId],
       );
       check(current, state.n, state.there);
-      // A repeated PUT or DELETE changes nothing and records nothing.
       if (add === state.mine) return { message: current, event: null };
       if (add)
         await m.query(
@@ -261,12 +316,34 @@ export class SqlMessageRepository extends MessageRepository {
           `DELETE FROM message_reactions WHERE room_id = $1 AND seq = $2 AND emoji = $3 AND user_id = $4`,
           [roomId, current.seq, emoji, userId],
         );
-      const event = await tx.append({
-        event: add ? 'reaction.added' : 'reaction.removed',
-        data: { roomId, messageId: id, seq: current.seq, emoji, userId },
-      });
+      const event = await tx.append(reactionEvent(roomId, current, emoji, userId, add));
       return { message: current, event };
     });
     return result ?? null;
   }
+}
+
+/** Optimistic reaction writes tried before falling back to the locked path. */
+const OPTIMISTIC_TRIES = 3;
+
+interface ReactionState {
+  v: Record<string, unknown>;
+  /** The room's last_event_seq when read: the version the write is conditional on. */
+  version: string;
+  n: number;
+  there: boolean;
+  mine: boolean;
+}
+
+function reactionEvent(
+  roomId: string,
+  current: Message,
+  emoji: string,
+  userId: string,
+  add: boolean,
+): RoomEventDraft {
+  return {
+    event: add ? 'reaction.added' : 'reaction.removed',
+    data: { roomId, messageId: current.id, seq: current.seq, emoji, userId },
+  };
 }
