@@ -3,7 +3,8 @@
 // past hours), then GET /api/users/me/rooms pages of 50 (the first page and a later one by
 // cursor), open loop, taking turns with a cheap request in the same loop (GET /api/users/me: the
 // baseline, same auth and HTTP path, one row by key), while messages keep arriving in the user's
-// rooms (--sidebar-traffic-rate, sends/s over REST). Target (ours): p99 <= 10 ms. Then the
+// rooms (--sidebar-traffic-rate, sends/s over REST); then the same requests one at a time, the
+// sends still going. Target (ours): p99 <= 10 ms, shown for both. Then the
 // cost of a read marker against a send: POST /rooms/:id/read and POST /rooms/:id/messages taking
 // turns, one at a time, so neither waits for the other. Target: room.read p50 <= send p50.
 import http from 'node:http';
@@ -170,17 +171,14 @@ export async function run(ctx) {
     out.sidebar = await openLoop(2 * rate, durationMs, page);
     out.cpuPressurePct =
       psi0 !== null ? (100 * (cpuPressureUs() - psi0)) / 1000 / (performance.now() - t0) : null;
-    traffic = false;
-    await trafficDone;
-    out.traffic = { rate: trafficRate, sent, errors: sendErrors };
     const b = out.sidebar.by.baseline;
     ctx.log(
-      `  sidebar: p50 ${out.sidebar.latency.p50} ms, p99 ${out.sidebar.latency.p99} ms; baseline p50 ${b.p50} ms, p99 ${b.p99} ms; ${sent} sends meanwhile; cpu pressure ${out.cpuPressurePct?.toFixed(0)}%`,
+      `  sidebar: p50 ${out.sidebar.latency.p50} ms, p99 ${out.sidebar.latency.p99} ms; baseline p50 ${b.p50} ms, p99 ${b.p99} ms; ${sent} sends so far; cpu pressure ${out.cpuPressurePct?.toFixed(0)}%`,
     );
 
     // The same requests one at a time, taking turns (first page, baseline, later page,
-    // baseline): what each costs without a queue in front of it. On a machine whose other jobs
-    // leave the server little CPU, the open loop above measures the queue; this does not.
+    // baseline), the traffic still going: what a user's sidebar request costs without a queue
+    // of 400 requests/s in front of it. The open loop above measures that queue as well.
     const turnsH = { page: new Histogram(), baseline: new Histogram() };
     for (let k = 0; k < turns; k++) {
       const t = performance.now();
@@ -189,6 +187,9 @@ export async function run(ctx) {
       turnsH[kind].record((performance.now() - t) * 1000);
     }
     out.turns = { page: turnsH.page.summaryMs(), baseline: turnsH.baseline.summaryMs(), turns };
+    traffic = false;
+    await trafficDone;
+    out.traffic = { rate: trafficRate, sent, errors: sendErrors };
     ctx.log(
       `  one at a time: page p50 ${out.turns.page.p50} p99 ${out.turns.page.p99} ms; baseline p50 ${out.turns.baseline.p50} p99 ${out.turns.baseline.p99} ms`,
     );
@@ -253,6 +254,7 @@ export async function run(ctx) {
         value: out.turns.page[p],
         unit: 'ms',
         better: 'lower',
+        ...(p === 'p99' ? { target: '<= 10 ms', pass: out.turns.page.p99 <= 10 } : {}),
       },
       {
         impl: 'ours',
@@ -289,7 +291,7 @@ export async function run(ctx) {
     rows,
     notes: [
       `one user in ${nRooms} rooms, ${perRoom} messages each, mentions in one room in ten, last activity 30 s apart; pages of 50 (first and second) at ${rate}/s and GET /api/users/me at ${rate}/s taking turns, open loop, for ${durationMs / 1000} s, while ${trafficRate} sends/s go into the user's rooms (${out.traffic.sent} sent, ${out.traffic.errors} failed)`,
-      `then the pages and the baseline one request at a time, taking turns, ${turns} requests`,
+      `then the pages and the baseline one request at a time, taking turns, ${turns} requests, the sends still going`,
       `room.read and send over REST, alternating one at a time, ${pairs} pairs`,
     ],
     data: { nRooms, perRoom, rate, durationMs, pairs, trafficRate, per: out },
