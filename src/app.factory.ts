@@ -10,6 +10,7 @@ import type { AppConfig } from './config/load-config.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { RATE_LIMIT_HEADERS } from './common/http/rate-limit-headers.js';
 import { securityHeaders } from './common/http/security-headers.js';
+import { drainOnClose } from './common/http/drain-on-close.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { createRootLogger, PinoNestLogger } from './infrastructure/logging/logger.js';
 import { requestContext } from './infrastructure/logging/request-context.middleware.js';
@@ -25,6 +26,8 @@ export interface CreateAppOptions {
 
 /** How long an idle kept-alive HTTP connection stays open on the server side. */
 export const HTTP_KEEP_ALIVE_MS = 65_000;
+/** At shutdown, requests in flight get this long to be answered before their connections close. */
+export const HTTP_DRAIN_MS = 10_000;
 
 /** Builds the whole application (used by main.ts and by the end-to-end tests alike). */
 export async function createApp(opts: CreateAppOptions): Promise<INestApplication> {
@@ -91,6 +94,8 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
   const server: HttpServer = app.getHttpServer();
   server.keepAliveTimeout = HTTP_KEEP_ALIVE_MS;
   server.headersTimeout = HTTP_KEEP_ALIVE_MS + 1_000;
+  // ... but a shutdown closes each of them as soon as its last request is answered.
+  drainOnClose(server, HTTP_DRAIN_MS);
 
   await app.init();
   // Nest answers unknown routes under /api itself; anything else falls through to this, so
