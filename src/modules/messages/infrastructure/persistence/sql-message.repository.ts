@@ -296,14 +296,10 @@ export class SqlMessageRepository extends MessageRepository {
     check: (current: Message, distinctEmojis: number, emojiThere: boolean) => void,
   ): Promise<Changed | null> {
     const result = await this.inRoom<Changed | null>(roomId, async (tx, m) => {
-      const current = await this.current(m, roomId, id);
-      if (!current) return null;
-      const [state] = await m.query<{ n: number; there: boolean; mine: boolean }[]>(
-        `SELECT count(DISTINCT emoji)::int AS n, COALESCE(bool_or(emoji = $3), false) AS there,
-                COALESCE(bool_or(emoji = $3 AND user_id = $4), false) AS mine
-           FROM message_reactions WHERE room_id = $1 AND seq = $2`,
-        [roomId, current.seq, emoji, userId],
-      );
+      // The optimistic path's own read; under the lock nothing can move after it.
+      const [state] = await m.query<ReactionState[]>(REACTION_STATE, [roomId, id, emoji, userId]);
+      if (!state) return null;
+      const current = toMessage(state.v);
       check(current, state.n, state.there);
       if (add === state.mine) return { message: current, event: null };
       if (add)
