@@ -1,6 +1,36 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * The sender's marker moved by a statement trigger. Replaced by the append statement itself
+ * (SendPathInOneStatement1766800000000), which restores these on the way down.
+ */
+export const READ_OWN_SENDS = [
+  `CREATE FUNCTION chat_read_own_sends() RETURNS trigger LANGUAGE plpgsql AS $fn$
+   BEGIN
+     UPDATE room_members m SET last_read_seq = s.seq
+       FROM (SELECT room_id, user_id, max(seq) AS seq FROM new_messages GROUP BY 1, 2) s
+      WHERE m.room_id = s.room_id AND m.user_id = s.user_id AND m.last_read_seq < s.seq;
+     RETURN NULL;
+   END
+   $fn$`,
+  `CREATE TRIGGER messages_read_own_sends AFTER INSERT ON messages
+     REFERENCING NEW TABLE AS new_messages
+     FOR EACH STATEMENT EXECUTE FUNCTION chat_read_own_sends()`,
+];
+
+/** The room's activity time set by a row trigger; likewise replaced by room-position.ts. */
+export const ROOM_ACTIVITY = [
+  `CREATE FUNCTION chat_room_activity() RETURNS trigger LANGUAGE plpgsql AS $fn$
+   BEGIN
+     NEW.last_activity_at := clock_timestamp();
+     RETURN NEW;
+   END
+   $fn$`,
+  `CREATE TRIGGER rooms_activity BEFORE UPDATE OF last_seq ON rooms
+     FOR EACH ROW WHEN (NEW.last_seq > OLD.last_seq) EXECUTE FUNCTION chat_room_activity()`,
+];
+
+/**
  * Read state and the room list.
  *
  * - `room_members.last_read_seq`: a member's read marker. Because seqs are gapless,
@@ -25,19 +55,7 @@ export class ReadState1766300000000 implements MigrationInterface {
     await q.query(
       `UPDATE room_members m SET last_read_seq = r.last_seq FROM rooms r WHERE r.id = m.room_id`,
     );
-    await q.query(`
-      CREATE FUNCTION chat_read_own_sends() RETURNS trigger LANGUAGE plpgsql AS $fn$
-      BEGIN
-        UPDATE room_members m SET last_read_seq = s.seq
-          FROM (SELECT room_id, user_id, max(seq) AS seq FROM new_messages GROUP BY 1, 2) s
-         WHERE m.room_id = s.room_id AND m.user_id = s.user_id AND m.last_read_seq < s.seq;
-        RETURN NULL;
-      END
-      $fn$`);
-    await q.query(`
-      CREATE TRIGGER messages_read_own_sends AFTER INSERT ON messages
-        REFERENCING NEW TABLE AS new_messages
-        FOR EACH STATEMENT EXECUTE FUNCTION chat_read_own_sends()`);
+    for (const sql of READ_OWN_SENDS) await q.query(sql);
 
     await q.query(`ALTER TABLE rooms ADD COLUMN last_activity_at timestamptz NULL`);
     await q.query(`
@@ -47,16 +65,7 @@ export class ReadState1766300000000 implements MigrationInterface {
     await q.query(
       `ALTER TABLE rooms ALTER COLUMN last_activity_at SET DEFAULT clock_timestamp(), ALTER COLUMN last_activity_at SET NOT NULL`,
     );
-    await q.query(`
-      CREATE FUNCTION chat_room_activity() RETURNS trigger LANGUAGE plpgsql AS $fn$
-      BEGIN
-        NEW.last_activity_at := clock_timestamp();
-        RETURN NEW;
-      END
-      $fn$`);
-    await q.query(`
-      CREATE TRIGGER rooms_activity BEFORE UPDATE OF last_seq ON rooms
-        FOR EACH ROW WHEN (NEW.last_seq > OLD.last_seq) EXECUTE FUNCTION chat_room_activity()`);
+    for (const sql of ROOM_ACTIVITY) await q.query(sql);
 
     await q.query(`
       CREATE TABLE IF NOT EXISTS message_mentions (

@@ -130,9 +130,15 @@ describe('messages: edit, delete, react, reply, mention', () => {
       );
       // A bot message: the only author is the bot; nobody edits it through this route.
       const [bot] = await queryDb<{ id: string }>(
-        `WITH s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)
-         INSERT INTO messages (room_id, seq, user_id, content, type) SELECT $1, s.last_seq, $2, 'beep', 'bot' FROM s
-         RETURNING id`,
+        `WITH s AS (UPDATE rooms SET last_seq = last_seq + 1, last_event_seq = last_event_seq + 1
+                    WHERE id = $1 RETURNING last_seq, last_event_seq),
+              m AS (INSERT INTO messages (room_id, seq, event_seq, user_id, content, type)
+                    SELECT $1, s.last_seq, s.last_event_seq, $2, 'beep', 'bot' FROM s RETURNING *),
+              e AS (INSERT INTO room_events (room_id, event_seq, kind, data)
+                    SELECT m.room_id, m.event_seq, 'message.new',
+                           chat_message_view(m::messages, u.username) || jsonb_build_object('eventSeq', m.event_seq)
+                      FROM m JOIN users u ON u.id = m.user_id)
+         SELECT id FROM m`,
         [room.id, alice.id],
       );
       await refused(

@@ -67,6 +67,7 @@ describe('SqlMessageRepository on a real PostgreSQL', () => {
         clientMsgId: `mix${i}`,
       });
     const first = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i)));
+    const [{ t0 }] = await ds.query<{ t0: Date }[]>(`SELECT clock_timestamp() AS t0`);
     // Batched appends (message.new) and RoomEventTx changes (reaction.added) on one room at once.
     await Promise.all([
       ...Array.from({ length: 150 }, (_, i) => send(20 + i)),
@@ -89,6 +90,27 @@ describe('SqlMessageRepository on a real PostgreSQL', () => {
       [room],
     );
     expect([Number(r.last_seq), Number(r.last_event_seq)]).toEqual([170, 270]);
+    // Each message keeps the eventSeq of its own message.new event (a v1 afterSeq replay sends
+    // it); after the reactions the two numberings differ.
+    await send(170);
+    const [pairs] = await ds.query<{ n: number; same: number; last: string }[]>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE e.event_seq = m.event_seq)::int AS same,
+              max(m.event_seq) AS last
+         FROM messages m JOIN room_events e ON e.room_id = m.room_id AND e.kind = 'message.new'
+                                            AND (e.data->>'seq')::bigint = m.seq
+        WHERE m.room_id = $1`,
+      [room],
+    );
+    expect(pairs).toEqual({ n: 171, same: 171, last: '271' });
+    // The same statements moved the sender's marker to their newest message and the room's
+    // activity time past the start of this second round of sends.
+    const [state] = await ds.query<{ last_read_seq: string; active_since: boolean }[]>(
+      `SELECT rm.last_read_seq, r.last_activity_at > $3 AS active_since
+         FROM room_members rm JOIN rooms r ON r.id = rm.room_id
+        WHERE rm.room_id = $1 AND rm.user_id = $2`,
+      [room, owner, t0],
+    );
+    expect(state).toEqual({ last_read_seq: '171', active_since: true });
   });
 
   it('stores one message for concurrent sends of one clientMsgId, leaving no seq gap', async () => {

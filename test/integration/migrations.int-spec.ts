@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { coreMigrations, migrationsFor, moduleMigrations } from '../../migrations/index.js';
 import { loadFeatureFlags, type FeatureFlags } from '../../src/config/configuration.js';
 import { buildDataSourceOptions } from '../../src/infrastructure/database/data-source-options.js';
-import { createScratchDatabase } from '../support/db.js';
+import { SqlMessageRepository } from '../../src/modules/messages/infrastructure/persistence/sql-message.repository.js';
+import { createScratchDatabase, insertRoom, insertUser } from '../support/db.js';
 
 const CORE_TABLES = [
   'auth_sessions',
@@ -61,6 +62,7 @@ describe('migrations on a real PostgreSQL', () => {
       'RoomListIndex1766500000000',
       'MessageEventIndex1766600000000',
       'RoomListTriggerLiteral1766700000000',
+      'SendPathInOneStatement1766800000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending
@@ -69,6 +71,42 @@ describe('migrations on a real PostgreSQL', () => {
     expect(await tables(ds)).toEqual([]);
     await ds.runMigrations({ transaction: 'each' });
     expect(await tables(ds)).toEqual(CORE_TABLES);
+  });
+
+  it('the send path migration: down brings the triggers back, up gives each message its eventSeq', async () => {
+    const owner = await insertUser(ds);
+    const room = await insertRoom(ds, owner);
+    const repo = new SqlMessageRepository(ds);
+    const send = (i: number) =>
+      repo.appendToRoom({
+        roomId: room,
+        userId: owner,
+        content: `m${i}`,
+        type: 'text',
+        clientMsgId: `b${i}`,
+      });
+    const first = await send(0);
+    await repo.react(room, first!.message.id, owner, ':x:', true, () => undefined);
+    await send(1);
+    const eventSeqs = () =>
+      ds.query<{ seq: string; event_seq: string }[]>(
+        `SELECT seq, event_seq FROM messages WHERE room_id = $1 ORDER BY seq`,
+        [room],
+      );
+    expect(await eventSeqs()).toEqual([
+      { seq: '1', event_seq: '1' },
+      { seq: '2', event_seq: '3' },
+    ]);
+    await ds.undoLastMigration({ transaction: 'each' });
+    const triggers = await ds.query<{ tgname: string }[]>(
+      `SELECT tgname FROM pg_trigger WHERE tgname IN ('messages_read_own_sends', 'rooms_activity') ORDER BY 1`,
+    );
+    expect(triggers.map((t) => t.tgname)).toEqual(['messages_read_own_sends', 'rooms_activity']);
+    await ds.runMigrations({ transaction: 'each' });
+    expect(await eventSeqs()).toEqual([
+      { seq: '1', event_seq: '1' },
+      { seq: '2', event_seq: '3' },
+    ]);
   });
 
   it('never uses synchronize', () => {

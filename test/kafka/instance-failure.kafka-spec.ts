@@ -46,8 +46,8 @@ async function commitUnpublished(roomId: string, userId: string, content: string
   const [row] = await queryDb<{ seq: string }>(
     `WITH s AS (UPDATE rooms SET last_seq = last_seq + 1, last_event_seq = last_event_seq + 1
                 WHERE id = $1 RETURNING last_seq, last_event_seq),
-          m AS (INSERT INTO messages (room_id, seq, user_id, content, type, client_msg_id)
-                SELECT $1, s.last_seq, $2, $3, 'text', NULL FROM s
+          m AS (INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, client_msg_id)
+                SELECT $1, s.last_seq, s.last_event_seq, $2, $3, 'text', NULL FROM s
                 RETURNING *),
           e AS (INSERT INTO room_events (room_id, event_seq, kind, data, unpublished)
                 SELECT m.room_id, s.last_event_seq, 'message.new',

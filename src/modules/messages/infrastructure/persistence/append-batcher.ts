@@ -28,9 +28,11 @@ interface Pending {
  * next seq, and its message.new room event the room's next eventSeq, by the rule of
  * room-position.ts (rooms locked in id order, each advanced once by its number of rows, rows
  * numbered in arrival order). In the same statement: the mentioned members (message_mentions,
- * for unread mention counts), the thread roots' summaries, and the room events, whose data is
- * built once here by chat_message_view (the relay publishes it as stored). Rows whose (sender,
- * clientMsgId) already exists are left out; the caller answers those with the stored message.
+ * for unread mention counts), each sender's read marker (their own sends are read), the thread
+ * roots' summaries, and the room events, whose data is built once here by chat_message_view
+ * (the relay publishes it as stored); each message keeps its event's eventSeq. Rows whose
+ * (sender, clientMsgId) already exists are left out; the caller answers those with the stored
+ * message.
  */
 const APPEND_SQL = `
   WITH input AS (
@@ -57,12 +59,16 @@ const APPEND_SQL = `
            JOIN users u ON lower(u.username) = nm.name
            JOIN room_members rm ON rm.room_id = n.room_id AND rm.user_id = u.id),
        ins AS (
-         INSERT INTO messages (room_id, seq, user_id, content, type, client_msg_id, sent_by, thread_root_id, mentions)
-         SELECT n.room_id, n.seq, n.user_id, n.content, n.type, n.client_msg_id, n.sent_by, n.thread_root_id,
+         INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, client_msg_id, sent_by, thread_root_id, mentions)
+         SELECT n.room_id, n.seq, n.event_seq, n.user_id, n.content, n.type, n.client_msg_id, n.sent_by, n.thread_root_id,
                 (SELECT array_agg(mt.user_id ORDER BY mt.user_id) FROM mentioned mt
                   WHERE mt.room_id = n.room_id AND mt.seq = n.seq)
            FROM numbered n
          RETURNING *),
+       own AS (
+         UPDATE room_members rm SET last_read_seq = o.seq
+           FROM (SELECT room_id, user_id, max(seq) AS seq FROM numbered GROUP BY 1, 2) o
+          WHERE rm.room_id = o.room_id AND rm.user_id = o.user_id AND rm.last_read_seq < o.seq),
        mm AS (
          INSERT INTO message_mentions (room_id, seq, user_id) SELECT room_id, seq, user_id FROM mentioned),
        roots AS (

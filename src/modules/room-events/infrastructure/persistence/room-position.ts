@@ -18,11 +18,14 @@ export function lockRooms(ids: string): string {
  * CTE body: takes, for each row of `counts` (a relation of room_id, messages, events, for rooms
  * already locked by lockRooms), the room's next `messages` seqs and next `events` eventSeqs.
  * Columns: room_id, first_seq, first_event_seq; a room's rows are numbered first_seq,
- * first_seq + 1, ... (and likewise for events), in the order the writer gives them.
+ * first_seq + 1, ... (and likewise for events), in the order the writer gives them. A room that
+ * gets messages has new activity (`last_activity_at`, the room list's order).
  */
 export function advanceRooms(counts: string): string {
   return `UPDATE rooms r
-             SET last_seq = r.last_seq + c.messages, last_event_seq = r.last_event_seq + c.events
+             SET last_seq = r.last_seq + c.messages, last_event_seq = r.last_event_seq + c.events,
+                 last_activity_at = CASE WHEN c.messages > 0 THEN clock_timestamp()
+                                         ELSE r.last_activity_at END
             FROM ${counts} c WHERE r.id = c.room_id
           RETURNING r.id AS room_id, r.last_seq - c.messages + 1 AS first_seq,
                     r.last_event_seq - c.events + 1 AS first_event_seq`;

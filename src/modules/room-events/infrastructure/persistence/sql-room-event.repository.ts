@@ -40,17 +40,15 @@ export class SqlRoomEventRepository extends RoomEventRepository {
     return rows.map(toRoomEvent);
   }
 
-  /** By room_events_message_seq_idx: a range of the room's message.new events by message seq. */
+  /** A range of messages' message.new eventSeqs, by the messages primary key (room_id, seq). */
   async messageEventSeqs(
     roomId: string,
     fromSeq: number,
     toSeq: number,
   ): Promise<Map<number, number>> {
     const rows = await this.prepared.query<{ seq: string; event_seq: string }>(
-      'room_events_of_messages',
-      `SELECT (data->>'seq')::bigint AS seq, event_seq FROM room_events
-        WHERE room_id = $1 AND kind = 'message.new'
-          AND (data->>'seq')::bigint BETWEEN $2 AND $3`,
+      'message_event_seqs',
+      `SELECT seq, event_seq FROM messages WHERE room_id = $1 AND seq BETWEEN $2 AND $3`,
       [roomId, fromSeq, toSeq],
     );
     return new Map(rows.map((r) => [Number(r.seq), Number(r.event_seq)]));
