@@ -1,24 +1,9 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The sender's marker moved by a statement trigger. Replaced by the append statement itself
- * (SendPathInOneStatement1766800000000), which restores these on the way down.
+ * The room's activity time set by a row trigger. Replaced by the room position rule
+ * (room-position.ts, MessageEventSeq1766800000000), which restores it on the way down.
  */
-export const READ_OWN_SENDS = [
-  `CREATE FUNCTION chat_read_own_sends() RETURNS trigger LANGUAGE plpgsql AS $fn$
-   BEGIN
-     UPDATE room_members m SET last_read_seq = s.seq
-       FROM (SELECT room_id, user_id, max(seq) AS seq FROM new_messages GROUP BY 1, 2) s
-      WHERE m.room_id = s.room_id AND m.user_id = s.user_id AND m.last_read_seq < s.seq;
-     RETURN NULL;
-   END
-   $fn$`,
-  `CREATE TRIGGER messages_read_own_sends AFTER INSERT ON messages
-     REFERENCING NEW TABLE AS new_messages
-     FOR EACH STATEMENT EXECUTE FUNCTION chat_read_own_sends()`,
-];
-
-/** The room's activity time set by a row trigger; likewise replaced by room-position.ts. */
 export const ROOM_ACTIVITY = [
   `CREATE FUNCTION chat_room_activity() RETURNS trigger LANGUAGE plpgsql AS $fn$
    BEGIN
@@ -55,7 +40,19 @@ export class ReadState1766300000000 implements MigrationInterface {
     await q.query(
       `UPDATE room_members m SET last_read_seq = r.last_seq FROM rooms r WHERE r.id = m.room_id`,
     );
-    for (const sql of READ_OWN_SENDS) await q.query(sql);
+    await q.query(`
+      CREATE FUNCTION chat_read_own_sends() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        UPDATE room_members m SET last_read_seq = s.seq
+          FROM (SELECT room_id, user_id, max(seq) AS seq FROM new_messages GROUP BY 1, 2) s
+         WHERE m.room_id = s.room_id AND m.user_id = s.user_id AND m.last_read_seq < s.seq;
+        RETURN NULL;
+      END
+      $fn$`);
+    await q.query(`
+      CREATE TRIGGER messages_read_own_sends AFTER INSERT ON messages
+        REFERENCING NEW TABLE AS new_messages
+        FOR EACH STATEMENT EXECUTE FUNCTION chat_read_own_sends()`);
 
     await q.query(`ALTER TABLE rooms ADD COLUMN last_activity_at timestamptz NULL`);
     await q.query(`

@@ -113,6 +113,43 @@ describe('SqlMessageRepository on a real PostgreSQL', () => {
     expect(state).toEqual({ last_read_seq: '171', active_since: true });
   });
 
+  it("a send that moves the room list's copy of the activity time still moves its sender's marker", async () => {
+    const owner = await insertUser(ds);
+    const room = await insertRoom(ds, owner);
+    const member = await insertUser(ds);
+    await ds.query(`INSERT INTO room_members (room_id, user_id, role) VALUES ($1, $2, 'member')`, [
+      room,
+      member,
+    ]);
+    // The members' copy is an hour old: the next send is outside the lag and rewrites every
+    // membership of the room (rooms_listed) in the statement whose trigger moves the marker.
+    await ds.query(
+      `UPDATE rooms SET listed_activity_at = listed_activity_at - interval '1 hour' WHERE id = $1`,
+      [room],
+    );
+    const sent = await Promise.all(
+      [owner, member].map((userId, i) =>
+        repo.appendToRoom({
+          roomId: room,
+          userId,
+          content: `l${i}`,
+          type: 'text',
+          clientMsgId: `l${i}`,
+        }),
+      ),
+    );
+    expect(sent.map((s) => s!.message.seq).sort()).toEqual([1, 2]);
+    const rows = await ds.query<{ user_id: string; last_read_seq: string; listed: boolean }[]>(
+      `SELECT rm.user_id, rm.last_read_seq, rm.room_listed_at = r.listed_activity_at AS listed
+         FROM room_members rm JOIN rooms r ON r.id = rm.room_id
+        WHERE rm.room_id = $1 AND r.listed_activity_at > now() - interval '1 minute'`,
+      [room],
+    );
+    expect(rows.map((r) => [r.user_id, r.last_read_seq, r.listed]).sort()).toEqual(
+      sent.map((s) => [s!.message.userId, String(s!.message.seq), true]).sort(),
+    );
+  });
+
   it('stores one message for concurrent sends of one clientMsgId, leaving no seq gap', async () => {
     const owner = await insertUser(ds);
     const room = await insertRoom(ds, owner);

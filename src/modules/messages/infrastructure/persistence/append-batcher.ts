@@ -28,8 +28,7 @@ interface Pending {
  * next seq, and its message.new room event the room's next eventSeq, by the rule of
  * room-position.ts (rooms locked in id order, each advanced once by its number of rows, rows
  * numbered in arrival order). In the same statement: the mentioned members (message_mentions,
- * for unread mention counts), each sender's read marker (their own sends are read), the thread
- * roots' summaries, and the room events, whose data is built once here by chat_message_view
+ * for unread mention counts), the thread roots' summaries, and the room events, whose data is built once here by chat_message_view
  * (the relay publishes it as stored); each message keeps its event's eventSeq. Rows whose
  * (sender, clientMsgId) already exists are left out; the caller answers those with the stored
  * message.
@@ -65,10 +64,6 @@ const APPEND_SQL = `
                   WHERE mt.room_id = n.room_id AND mt.seq = n.seq)
            FROM numbered n
          RETURNING *),
-       own AS (
-         UPDATE room_members rm SET last_read_seq = o.seq
-           FROM (SELECT room_id, user_id, max(seq) AS seq FROM numbered GROUP BY 1, 2) o
-          WHERE rm.room_id = o.room_id AND rm.user_id = o.user_id AND rm.last_read_seq < o.seq),
        mm AS (
          INSERT INTO message_mentions (room_id, seq, user_id) SELECT room_id, seq, user_id FROM mentioned),
        roots AS (
