@@ -1,5 +1,6 @@
 import {
   advanceRooms,
+  appendOneEvent,
   lockRooms,
 } from '../../../room-events/infrastructure/persistence/room-position.js';
 
@@ -42,12 +43,7 @@ const AT_VERSION = `
 
 /** The room event, its data given as `$6` (jsonb, without eventSeq), published later if `$7`. */
 const EVENT = (kind: string) => `
-  ev AS (
-    INSERT INTO room_events (room_id, event_seq, kind, data, unpublished)
-    SELECT s.room_id, s.first_event_seq, '${kind}',
-           $6::jsonb || jsonb_build_object('eventSeq', s.first_event_seq), $7
-      FROM s
-    RETURNING event_seq, created_at)`;
+  ev AS (${appendOneEvent(`'${kind}'`, '$6::jsonb', '$7')} RETURNING event_seq, created_at)`;
 
 const RETURNING = `SELECT ev.event_seq::text AS event_seq, chat_iso(ev.created_at) AS created_at FROM ev`;
 

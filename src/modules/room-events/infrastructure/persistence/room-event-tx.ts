@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { RoomEvent, RoomEventDraft } from '../../../../common/events/chat-events.js';
-import { advanceRooms, lockRooms } from './room-position.js';
+import { advanceRooms, appendOneEvent, lockRooms } from './room-position.js';
 
 /**
  * Writing room events from inside another context's transaction (a membership change, an edit,
@@ -41,10 +41,7 @@ export class RoomEventTx {
     if (this.next === 0) throw new Error('RoomEventTx: lock() first');
     const rows = await this.m.query<{ event_seq: string; created_at: string }[]>(
       `WITH s AS (${advanceRooms('(SELECT $1::uuid AS room_id, 0 AS messages, 1 AS events)')})
-       INSERT INTO room_events (room_id, event_seq, kind, data, unpublished)
-       SELECT s.room_id, s.first_event_seq, $2,
-              $3::jsonb || jsonb_build_object('eventSeq', s.first_event_seq), $4
-         FROM s
+       ${appendOneEvent('$2', '$3::jsonb', '$4')}
        RETURNING event_seq, chat_iso(created_at) AS created_at`,
       [this.roomId, draft.event, JSON.stringify(draft.data), this.unpublished],
     );

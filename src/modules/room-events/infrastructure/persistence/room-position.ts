@@ -2,8 +2,9 @@
 // are its row's last_seq + 1 and last_event_seq + 1, taken under the room row's lock (FOR NO KEY
 // UPDATE; several rooms are locked in id order, so writers cannot deadlock). No sequence
 // objects: a rolled-back change leaves no gap, and eventSeq is commit order. Every writer builds
-// its SQL from these two fragments: the batched message append (many rooms, many rows, one
-// statement) and RoomEventTx (one room, events appended inside another change's transaction).
+// its SQL from these fragments: the batched message append (many rooms, many rows, one
+// statement), RoomEventTx (one room, events appended inside another change's transaction) and
+// the reaction statements.
 
 /**
  * CTE body: locks the rooms whose ids `ids` names (a subquery, or a `$n` parameter), in id order.
@@ -29,4 +30,17 @@ export function advanceRooms(counts: string): string {
             FROM ${counts} c WHERE r.id = c.room_id
           RETURNING r.id AS room_id, r.last_seq - c.messages + 1 AS first_seq,
                     r.last_event_seq - c.events + 1 AS first_event_seq`;
+}
+
+/**
+ * Statement: appends one room event for each row of the CTE `s` (advanceRooms' output, rooms
+ * advanced by one event each): `kind` and `data` are SQL expressions (text; jsonb without its
+ * eventSeq, which this adds), `unpublished` a boolean one. For writers of single events; the
+ * message append numbers many events per room itself.
+ */
+export function appendOneEvent(kind: string, data: string, unpublished: string): string {
+  return `INSERT INTO room_events (room_id, event_seq, kind, data, unpublished)
+          SELECT s.room_id, s.first_event_seq, ${kind},
+                 ${data} || jsonb_build_object('eventSeq', s.first_event_seq), ${unpublished}
+            FROM s`;
 }
