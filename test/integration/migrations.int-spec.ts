@@ -18,6 +18,7 @@ const CORE_TABLES = [
   'room_join_failures',
   'room_members',
   'rooms',
+  'scheduled_messages',
   'user_extensions',
   'users',
   'ws_tickets',
@@ -61,6 +62,7 @@ describe('migrations on a real PostgreSQL', () => {
       'RoomListIndex1766500000000',
       'MessageEventIndex1766600000000',
       'RoomListTriggerLiteral1766700000000',
+      'ScheduledMessages1767000000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending
