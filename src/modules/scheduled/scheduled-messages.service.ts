@@ -120,7 +120,7 @@ export class ScheduledMessagesService {
    * One round of the sender: claims due rows for `holder` and sends each. A refusal of the send
    * (the author left...) fails the row; any other error frees it for a later round, and the
    * clientMsgId makes that retry store nothing twice. Rows are sent one after another in
-   * sendAt order, so two rows of one author due together keep their order in the room.
+   * sendAt order (ties: the order they were scheduled in), so rows due together keep it.
    */
   async sendDue(
     holder: string,

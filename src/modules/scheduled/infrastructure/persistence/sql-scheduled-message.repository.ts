@@ -157,13 +157,19 @@ export class SqlScheduledMessageRepository extends ScheduledMessageRepository {
           SELECT id FROM scheduled_messages
            WHERE status = 'pending' AND send_at <= now()
              AND (claimed_until IS NULL OR claimed_until < now())
-           ORDER BY send_at
+           ORDER BY send_at, created_at
            LIMIT $1
              FOR UPDATE SKIP LOCKED)
        RETURNING ${COLS}`,
       [limit, leaseMs, holder],
     );
-    return rows.map(toScheduled).sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime());
+    // Due together: in the order they were scheduled.
+    return rows
+      .map(toScheduled)
+      .sort(
+        (a, b) =>
+          a.sendAt.getTime() - b.sendAt.getTime() || a.createdAt.getTime() - b.createdAt.getTime(),
+      );
   }
 
   async markSent(id: string, messageId: string, messageSeq: number): Promise<void> {
