@@ -353,6 +353,59 @@ describe('scheduled messages', () => {
     expect(Object.keys(doc.paths['/api/rooms/{id}/scheduled'])).toEqual(['post']);
     expect(Object.keys(doc.paths['/api/users/me/scheduled'])).toEqual(['get']);
     expect(Object.keys(doc.paths['/api/scheduled/{id}']).sort()).toEqual(['delete', 'patch']);
+    const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+    const ops: [string, string, string | null, string, string | null, string[]][] = [
+      [
+        '/api/rooms/{id}/scheduled',
+        'post',
+        'CreateScheduledMessageDto',
+        '201',
+        'ScheduledMessageDto',
+        ['400', '401', '403', '404', '413', '429'],
+      ],
+      [
+        '/api/users/me/scheduled',
+        'get',
+        null,
+        '200',
+        'ScheduledMessagePageDto',
+        ['400', '401', '429'],
+      ],
+      [
+        '/api/scheduled/{id}',
+        'patch',
+        'UpdateScheduledMessageDto',
+        '200',
+        'ScheduledMessageDto',
+        ['400', '401', '404', '409', '413', '429'],
+      ],
+      ['/api/scheduled/{id}', 'delete', null, '204', null, ['400', '401', '404', '409', '429']],
+    ];
+    for (const [path, method, body, ok, answer, errors] of ops) {
+      const op = doc.paths[path][method];
+      if (body) expect(op.requestBody.content['application/json'].schema).toEqual(ref(body));
+      if (answer) expect(op.responses[ok].content['application/json'].schema).toEqual(ref(answer));
+      else expect(op.responses[ok]).toBeDefined();
+      expect(
+        Object.keys(op.responses)
+          .filter((st) => Number(st) >= 400)
+          .sort(),
+      ).toEqual(errors);
+      for (const st of errors)
+        expect(op.responses[st].content['application/json'].schema).toEqual(
+          ref('ErrorResponseDto'),
+        );
+      expect(op.security).toEqual([{ bearer: [] }]);
+    }
+    const codeEnum = doc.components.schemas.ErrorResponseDto.properties.code.enum as string[];
+    for (const code of [
+      'SCHEDULED_MESSAGE_NOT_FOUND',
+      'SEND_AT_OUT_OF_RANGE',
+      'SCHEDULED_MESSAGE_SENT',
+      'SCHEDULED_MESSAGE_FAILED',
+      'SCHEDULED_MESSAGE_SENDING',
+    ])
+      expect(codeEnum).toContain(code);
     const props = doc.components.schemas.ScheduledMessageDto.properties;
     expect(props.status.enum).toEqual(['pending', 'sent', 'failed']);
     for (const f of ['messageId', 'messageSeq', 'failureCode', 'failureReason', 'finishedAt'])
