@@ -217,6 +217,11 @@ describe('scheduled messages', () => {
     const id = (await schedule(alice, room.id, ok)).body.id as string;
     expectError(await patch(alice, id, { sendAt: ahead(1000) }), 400, 'SEND_AT_OUT_OF_RANGE');
     expectError(await patch(alice, id, { content: '' }), 400, 'VALIDATION_FAILED');
+    for (const body of [{ content: null }, { sendAt: null }, { sendAt: 'later' }, { content: 7 }]) {
+      const res = await patch(alice, id, body);
+      expectError(res, 400, 'VALIDATION_FAILED');
+      expect(errorText(res)).toMatch(Object.keys(body)[0]);
+    }
     expectError(await patch(alice, id, { threadRootId: reply.id }), 400, 'THREAD_ROOT_INVALID');
     expect(await itemOf(alice, id)).toMatchObject({
       content: 'hi',

@@ -73,7 +73,8 @@ class InMemoryScheduledRepository extends ScheduledMessageRepository {
     Object.assign(r, c.patch, { updatedAt: new Date(this.now) });
     return Promise.resolve({ ...r });
   }
-  claimDue(limit: number, leaseMs: number, holder: string): Promise<ScheduledMessage[]> {
+  authorStatus = new Map<string, string>();
+  claimDue(limit: number, leaseMs: number, holder: string) {
     const due = [...this.rows.values()]
       .filter(
         (r) =>
@@ -87,7 +88,9 @@ class InMemoryScheduledRepository extends ScheduledMessageRepository {
         claimedUntil: this.now + leaseMs,
         attempts: r.attempts + 1,
       });
-    return Promise.resolve(due.map((r) => ({ ...r })));
+    return Promise.resolve(
+      due.map((r) => ({ ...r, authorStatus: this.authorStatus.get(r.userId) ?? 'active' })),
+    );
   }
   markSent(id: string, messageId: string, messageSeq: number): Promise<void> {
     if (this.failNextMark) {
@@ -327,6 +330,20 @@ describe('ScheduledMessagesService', () => {
     expect(await t.round('i2')).toEqual(['sent']);
     expect(t.stored).toHaveLength(1);
     expect(t.repo.rows.get(s.id)).toMatchObject({ status: 'sent', messageId: t.stored[0].id });
+  });
+
+  it("a banned or disabled author's scheduled message fails and stores nothing", async () => {
+    const s = await t.svc.schedule(
+      { userId: BOB },
+      ROOM,
+      { content: 'x', sendAt: t.ahead(10_000) },
+      t.now(),
+    );
+    t.repo.authorStatus.set(BOB, 'banned');
+    t.repo.now += 10_000;
+    expect(await t.round()).toEqual(['failed']);
+    expect(t.stored).toEqual([]);
+    expect(t.repo.rows.get(s.id)).toMatchObject({ status: 'failed', failureCode: 'USER_DISABLED' });
   });
 
   it("takes over a dead instance's claim only after its lease", async () => {

@@ -7,12 +7,14 @@ import { assertThreadRoot } from '../messages/domain/message-rules.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import {
+  assertAuthorMaySend,
   assertChangeable,
   checkSendAt,
   classifySendError,
   MAX_ATTEMPTS,
   retryDelayMs,
   scheduledClientMsgId,
+  type ClaimedScheduledMessage,
   type ScheduledMessage,
 } from './domain/scheduled-message.js';
 import { ScheduledErrorCodes } from './domain/scheduled-errors.js';
@@ -133,13 +135,14 @@ export class ScheduledMessagesService {
   }
 
   private async deliver(
-    row: ScheduledMessage,
+    row: ClaimedScheduledMessage,
     stall?: (point: StallPoint) => Promise<void>,
   ): Promise<DeliveryOutcome> {
     const clientMsgId = scheduledClientMsgId(row.id);
     const first = row.attempts === 1;
     try {
       if (first && stall) await stall('claim');
+      assertAuthorMaySend(row.authorStatus);
       const { message } = await this.messages.send({ userId: row.userId }, row.roomId, {
         content: row.content,
         clientMsgId,

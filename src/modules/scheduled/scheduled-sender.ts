@@ -41,12 +41,23 @@ export class ScheduledSender implements OnApplicationBootstrap, BeforeApplicatio
     await this.rounds.stop();
   }
 
+  /** A database outage fails every round: said once when it starts and once when it ends. */
+  private failing = false;
+
   private async round(): Promise<void> {
-    await this.scheduled.sendDue(this.identity.id, {
-      batch: this.cfg.batch,
-      leaseMs: this.cfg.leaseMs,
-      stall: this.cfg.testStallAfter ? (point) => this.stall(point) : undefined,
-    });
+    try {
+      await this.scheduled.sendDue(this.identity.id, {
+        batch: this.cfg.batch,
+        leaseMs: this.cfg.leaseMs,
+        stall: this.cfg.testStallAfter ? (point) => this.stall(point) : undefined,
+      });
+      if (this.failing) this.log.log('scheduled sender rounds succeed again');
+      this.failing = false;
+    } catch (err) {
+      if (!this.failing)
+        this.log.warn({ err: String(err) }, 'scheduled sender round failed; retrying every poll');
+      this.failing = true;
+    }
   }
 
   /** SCHEDULED_TEST_STALL_AFTER: hold here (until shutdown) so a test can kill this instance. */

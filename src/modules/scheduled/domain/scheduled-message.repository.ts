@@ -1,4 +1,4 @@
-import type { ScheduledMessage } from './scheduled-message.js';
+import type { ClaimedScheduledMessage, ScheduledMessage } from './scheduled-message.js';
 
 export interface NewScheduledMessage {
   roomId: string;
@@ -41,8 +41,13 @@ export abstract class ScheduledMessageRepository {
   /**
    * Claims up to `limit` due pending rows whose lease is free (FOR UPDATE SKIP LOCKED: no two
    * instances claim one row), leasing them to `holder` for `leaseMs` and counting the attempt.
+   * In sendAt order (ties: the order they were scheduled in), with each author's account status.
    */
-  abstract claimDue(limit: number, leaseMs: number, holder: string): Promise<ScheduledMessage[]>;
+  abstract claimDue(
+    limit: number,
+    leaseMs: number,
+    holder: string,
+  ): Promise<ClaimedScheduledMessage[]>;
   /** Records the message it became. A row already finished stays as it is. */
   abstract markSent(id: string, messageId: string, messageSeq: number): Promise<void>;
   /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { DomainError, Errors } from '../../../common/errors/domain-error.js';
 import {
+  assertAuthorMaySend,
   assertChangeable,
   checkSendAt,
   classifySendError,
@@ -83,6 +84,14 @@ describe('assertChangeable: pending and never claimed', () => {
     ['claimed by a sender', row({ attempts: 1 }), 'conflict:SCHEDULED_MESSAGE_SENDING'],
   ])('refuses a %s row with 409', (_what, r, code) => {
     expect(codeOf(() => assertChangeable(r))).toBe(code);
+  });
+});
+
+describe('assertAuthorMaySend', () => {
+  it('lets an active account send, and refuses a disabled or banned one as USER_DISABLED', () => {
+    expect(codeOf(() => assertAuthorMaySend('active'))).toBeNull();
+    expect(codeOf(() => assertAuthorMaySend('disabled'))).toBe('forbidden:USER_DISABLED');
+    expect(codeOf(() => assertAuthorMaySend('banned'))).toBe('forbidden:USER_DISABLED');
   });
 });
 

@@ -25,6 +25,21 @@ export interface ScheduledMessage {
   updatedAt: Date;
 }
 
+/** A row a sender claimed, with what it needs to know of its author at that moment. */
+export interface ClaimedScheduledMessage extends ScheduledMessage {
+  /** users.status: `active`, `disabled` or `banned`. */
+  authorStatus: string;
+}
+
+/**
+ * Only an active account's scheduled messages go out: a REST send of a disabled or banned user
+ * is refused at the door (their tokens stop working), and a scheduled one must not slip past.
+ */
+export function assertAuthorMaySend(authorStatus: string): void {
+  if (authorStatus !== 'active')
+    throw Errors.forbidden('USER_DISABLED', `the author's account is ${authorStatus}`);
+}
+
 /** sendAt is at least this far ahead when it is set... */
 export const MIN_AHEAD_MS = 10_000;
 /** ...and at most this far (a year). */

@@ -45,14 +45,14 @@ export class CreateScheduledMessageDto {
 
 export class UpdateScheduledMessageDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: CONTENT_MAX })
-  @IsOptional()
+  @ValidateIf((_o, v) => v !== undefined) // null is not "unchanged": it is refused
   @IsString()
   @MinLength(1)
   @MaxLength(CONTENT_MAX * 2)
   content?: string;
 
   @ApiPropertyOptional(SEND_AT)
-  @IsOptional()
+  @ValidateIf((_o, v) => v !== undefined)
   @IsString()
   @IsISO8601(
     { strict: true, strictSeparator: true },

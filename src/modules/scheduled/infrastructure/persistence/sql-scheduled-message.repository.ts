@@ -2,7 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
-import type { ScheduledMessage, ScheduledStatus } from '../../domain/scheduled-message.js';
+import type {
+  ClaimedScheduledMessage,
+  ScheduledMessage,
+  ScheduledStatus,
+} from '../../domain/scheduled-message.js';
 import {
   ScheduledMessageRepository,
   type NewScheduledMessage,
@@ -147,8 +151,12 @@ export class SqlScheduledMessageRepository extends ScheduledMessageRepository {
     });
   }
 
-  async claimDue(limit: number, leaseMs: number, holder: string): Promise<ScheduledMessage[]> {
-    const rows = await this.prepared.query<Row>(
+  async claimDue(
+    limit: number,
+    leaseMs: number,
+    holder: string,
+  ): Promise<ClaimedScheduledMessage[]> {
+    const rows = await this.prepared.query<Row & { author_status: string }>(
       'scheduled_claim_due',
       `UPDATE scheduled_messages s
           SET claimed_by = $3, attempts = s.attempts + 1,
@@ -160,12 +168,12 @@ export class SqlScheduledMessageRepository extends ScheduledMessageRepository {
            ORDER BY send_at, created_at
            LIMIT $1
              FOR UPDATE SKIP LOCKED)
-       RETURNING ${COLS}`,
+       RETURNING ${COLS}, (SELECT u.status FROM users u WHERE u.id = s.user_id) AS author_status`,
       [limit, leaseMs, holder],
     );
     // Due together: in the order they were scheduled.
     return rows
-      .map(toScheduled)
+      .map((r) => ({ ...toScheduled(r), authorStatus: r.author_status }))
       .sort(
         (a, b) =>
           a.sendAt.getTime() - b.sendAt.getTime() || a.createdAt.getTime() - b.createdAt.getTime(),
