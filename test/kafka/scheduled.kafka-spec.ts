@@ -194,3 +194,76 @@ describe.each(['append', 'claim'] as const)(
     );
   },
 );
+
+describe('two healthy instances and many scheduled messages due at once', () => {
+  let brokers = '';
+  const topic = uniqueTopic('scheduled-race');
+  let s1: ServiceProcess | undefined;
+  let s2: ServiceProcess | undefined;
+  const services = () => [s1, s2];
+
+  beforeAll(async () => {
+    brokers = testBrokers();
+    // Small rounds, so the instances race for the rows round after round.
+    const env = { SCHEDULED_BATCH: '2', SCHEDULED_POLL_MS: '100' };
+    [s1, s2] = await startServices([
+      { name: 'sched-race-1', brokers, topic, jwtSecret, env },
+      { name: 'sched-race-2', brokers, topic, jwtSecret, env },
+    ]);
+  }, 90_000);
+
+  afterAll(async () => {
+    await stopAll(services());
+    await deleteTopics(brokers, [topic]);
+  }, 60_000);
+
+  it(
+    'each is sent exactly once, within 2 s of sendAt, with gapless seqs',
+    withServiceLogs(services, async () => {
+      const [a, b] = [s1!, s2!];
+      const alice = await registerUser(a.baseUrl);
+      const room = await createRoom(a.baseUrl, alice);
+      const sendAt = new Date(Date.now() + 11_000).toISOString();
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const res = await http(
+          i % 2 ? b.baseUrl : a.baseUrl,
+          'POST',
+          `/api/rooms/${room.id}/scheduled`,
+          {
+            token: alice.accessToken,
+            body: { content: `due together ${i}`, sendAt },
+          },
+        );
+        expect(res.status).toBe(201);
+        ids.push(res.body.id);
+      }
+      const rows = await waitFor(
+        async () => {
+          const r = await queryDb<{
+            status: string;
+            claimed_by: string;
+            attempts: number;
+            finished_at: Date;
+          }>(
+            `SELECT status, claimed_by, attempts, finished_at FROM scheduled_messages WHERE id = ANY($1::uuid[])`,
+            [ids],
+          );
+          return r.every((x) => x.status === 'sent') ? r : null;
+        },
+        'every scheduled message to be sent',
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+      expect(rows.every((r) => r.attempts === 1)).toBe(true);
+      const latest = Math.max(...rows.map((r) => r.finished_at.getTime()));
+      expect(latest - Date.parse(sendAt)).toBeLessThan(2000);
+      const msgs = await queryDb<{ seq: string; content: string }>(
+        `SELECT seq, content FROM messages WHERE room_id = $1 ORDER BY seq`,
+        [room.id],
+      );
+      expect(msgs.map((m) => Number(m.seq))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(new Set(msgs.map((m) => m.content)).size).toBe(20);
+    }),
+    120_000,
+  );
+});
