@@ -214,6 +214,7 @@ export const operationsConfig = configPart('operations', (e: Env) => {
 
 class ScheduledEnv {
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV: string = 'development';
+  @IsOptional() @Transform(toBool) @IsBoolean() SCHEDULED_SENDER_ENABLED: boolean = true;
   @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(1000) SCHEDULED_POLL_MS: number = 250;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(600_000) SCHEDULED_LEASE_MS: number =
     5000;
@@ -234,6 +235,8 @@ export const scheduledConfig = configPart('scheduled', (e: Env) => {
       `SCHEDULED_TEST_STALL_AFTER=${env.SCHEDULED_TEST_STALL_AFTER}: a test knob, refused when NODE_ENV=production`,
     ]);
   return {
+    /** Off: this instance sends none (others must, or nothing goes out). */
+    senderEnabled: env.SCHEDULED_SENDER_ENABLED,
     pollMs: env.SCHEDULED_POLL_MS,
     leaseMs: env.SCHEDULED_LEASE_MS,
     batch: env.SCHEDULED_BATCH,

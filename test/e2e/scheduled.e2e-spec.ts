@@ -24,7 +24,7 @@ describe('scheduled messages', () => {
   let t: TestApp;
   const sockets: WsTestClient[] = [];
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ SCHEDULED_SENDER_ENABLED: 'true' });
   });
   afterAll(async () => {
     for (const s of sockets) s.close();

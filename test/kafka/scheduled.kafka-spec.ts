@@ -63,7 +63,7 @@ describe.each(['append', 'claim'] as const)(
 
     beforeAll(async () => {
       brokers = testBrokers();
-      const env = { SCHEDULED_TEST_STALL_AFTER: stallAfter };
+      const env = { SCHEDULED_SENDER_ENABLED: 'true', SCHEDULED_TEST_STALL_AFTER: stallAfter };
       [s1, s2] = await startServices([
         { name: `sched-${stallAfter}-1`, brokers, topic, jwtSecret, env },
         { name: `sched-${stallAfter}-2`, brokers, topic, jwtSecret, env },
@@ -205,7 +205,11 @@ describe('two healthy instances and many scheduled messages due at once', () => 
   beforeAll(async () => {
     brokers = testBrokers();
     // Small rounds, so the instances race for the rows round after round.
-    const env = { SCHEDULED_BATCH: '2', SCHEDULED_POLL_MS: '100' };
+    const env = {
+      SCHEDULED_SENDER_ENABLED: 'true',
+      SCHEDULED_BATCH: '2',
+      SCHEDULED_POLL_MS: '100',
+    };
     [s1, s2] = await startServices([
       { name: 'sched-race-1', brokers, topic, jwtSecret, env },
       { name: 'sched-race-2', brokers, topic, jwtSecret, env },

@@ -5,6 +5,7 @@ import type { ScheduledMessagesService, StallPoint } from './scheduled-messages.
 import { ScheduledSender } from './scheduled-sender.js';
 
 const cfg = (over: Partial<ScheduledConfig> = {}): ScheduledConfig => ({
+  senderEnabled: true,
   pollMs: 50,
   leaseMs: 5000,
   batch: 10,
@@ -63,6 +64,21 @@ describe('ScheduledSender', () => {
     await atStall;
     await sender.beforeApplicationShutdown();
     expect(points).toEqual(['claim', 'append']);
+  });
+
+  it('runs no rounds when the sender is off on this instance', async () => {
+    let calls = 0;
+    const service = {
+      sendDue: () => {
+        calls++;
+        return Promise.resolve([]);
+      },
+    } as unknown as ScheduledMessagesService;
+    const sender = new ScheduledSender(service, cfg({ senderEnabled: false }), identity);
+    sender.onApplicationBootstrap();
+    await new Promise((r) => setTimeout(r, 120));
+    await sender.beforeApplicationShutdown();
+    expect(calls).toBe(0);
   });
 
   it('keeps polling after a failed round', async () => {

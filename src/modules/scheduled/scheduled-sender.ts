@@ -11,7 +11,7 @@ import { InstanceIdentity } from '../../infrastructure/instance-identity.js';
 import { ScheduledMessagesService, type StallPoint } from './scheduled-messages.service.js';
 
 /**
- * The sender: on every instance, every SCHEDULED_POLL_MS, one round of
+ * The sender: on every instance (unless SCHEDULED_SENDER_ENABLED=false), every SCHEDULED_POLL_MS, one round of
  * ScheduledMessagesService.sendDue with this instance's name as the lease holder. It starts once
  * the application is up and stops before it shuts down (waiting for the round in flight, whose
  * sends need the database and the bus that close after it).
@@ -33,7 +33,7 @@ export class ScheduledSender implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   onApplicationBootstrap(): void {
-    this.rounds.start(true);
+    if (this.cfg.senderEnabled) this.rounds.start(true);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
