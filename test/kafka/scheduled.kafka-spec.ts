@@ -7,6 +7,12 @@
 // of that content, seqs without a gap, the row sent with that message, and a subscriber on the
 // survivor receives it once.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { migrationsFor } from '../../migrations/index.js';
+import { loadFeatureFlags } from '../../src/config/configuration.js';
+import { buildDataSourceOptions } from '../../src/infrastructure/database/data-source-options.js';
+import { createScratchDatabase } from '../support/db.js';
 import {
   createRoom,
   http,
@@ -25,9 +31,37 @@ import {
   type ServiceProcess,
 } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
-import { connectWithTicket, queryDb, type WsTestClient } from '../support/ws-client.js';
+import { connectWithTicket, type WsTestClient } from '../support/ws-client.js';
 
 const jwtSecret = newJwtSecret();
+
+// A database of this file's own: its instances run the scheduled sender, which takes every due
+// row, and must neither take another suite's nor leave this file's to another suite's apps.
+let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+let databaseUrl = '';
+beforeAll(async () => {
+  scratch = await createScratchDatabase();
+  databaseUrl = scratch.url;
+  const ds = new DataSource(
+    buildDataSourceOptions(databaseUrl, migrationsFor(loadFeatureFlags(process.env).flags), 2),
+  );
+  await ds.initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  await ds.destroy();
+}, 60_000);
+afterAll(async () => {
+  await scratch?.drop();
+});
+
+async function queryDb<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
 
 interface Row {
   status: string;
@@ -65,8 +99,8 @@ describe.each(['append', 'claim'] as const)(
       brokers = testBrokers();
       const env = { SCHEDULED_SENDER_ENABLED: 'true', SCHEDULED_TEST_STALL_AFTER: stallAfter };
       [s1, s2] = await startServices([
-        { name: `sched-${stallAfter}-1`, brokers, topic, jwtSecret, env },
-        { name: `sched-${stallAfter}-2`, brokers, topic, jwtSecret, env },
+        { name: `sched-${stallAfter}-1`, brokers, topic, jwtSecret, databaseUrl, env },
+        { name: `sched-${stallAfter}-2`, brokers, topic, jwtSecret, databaseUrl, env },
       ]);
     }, 90_000);
 
@@ -211,8 +245,8 @@ describe('two healthy instances and many scheduled messages due at once', () => 
       SCHEDULED_POLL_MS: '100',
     };
     [s1, s2] = await startServices([
-      { name: 'sched-race-1', brokers, topic, jwtSecret, env },
-      { name: 'sched-race-2', brokers, topic, jwtSecret, env },
+      { name: 'sched-race-1', brokers, topic, jwtSecret, databaseUrl, env },
+      { name: 'sched-race-2', brokers, topic, jwtSecret, databaseUrl, env },
     ]);
   }, 90_000);
 
