@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ScheduledConfig } from '../../config/configuration.js';
 import type { InstanceIdentity } from '../../infrastructure/instance-identity.js';
+import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import type { ScheduledMessagesService, StallPoint } from './scheduled-messages.service.js';
 import { ScheduledSender } from './scheduled-sender.js';
 
@@ -30,7 +31,7 @@ describe('ScheduledSender', () => {
         });
       },
     } as unknown as ScheduledMessagesService;
-    const sender = new ScheduledSender(service, cfg(), identity);
+    const sender = new ScheduledSender(service, cfg(), identity, new ChatMetrics());
     sender.onApplicationBootstrap();
     expect(holders).toEqual(['instance-1']); // the first round runs at once
     let stopped = false;
@@ -59,7 +60,12 @@ describe('ScheduledSender', () => {
         return [];
       },
     } as unknown as ScheduledMessagesService;
-    const sender = new ScheduledSender(service, cfg({ testStallAfter: 'append' }), identity);
+    const sender = new ScheduledSender(
+      service,
+      cfg({ testStallAfter: 'append' }),
+      identity,
+      new ChatMetrics(),
+    );
     sender.onApplicationBootstrap();
     await atStall;
     await sender.beforeApplicationShutdown();
@@ -74,11 +80,30 @@ describe('ScheduledSender', () => {
         return Promise.resolve([]);
       },
     } as unknown as ScheduledMessagesService;
-    const sender = new ScheduledSender(service, cfg({ senderEnabled: false }), identity);
+    const sender = new ScheduledSender(
+      service,
+      cfg({ senderEnabled: false }),
+      identity,
+      new ChatMetrics(),
+    );
     sender.onApplicationBootstrap();
     await new Promise((r) => setTimeout(r, 120));
     await sender.beforeApplicationShutdown();
     expect(calls).toBe(0);
+  });
+
+  it('counts outcomes in chat_scheduled_sends_total', async () => {
+    const metrics = new ChatMetrics();
+    let calls = 0;
+    const service = {
+      sendDue: () => Promise.resolve(++calls === 1 ? ['sent', 'sent', 'failed'] : []),
+    } as unknown as ScheduledMessagesService;
+    const sender = new ScheduledSender(service, cfg(), identity, metrics);
+    sender.onApplicationBootstrap();
+    await sender.beforeApplicationShutdown();
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('chat_scheduled_sends_total{outcome="sent"} 2');
+    expect(text).toContain('chat_scheduled_sends_total{outcome="failed"} 1');
   });
 
   it('keeps polling after a failed round', async () => {
@@ -86,7 +111,7 @@ describe('ScheduledSender', () => {
     const service = {
       sendDue: () => (++calls === 1 ? Promise.reject(new Error('db down')) : Promise.resolve([])),
     } as unknown as ScheduledMessagesService;
-    const sender = new ScheduledSender(service, cfg(), identity);
+    const sender = new ScheduledSender(service, cfg(), identity, new ChatMetrics());
     sender.onApplicationBootstrap();
     const deadline = Date.now() + 5000;
     while (calls < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

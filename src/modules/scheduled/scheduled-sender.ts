@@ -5,9 +5,11 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { Counter } from 'prom-client';
 import { Periodic } from '../../common/periodic.js';
 import { scheduledConfig, type ScheduledConfig } from '../../config/configuration.js';
 import { InstanceIdentity } from '../../infrastructure/instance-identity.js';
+import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import { ScheduledMessagesService, type StallPoint } from './scheduled-messages.service.js';
 
 /**
@@ -20,6 +22,7 @@ import { ScheduledMessagesService, type StallPoint } from './scheduled-messages.
 export class ScheduledSender implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('ScheduledSender');
   private readonly rounds: Periodic;
+  private readonly outcomes: Counter<'outcome'>;
   /** Resolves at shutdown: what a test stall waits for, so a stalled instance still stops. */
   private stopping!: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.stopping = resolve));
@@ -28,8 +31,15 @@ export class ScheduledSender implements OnApplicationBootstrap, BeforeApplicatio
     private readonly scheduled: ScheduledMessagesService,
     @Inject(scheduledConfig.KEY) private readonly cfg: ScheduledConfig,
     private readonly identity: InstanceIdentity,
+    metrics: ChatMetrics,
   ) {
     this.rounds = new Periodic('scheduled-send', cfg.pollMs, () => this.round(), this.log);
+    this.outcomes = new Counter({
+      name: 'chat_scheduled_sends_total',
+      help: 'Scheduled messages this instance claimed, by outcome (sent, failed, retry)',
+      labelNames: ['outcome'] as const,
+      registers: [metrics.registry],
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -46,11 +56,12 @@ export class ScheduledSender implements OnApplicationBootstrap, BeforeApplicatio
 
   private async round(): Promise<void> {
     try {
-      await this.scheduled.sendDue(this.identity.id, {
+      const outcomes = await this.scheduled.sendDue(this.identity.id, {
         batch: this.cfg.batch,
         leaseMs: this.cfg.leaseMs,
         stall: this.cfg.testStallAfter ? (point) => this.stall(point) : undefined,
       });
+      for (const outcome of outcomes) this.outcomes.inc({ outcome });
       if (this.failing) this.log.log('scheduled sender rounds succeed again');
       this.failing = false;
     } catch (err) {
