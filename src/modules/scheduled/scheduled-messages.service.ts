@@ -172,7 +172,8 @@ export class ScheduledMessagesService {
         { scheduledId: row.id, attempts: row.attempts, err: String(err) },
         'scheduled send failed; retrying',
       );
-      await this.repo.release(row.id, retryDelayMs(row.attempts)).catch(() => undefined); // the lease runs out anyway
+      // If even this fails, the lease runs out and the row is claimed again anyway.
+      await this.repo.release(row.id, retryDelayMs(row.attempts)).catch(() => undefined);
       return 'retry';
     }
   }
