@@ -13,6 +13,7 @@ import { RoomListIndex1766500000000 } from './1766500000000-RoomListIndex.js';
 import { MessageEventIndex1766600000000 } from './1766600000000-MessageEventIndex.js';
 import { RoomListTriggerLiteral1766700000000 } from './1766700000000-RoomListTriggerLiteral.js';
 import { MessageEventSeq1766800000000 } from './1766800000000-MessageEventSeq.js';
+import { ScheduledMessages1767000000000 } from './1767000000000-ScheduledMessages.js';
 import { adminMigrations } from './admin/index.js';
 import { botsMigrations } from './bots/index.js';
 import { onlineStatsMigrations } from './online-stats/index.js';
@@ -39,6 +40,7 @@ export const coreMigrations: MigrationClass[] = [
   MessageEventIndex1766600000000,
   RoomListTriggerLiteral1766700000000,
   MessageEventSeq1766800000000,
+  ScheduledMessages1767000000000,
 ];
 
 /** Each enterprise module's own migrations, keyed by the flag that turns it on. */

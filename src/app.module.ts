@@ -22,6 +22,7 @@ import { ReadStateModule } from './modules/read-state/read-state.module.js';
 import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { RoomEventsModule } from './modules/room-events/room-events.module.js';
 import { RoomsModule } from './modules/rooms/rooms.module.js';
+import { ScheduledMessagesModule } from './modules/scheduled/scheduled-messages.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
 export interface AppModuleOptions {
@@ -73,6 +74,7 @@ export class AppModule {
         RoomsModule,
         MessagesModule,
         ReadStateModule,
+        ScheduledMessagesModule,
         RoomEventsModule,
         RealtimeModule,
         ...enterprise,

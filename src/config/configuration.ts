@@ -212,6 +212,38 @@ export const operationsConfig = configPart('operations', (e: Env) => {
   };
 });
 
+class ScheduledEnv {
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV: string = 'development';
+  @IsOptional() @Transform(toBool) @IsBoolean() SCHEDULED_SENDER_ENABLED: boolean = true;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(1000) SCHEDULED_POLL_MS: number = 250;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(600_000) SCHEDULED_LEASE_MS: number =
+    5000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) SCHEDULED_BATCH: number = 50;
+  /** Tests only: a sender stalls on a row's first claim, after claiming it or after its append. */
+  @IsOptional() @IsIn(['claim', 'append']) SCHEDULED_TEST_STALL_AFTER?: 'claim' | 'append';
+}
+
+/**
+ * The scheduled messages sender that runs on every instance: how often it looks for due rows,
+ * how long a claim holds a row (a dead instance's rows are taken over after it), how many rows
+ * a round claims.
+ */
+export const scheduledConfig = configPart('scheduled', (e: Env) => {
+  const env = validateEnv(ScheduledEnv, e);
+  if (env.SCHEDULED_TEST_STALL_AFTER !== undefined && env.NODE_ENV === 'production')
+    throw new ConfigValidationError([
+      `SCHEDULED_TEST_STALL_AFTER=${env.SCHEDULED_TEST_STALL_AFTER}: a test knob, refused when NODE_ENV=production`,
+    ]);
+  return {
+    /** Off: this instance sends none (others must, or nothing goes out). */
+    senderEnabled: env.SCHEDULED_SENDER_ENABLED,
+    pollMs: env.SCHEDULED_POLL_MS,
+    leaseMs: env.SCHEDULED_LEASE_MS,
+    batch: env.SCHEDULED_BATCH,
+    testStallAfter: env.SCHEDULED_TEST_STALL_AFTER ?? null,
+  };
+});
+
 class FeaturesEnv {
   @IsOptional() @Transform(toBool) @IsBoolean() FEATURE_ORGANIZATIONS: boolean = false;
   @IsOptional() @Transform(toBool) @IsBoolean() FEATURE_USER_ROLES: boolean = false;
@@ -259,3 +291,4 @@ export type BusConfig = ReturnType<typeof busConfig>;
 export type WebsocketConfig = ReturnType<typeof websocketConfig>;
 export type OperationsConfig = ReturnType<typeof operationsConfig>;
 export type FeaturesConfig = ReturnType<typeof featuresConfig>;
+export type ScheduledConfig = ReturnType<typeof scheduledConfig>;

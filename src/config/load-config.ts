@@ -11,6 +11,7 @@ import {
   featuresConfig,
   httpConfig,
   operationsConfig,
+  scheduledConfig,
   websocketConfig,
   type AuthConfig,
   type BusConfig,
@@ -18,6 +19,7 @@ import {
   type FeaturesConfig,
   type HttpConfig,
   type OperationsConfig,
+  type ScheduledConfig,
   type WebsocketConfig,
 } from './configuration.js';
 import { ConfigValidationError, type ConfigPart, type Env } from './validate-env.js';
@@ -30,6 +32,7 @@ export interface AppConfig {
   bus: BusConfig;
   websocket: WebsocketConfig;
   operations: OperationsConfig;
+  scheduled: ScheduledConfig;
   features: FeaturesConfig;
   /** A module's own settings: null when its flag is off (then they are not even validated). */
   admin: AdminConfig | null;
@@ -61,6 +64,7 @@ export function loadConfig(env: Env): AppConfig {
     bus: read(busConfig),
     websocket: read(websocketConfig),
     operations: read(operationsConfig),
+    scheduled: read(scheduledConfig),
     features,
     admin: flags?.enableAdvancedAdmin ? read(adminConfig) : null,
     bots: flags?.enableBotMessages ? read(botsConfig) : null,
@@ -80,6 +84,7 @@ export function configProviders(config: AppConfig): { provide: string; useValue:
     [busConfig, config.bus],
     [websocketConfig, config.websocket],
     [operationsConfig, config.operations],
+    [scheduledConfig, config.scheduled],
     [featuresConfig, config.features],
     [adminConfig, config.admin],
     [botsConfig, config.bots],

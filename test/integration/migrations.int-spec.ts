@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
+import { MessageEventSeq1766800000000 } from '../../migrations/1766800000000-MessageEventSeq.js';
 import { coreMigrations, migrationsFor, moduleMigrations } from '../../migrations/index.js';
 import { loadFeatureFlags, type FeatureFlags } from '../../src/config/configuration.js';
 import { buildDataSourceOptions } from '../../src/infrastructure/database/data-source-options.js';
 import { SqlMessageRepository } from '../../src/modules/messages/infrastructure/persistence/sql-message.repository.js';
-import { createScratchDatabase, insertRoom, insertUser } from '../support/db.js';
+import { createScratchDatabase, insertRoom, insertUser, undoThrough } from '../support/db.js';
 
 const CORE_TABLES = [
   'auth_sessions',
@@ -19,6 +20,7 @@ const CORE_TABLES = [
   'room_join_failures',
   'room_members',
   'rooms',
+  'scheduled_messages',
   'user_extensions',
   'users',
   'ws_tickets',
@@ -63,6 +65,7 @@ describe('migrations on a real PostgreSQL', () => {
       'MessageEventIndex1766600000000',
       'RoomListTriggerLiteral1766700000000',
       'MessageEventSeq1766800000000',
+      'ScheduledMessages1767000000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending
@@ -97,7 +100,7 @@ describe('migrations on a real PostgreSQL', () => {
       { seq: '1', event_seq: '1' },
       { seq: '2', event_seq: '3' },
     ]);
-    await ds.undoLastMigration({ transaction: 'each' });
+    await undoThrough(ds, [MessageEventSeq1766800000000]);
     const triggers = await ds.query<{ tgname: string }[]>(
       `SELECT tgname FROM pg_trigger WHERE tgname = 'rooms_activity'`,
     );

@@ -124,4 +124,8 @@ export default async function globalSetup() {
   delete process.env.KAFKA_BROKERS;
   process.env.LOG_LEVEL ??= 'silent';
   process.env.DATA_DIR ??= '.data/test';
+  // The test files share these databases: another file's app sending this file's scheduled
+  // messages would publish them on its own in-process bus. Only the apps of a test about
+  // scheduled messages run the sender (they pass SCHEDULED_SENDER_ENABLED=true).
+  process.env.SCHEDULED_SENDER_ENABLED ??= 'false';
 }

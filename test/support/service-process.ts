@@ -219,6 +219,9 @@ export async function startService(opts: StartServiceOptions): Promise<ServicePr
     RATE_LIMIT_HTTP_PER_MIN: '1000000',
     RATE_LIMIT_WS_PER_SEC: '100000',
     RATE_LIMIT_WS_BURST: '100000',
+    // The run's database is shared: only the instances of a test about scheduled messages send
+    // them (StartServiceOptions.env turns it on), never another file's rows.
+    SCHEDULED_SENDER_ENABLED: 'false',
     // The module flags of the run (the *-all-modules projects turn every module on).
     ...Object.fromEntries(
       Object.entries(process.env).filter(

@@ -116,4 +116,10 @@ export const ErrorCodes = [
   'REACTION_LIMIT',
   'THREAD_ROOT_INVALID',
   'RESYNC_REQUIRED',
+  // Scheduled messages (scheduled/domain/scheduled-errors.ts).
+  'SCHEDULED_MESSAGE_NOT_FOUND',
+  'SEND_AT_OUT_OF_RANGE',
+  'SCHEDULED_MESSAGE_SENT',
+  'SCHEDULED_MESSAGE_FAILED',
+  'SCHEDULED_MESSAGE_SENDING',
 ] as const;
