@@ -8,7 +8,8 @@
 // A third variant batches the sends that are waiting at the same moment (up to 100, at most 4
 // batches in flight) into one statement: one round trip and one commit (WAL flush) per batch.
 // Closed loop with a fixed number of sends in flight, same pool size as the app (20), on a
-// fresh database with the real migrations. Run pinned like the server:
+// fresh database with the real migrations (the statements predate the room event log: they
+// write no room events, and a message's event_seq is its seq). Run pinned like the server:
 //
 //   npm run build && taskset -c 0 node bench/experiments/send-path-sql.mjs [--seconds 8] [--inflight 64]
 import { execFileSync } from 'node:child_process';
@@ -32,8 +33,8 @@ const CURRENT_PRECHECK = `SELECT m.id, m.room_id, m.seq, m.user_id, u.username, 
   FROM messages m JOIN users u ON u.id = m.user_id WHERE m.user_id = $1 AND m.client_msg_id = $2`;
 const CURRENT_APPEND = `
   WITH s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq),
-       m AS (INSERT INTO messages (room_id, seq, user_id, content, type, client_msg_id)
-             SELECT $1, s.last_seq, $2, $3, $4, $5 FROM s
+       m AS (INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, client_msg_id)
+             SELECT $1, s.last_seq, s.last_seq, $2, $3, $4, $5 FROM s
              ON CONFLICT (user_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
              RETURNING id, room_id, seq, user_id, content, type, client_msg_id, created_at)
   SELECT m.*, (SELECT username FROM users WHERE id = $2) AS username FROM m`;
@@ -41,8 +42,8 @@ const ONE_STATEMENT = `
   WITH s AS (UPDATE rooms r SET last_seq = r.last_seq + 1
               WHERE r.id = $1 AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = $1 AND rm.user_id = $2)
               RETURNING r.last_seq),
-       m AS (INSERT INTO messages (room_id, seq, user_id, content, type, client_msg_id)
-             SELECT $1, s.last_seq, $2, $3, $4, $5 FROM s
+       m AS (INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, client_msg_id)
+             SELECT $1, s.last_seq, s.last_seq, $2, $3, $4, $5 FROM s
              RETURNING id, room_id, seq, user_id, content, type, client_msg_id, created_at)
   SELECT m.*, (SELECT username FROM users WHERE id = $2) AS username FROM m`;
 
@@ -66,8 +67,8 @@ const BATCH = `
        numbered AS (
          SELECT a.*, s.new_last - s.n + row_number() OVER (PARTITION BY a.room_id ORDER BY a.ord) AS seq
            FROM allowed a JOIN s ON s.id = a.room_id)
-  INSERT INTO messages (room_id, seq, user_id, content, type, client_msg_id)
-  SELECT room_id, seq, user_id, content, 'text', client_msg_id FROM numbered
+  INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, client_msg_id)
+  SELECT room_id, seq, seq, user_id, content, 'text', client_msg_id FROM numbered
   RETURNING id, room_id, seq, user_id, client_msg_id, created_at`;
 
 /** Collects sends made in the same turn of the event loop into batches of up to `max`. */

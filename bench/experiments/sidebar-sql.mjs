@@ -60,8 +60,8 @@ async function seed(c) {
     [ids, other.id, me.id],
   );
   await c.query(
-    `INSERT INTO messages (room_id, seq, user_id, content, type)
-     SELECT r, g, $2::uuid, 'sidebar message ' || g || ' @me', 'text'
+    `INSERT INTO messages (room_id, seq, event_seq, user_id, content, type)
+     SELECT r, g, g, $2::uuid, 'sidebar message ' || g || ' @me', 'text'
        FROM unnest($1::uuid[]) r, generate_series(1, $3::int) g`,
     [ids, other.id, perRoom],
   );
@@ -71,8 +71,12 @@ async function seed(c) {
       WHERE n % 10 = 0 AND g % 2 = 0`,
     [ids, me.id, perRoom],
   );
-  // One UPDATE per room, as sends do, so last_activity_at differs from room to room.
-  await c.query(`UPDATE rooms SET last_seq = $2 WHERE id = ANY($1::uuid[])`, [ids, perRoom]);
+  // As sends do, so last_activity_at differs from room to room (messages only: no room events).
+  await c.query(
+    `UPDATE rooms SET last_seq = $2, last_event_seq = $2, last_activity_at = clock_timestamp()
+      WHERE id = ANY($1::uuid[])`,
+    [ids, perRoom],
+  );
   await c.query(
     `UPDATE room_members SET last_read_seq = $3 WHERE room_id = ANY($1::uuid[]) AND user_id = $2`,
     [ids, me.id, Math.floor(perRoom / 2)],

@@ -129,14 +129,18 @@ export async function run(ctx) {
     for (let from = 1; from <= nMessages; from += batch) {
       const to = Math.min(nMessages, from + batch - 1);
       await client.query(
-        `INSERT INTO messages (room_id, seq, user_id, content, type, created_at)
-         SELECT $1, g, $2, 'history message ' || g || ' ' || repeat('x', 80), 'text',
+        `INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, created_at)
+         SELECT $1, g, g, $2, 'history message ' || g || ' ' || repeat('x', 80), 'text',
                 now() - make_interval(secs => ($3::bigint - g)::double precision)
            FROM generate_series($4::bigint, $5::bigint) AS g`,
         [room.id, owner.id, nMessages, from, to],
       );
     }
-    await client.query(`UPDATE rooms SET last_seq = $2 WHERE id = $1`, [room.id, nMessages]);
+    // Messages only, not their room events: the room's log starts after them.
+    await client.query(`UPDATE rooms SET last_seq = $2, last_event_seq = $2 WHERE id = $1`, [
+      room.id,
+      nMessages,
+    ]);
     // VACUUM, not only ANALYZE: a million fresh rows otherwise draw an autovacuum pass (minutes
     // of CPU and I/O) into whichever phase runs first, which measures the seeding, not the reads.
     await client.query(`VACUUM (ANALYZE) messages`);

@@ -103,8 +103,8 @@ export async function run(ctx) {
       [ids, other.id, me.id],
     );
     await client.query(
-      `INSERT INTO messages (room_id, seq, user_id, content, type)
-       SELECT r, g, $2::uuid, 'sidebar message ' || g || ' @' || $3, 'text'
+      `INSERT INTO messages (room_id, seq, event_seq, user_id, content, type)
+       SELECT r, g, g, $2::uuid, 'sidebar message ' || g || ' @' || $3, 'text'
          FROM unnest($1::uuid[]) r, generate_series(1, $4::int) g`,
       [ids, other.id, me.username, perRoom],
     );
@@ -115,9 +115,13 @@ export async function run(ctx) {
         WHERE n % 10 = 0 AND g % 2 = 0`,
       [ids, me.id, perRoom],
     );
-    // last_seq grows through the trigger that stamps each room's activity; the user has read
-    // half of every room.
-    await client.query(`UPDATE rooms SET last_seq = $2 WHERE id = ANY($1::uuid[])`, [ids, perRoom]);
+    // Only the messages are seeded, not their room events: the log starts after them. The user
+    // has read half of every room.
+    await client.query(
+      `UPDATE rooms SET last_seq = $2, last_event_seq = $2, last_activity_at = clock_timestamp()
+        WHERE id = ANY($1::uuid[])`,
+      [ids, perRoom],
+    );
     await client.query(
       `UPDATE room_members SET last_read_seq = $3 WHERE room_id = ANY($1::uuid[]) AND user_id = $2`,
       [ids, me.id, Math.floor(perRoom / 2)],
