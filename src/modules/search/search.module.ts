@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { RoomsModule } from '../rooms/rooms.module.js';
+import { MessageSearchRepository } from './domain/message-search.repository.js';
+import { SqlMessageSearchRepository } from './infrastructure/persistence/sql-message-search.repository.js';
+import { SearchController } from './search.controller.js';
+import { SearchService } from './search.service.js';
+
+/** Message search (GET /api/search/messages), on PostgreSQL's own indexes of messages. */
+@Module({
+  imports: [RoomsModule],
+  controllers: [SearchController],
+  providers: [
+    SearchService,
+    { provide: MessageSearchRepository, useClass: SqlMessageSearchRepository },
+  ],
+})
+export class SearchModule {}
