@@ -21,7 +21,7 @@ const likePattern = (t: string) => `%${t.replace(/[\\%_]/g, '\\$&')}%`;
  * - short-substring: strpos, on purpose not ILIKE: a pattern of fewer than 3 characters has no
  *   trigram, and the trigram index would be read whole for nothing.
  */
-function termCondition(t: SearchTerm, n: number): string {
+export function termCondition(t: SearchTerm, n: number): string {
   switch (t.kind) {
     case 'substring':
       return `m.content ILIKE $${n}`;
