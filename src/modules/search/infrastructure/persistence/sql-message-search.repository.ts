@@ -58,6 +58,18 @@ export function searchSql(terms: SearchTerm[], withRoom: boolean, withCursor: bo
   LIMIT $2`;
 }
 
+/**
+ * The statement and its values for one request: the repository runs it, and the benchmark
+ * sends the very same to PostgreSQL as its reference.
+ */
+export function searchStatement(req: SearchRequest): { text: string; values: unknown[] } {
+  const values: unknown[] = [req.userId, req.limit + 1];
+  if (req.roomId) values.push(req.roomId);
+  if (req.after) values.push(req.after.createdAt, req.after.roomId, req.after.seq);
+  values.push(...req.terms.map(termValue));
+  return { text: searchSql(req.terms, req.roomId !== null, req.after !== null), values };
+}
+
 @Injectable()
 export class SqlMessageSearchRepository extends MessageSearchRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {
@@ -65,19 +77,11 @@ export class SqlMessageSearchRepository extends MessageSearchRepository {
   }
 
   async search(req: SearchRequest): Promise<SearchHits> {
-    const params: unknown[] = [req.userId, req.limit + 1];
-    if (req.roomId) params.push(req.roomId);
-    if (req.after) params.push(req.after.createdAt, req.after.roomId, req.after.seq);
-    params.push(...req.terms.map(termValue));
-    const withRoom = req.roomId !== null;
-    const withCursor = req.after !== null;
+    const { text, values } = searchStatement(req);
     // Not a named prepared statement: how selective a term is decides the plan (a rare word:
     // the index; a common one: the newest messages first), so each search is planned with its
     // own values, never with a generic plan.
-    const rows = await this.ds.query<{ v: Message; cursor_ts: string }[]>(
-      searchSql(req.terms, withRoom, withCursor),
-      params,
-    );
+    const rows = await this.ds.query<{ v: Message; cursor_ts: string }[]>(text, values);
     const more = rows.length > req.limit;
     const page = rows.slice(0, req.limit);
     const last = page[page.length - 1];
