@@ -56,7 +56,8 @@ const KINDS = (nMessages) => ({
   rare: (i) => `ref${1 + ((i * 7919) % nMessages)}x`,
   substring: (i) => ['ploy', 'atab', 'voic', 'eeti', 'ustom', 'olida'][i % 6],
   'short word': (i) => SHORT[i % SHORT.length],
-  'two words': (i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 7 + 3) % WORDS.length]}`,
+  // Two words that occur together (message i's first two: people search for what is there).
+  'two words': (i) => `${WORDS[(i * 7) % WORDS.length]} ${WORDS[(i * 13 + 5) % WORDS.length]}`,
   cjk: (i) => ['去东京', '東京タワー', '讨论预算', '雨が降', '发给我'][i % 5],
   'cjk 2 chars': (i) => ['今天', '开会', '東京', '周末', '报告'][i % 5],
 });

@@ -13,13 +13,17 @@ import type { SearchTerm } from '../../domain/search-query.js';
 /** `%`, `_` and the escape character itself are literal in a term. */
 const likePattern = (t: string) => `%${t.replace(/[\\%_]/g, '\\$&')}%`;
 
+/** A term without upper and lower case (Chinese, Japanese, digits) is matched byte for byte. */
+const caseless = (t: string) => t.toLowerCase() === t.toUpperCase();
+
 /**
  * One term's condition on `m`, its value as parameter `$n`. The expressions are the indexes'
  * own (migration MessageSearch), so the planner can use them:
  * - substring: `content ILIKE` on messages_search_trgm_idx;
  * - word: the 'simple' tsvector on messages_search_words_idx;
- * - short-substring: strpos, on purpose not ILIKE: a pattern of fewer than 3 characters has no
- *   trigram, and the trigram index would be read whole for nothing.
+ * - short-substring: never ILIKE: a pattern of fewer than 3 characters has no trigram, and the
+ *   trigram index would be read whole for nothing. strpos, on lower() only when the term has
+ *   case (lower() of every message read costs more than the search itself).
  */
 export function termCondition(t: SearchTerm, n: number): string {
   switch (t.kind) {
@@ -28,7 +32,9 @@ export function termCondition(t: SearchTerm, n: number): string {
     case 'word':
       return `to_tsvector('simple'::regconfig, m.content) @@ plainto_tsquery('simple'::regconfig, $${n})`;
     case 'short-substring':
-      return `strpos(lower(m.content), lower($${n})) > 0`;
+      return caseless(t.text)
+        ? `strpos(m.content, $${n}) > 0`
+        : `strpos(lower(m.content), lower($${n})) > 0`;
   }
 }
 
@@ -38,7 +44,9 @@ const termValue = (t: SearchTerm) => (t.kind === 'substring' ? likePattern(t.tex
  * The search statement for one shape of request: $1 the caller, $2 the page size (+1), then
  * the room ($3) if given, the keyset position if given, then one parameter per term.
  * Membership is read in the same statement, so a room the caller left is out at once; the
- * `deleted_at IS NULL` is the indexes' predicate (tombstones are in neither index).
+ * `deleted_at IS NULL` is the indexes' predicate (tombstones are in none of them). The order is
+ * messages_search_recent_idx's, so the newest matches can be read in order and the scan stop
+ * at the page's end (common terms), or the GIN indexes give all matches to sort (rare ones).
  */
 export function searchSql(terms: SearchTerm[], withRoom: boolean, withCursor: boolean): string {
   let n = 2;
