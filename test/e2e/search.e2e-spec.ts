@@ -219,4 +219,39 @@ describe('GET /api/search/messages', () => {
   it('401 without a token', async () => {
     expectError(await search(null, { q: 'hello' }), 401);
   });
+
+  it('OpenAPI: the route with its summary, parameters, and per error status exactly its codes', async () => {
+    interface Op {
+      summary?: string;
+      parameters: { name: string }[];
+      responses: Record<
+        string,
+        { content?: Record<string, { examples?: Record<string, { value: { code: string } }> }> }
+      >;
+    }
+    const doc = (
+      await http<{
+        paths: Record<string, Record<string, Op>>;
+        components: {
+          schemas: Record<string, { properties: Record<string, { enum?: string[] }> }>;
+        };
+      }>(t.baseUrl, 'GET', '/docs-json')
+    ).body;
+    const op = doc.paths['/api/search/messages']?.get;
+    expect(op?.summary).toMatch(/search/i);
+    expect(op.parameters.map((p) => p.name).sort()).toEqual(['cursor', 'limit', 'q', 'roomId']);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '404', '429']);
+    const codes = (status: string) =>
+      Object.keys(op.responses[status].content?.['application/json']?.examples ?? {}).sort();
+    expect(codes('400')).toEqual([
+      'SEARCH_QUERY_LENGTH',
+      'SEARCH_QUERY_NO_TERMS',
+      'SEARCH_QUERY_TOO_MANY_TERMS',
+      'VALIDATION_FAILED',
+    ]);
+    expect(codes('403')).toEqual(['NOT_ROOM_MEMBER']);
+    expect(codes('404')).toEqual(['ROOM_NOT_FOUND']);
+    const codeEnum = doc.components.schemas.ErrorResponseDto.properties.code.enum ?? [];
+    for (const c of codes('400')) expect(codeEnum).toContain(c);
+  });
 });
