@@ -25,57 +25,113 @@ const caseless = (t: string) => t.toLowerCase() === t.toUpperCase();
  *   trigram index would be read whole for nothing. strpos, on lower() only when the term has
  *   case (lower() of every message read costs more than the search itself).
  */
-export function termCondition(t: SearchTerm, n: number): string {
+export function termCondition(t: SearchTerm, n: number, alias = 'm'): string {
+  const content = `${alias}.content`;
   switch (t.kind) {
     case 'substring':
-      return `m.content ILIKE $${n}`;
+      return `${content} ILIKE $${n}`;
     case 'word':
-      return `to_tsvector('simple'::regconfig, m.content) @@ plainto_tsquery('simple'::regconfig, $${n})`;
+      return `to_tsvector('simple'::regconfig, ${content}) @@ plainto_tsquery('simple'::regconfig, $${n})`;
     case 'short-substring':
       return caseless(t.text)
-        ? `strpos(m.content, $${n}) > 0`
-        : `strpos(lower(m.content), lower($${n})) > 0`;
+        ? `strpos(${content}, $${n}) > 0`
+        : `strpos(lower(${content}), lower($${n})) > 0`;
   }
 }
 
 const termValue = (t: SearchTerm) => (t.kind === 'substring' ? likePattern(t.text) : t.text);
 
 /**
- * The search statement for one shape of request: $1 the caller, $2 the page size (+1), then
- * the room ($3) if given, the keyset position if given, then one parameter per term.
- * Membership is read in the same statement, so a room the caller left is out at once; the
- * `deleted_at IS NULL` is the indexes' predicate (tombstones are in none of them). The order is
- * messages_search_recent_idx's, so the newest matches can be read in order and the scan stop
- * at the page's end (common terms), or the GIN indexes give all matches to sort (rare ones).
+ * How many of the newest messages of the caller's rooms the first statement reads at most. A
+ * term in more than 1 % of them fills a page of 50 there; a rarer one is found through its
+ * index by the second.
  */
-export function searchSql(terms: SearchTerm[], withRoom: boolean, withCursor: boolean): string {
+export const SEARCH_WINDOW = 5000;
+
+const ORDER = (a: string) => `${a}.created_at DESC, ${a}.room_id DESC, ${a}.seq DESC`;
+
+/**
+ * The two statements for one shape of request: $1 the caller, $2 the page size (+1), then the
+ * room ($3) if given, the keyset position if given, then one parameter per term. Membership is
+ * read in the statement itself, so a room the caller left is out at once; `deleted_at IS NULL`
+ * is the indexes' predicate (tombstones are in none of them).
+ * - `recent`: the newest SEARCH_WINDOW messages of the caller's rooms in order
+ *   (messages_search_recent_idx), each term checked on each, stopping as soon as the page is
+ *   full: a common term costs a few hundred rows.
+ * - `all`: every match through the GIN indexes (a MATERIALIZED set, so the planner cannot turn
+ *   it back into a walk in time order), then the newest. Run only when `recent` did not fill the
+ *   page: a rare term, or terms that are common apart but rare together (the planner, assuming
+ *   them independent, read every message for "deploy coffee" when no message has both).
+ */
+export function searchSql(
+  terms: SearchTerm[],
+  withRoom: boolean,
+  withCursor: boolean,
+): { recent: string; all: string } {
   let n = 2;
   const room = withRoom ? `AND rm.room_id = $${++n}::uuid` : '';
   const after = withCursor
     ? `AND (m.created_at, m.room_id, m.seq) < ($${++n}::timestamptz, $${++n}::uuid, $${++n}::bigint)`
     : '';
-  const conds = terms.map((t) => termCondition(t, ++n)).join('\n     AND ');
-  return `SELECT ${view('$1')},
+  const first = n;
+  const conds = (alias: string) =>
+    terms.map((t, i) => termCondition(t, first + i + 1, alias)).join('\n       AND ');
+  const mine = `m.room_id IN (SELECT rm.room_id FROM room_members rm WHERE rm.user_id = $1::uuid ${room})
+         AND m.deleted_at IS NULL
+         ${after}`;
+  const answer = (from: string) => `SELECT ${view('$1')},
         to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
-   FROM messages m JOIN users u ON u.id = m.user_id
-  WHERE m.room_id IN (SELECT rm.room_id FROM room_members rm WHERE rm.user_id = $1::uuid ${room})
-    AND m.deleted_at IS NULL
-    ${after}
-    AND ${conds}
-  ORDER BY m.created_at DESC, m.room_id DESC, m.seq DESC
-  LIMIT $2`;
+   FROM ${from}
+   JOIN messages m ON m.room_id = h.room_id AND m.seq = h.seq
+   JOIN users u ON u.id = m.user_id`;
+  return {
+    recent: `${answer(`(SELECT w.room_id, w.seq, w.created_at
+           FROM (SELECT m.room_id, m.seq, m.created_at, m.content FROM messages m
+                  WHERE ${mine}
+                  ORDER BY ${ORDER('m')}
+                  LIMIT ${SEARCH_WINDOW}) w
+          WHERE ${conds('w')}
+          ORDER BY ${ORDER('w')}
+          LIMIT $2) h`)}
+  ORDER BY ${ORDER('h')}`,
+    all: `WITH hits AS MATERIALIZED (
+         SELECT m.room_id, m.seq, m.created_at FROM messages m
+          WHERE ${mine}
+            AND ${conds('m')})
+${answer(`(SELECT * FROM hits ORDER BY ${ORDER('hits')} LIMIT $2) h`)}
+  ORDER BY ${ORDER('h')}`,
+  };
+}
+
+export interface SearchRow {
+  v: Message;
+  cursor_ts: string;
 }
 
 /**
- * The statement and its values for one request: the repository runs it, and the benchmark
- * sends the very same to PostgreSQL as its reference.
+ * A search, given a way to run a statement: the repository runs it on its DataSource, the
+ * benchmark with pg straight, so both run exactly the same statements. Not named prepared
+ * statements: each is planned with its own values (how selective a term is decides the plan).
  */
-export function searchStatement(req: SearchRequest): { text: string; values: unknown[] } {
+export async function runSearch(
+  req: SearchRequest,
+  query: (text: string, values: unknown[]) => Promise<SearchRow[]>,
+): Promise<SearchHits> {
   const values: unknown[] = [req.userId, req.limit + 1];
   if (req.roomId) values.push(req.roomId);
   if (req.after) values.push(req.after.createdAt, req.after.roomId, req.after.seq);
   values.push(...req.terms.map(termValue));
-  return { text: searchSql(req.terms, req.roomId !== null, req.after !== null), values };
+  const sql = searchSql(req.terms, req.roomId !== null, req.after !== null);
+  let rows = await query(sql.recent, values);
+  if (rows.length <= req.limit) rows = await query(sql.all, values);
+  const more = rows.length > req.limit;
+  const page = rows.slice(0, req.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => r.v),
+    next:
+      more && last ? { createdAt: last.cursor_ts, roomId: last.v.roomId, seq: last.v.seq } : null,
+  };
 }
 
 @Injectable()
@@ -84,19 +140,7 @@ export class SqlMessageSearchRepository extends MessageSearchRepository {
     super();
   }
 
-  async search(req: SearchRequest): Promise<SearchHits> {
-    const { text, values } = searchStatement(req);
-    // Not a named prepared statement: how selective a term is decides the plan (a rare word:
-    // the index; a common one: the newest messages first), so each search is planned with its
-    // own values, never with a generic plan.
-    const rows = await this.ds.query<{ v: Message; cursor_ts: string }[]>(text, values);
-    const more = rows.length > req.limit;
-    const page = rows.slice(0, req.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => r.v),
-      next:
-        more && last ? { createdAt: last.cursor_ts, roomId: last.v.roomId, seq: last.v.seq } : null,
-    };
+  search(req: SearchRequest): Promise<SearchHits> {
+    return runSearch(req, (text, values) => this.ds.query<SearchRow[]>(text, values));
   }
 }
