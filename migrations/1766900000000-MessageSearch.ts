@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Message search (contract, "Search") on PostgreSQL itself, with two GIN indexes on the content
- * of live messages (a tombstone has no content to find, and leaves both indexes):
+ * Message search (contract, "Search") on PostgreSQL itself, with indexes of live messages only
+ * (a tombstone has no content to find, and leaves them all):
  * - `messages_search_trgm_idx` (pg_trgm): a term of 3 characters or more is found as a
  *   substring (`content ILIKE '%term%'`), in any script. Text without spaces between words
  *   (Chinese, Japanese) has trigrams of its characters under a UTF-8 ctype (C.UTF-8, en_US.UTF-8),
@@ -12,12 +12,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `messages_search_words_idx` (full text, 'simple' configuration: no stemming, no stop
  *   words, the same for every language): a term of 1 or 2 letters is found as a whole word,
  *   which trigrams cannot index.
- * - `messages_search_recent_idx` (btree, the results' order): for a common term the newest
- *   messages are read in order and the first page is found after a few hundred rows, where the
- *   GIN indexes would hand over every match to be sorted. The planner picks between the two by
- *   the term's selectivity, which it estimates from the content column's statistics (ILIKE)
- *   and from `messages_search_words_stats` (the tsvector, which has none of its own: without
- *   them a short word was guessed at 0.5 % of rows, and a 20 % word read every match).
+ * - `messages_search_recent_idx` (btree, the results' order): a search first reads the newest
+ *   messages of the caller's rooms in order and stops when its page is full, so a common term
+ *   costs a few hundred rows where the GIN indexes would hand over every match to be sorted.
+ * - `messages_search_words_stats`: the tsvector's statistics (a partial index's expression has
+ *   none the planner uses for the table): without them a short word was guessed at 0.5 % of the
+ *   rows, and a word in 20 % of them was read through its index, every match sorted.
  * An edit updates the row, so every index follows the new text at once. fastupdate keeps a send
  * cheap: a new row's entries go to the index's pending list (appended, not merged into the tree),
  * and searches read that list too, so a message is findable as soon as its send commits.
