@@ -111,15 +111,16 @@ export async function run(ctx) {
        UNION ALL SELECT r, $3::uuid, 'member' FROM unnest($1::uuid[]) r`,
       [ids, other.id, me.id],
     );
-    // Message g goes to room (g - 1) % nRooms as its seq (g - 1) / nRooms + 1, one second after
+    // Message g goes to room (g - 1) % nRooms as its seq (and eventSeq: the rooms' logs hold
+    // only these messages) (g - 1) / nRooms + 1, one second after
     // message g - 1: newest first is g descending. Three words, a short word, Chinese or
     // Japanese in one message in four, and a token of its own (ref<g>x) for the rare query.
     const batch = 100_000;
     for (let from = 1; from <= nMessages; from += batch) {
       const to = Math.min(nMessages, from + batch - 1);
       await client.query(
-        `INSERT INTO messages (room_id, seq, user_id, content, type, created_at)
-         SELECT ($1::uuid[])[1 + (g - 1) % $3], (g - 1) / $3 + 1, $2,
+        `INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, created_at)
+         SELECT ($1::uuid[])[1 + (g - 1) % $3], (g - 1) / $3 + 1, (g - 1) / $3 + 1, $2,
                 w[1 + (g * 7) % ${WORDS.length}] || ' ' || w[1 + (g * 13 + 5) % ${WORDS.length}] || ' '
                   || s[1 + g % ${SHORT.length}] || ' ' || w[1 + (g * 31 + 11) % ${WORDS.length}]
                   || CASE WHEN g % 4 = 0 THEN ' ' || c[1 + (g / 4) % ${CJK.length}] ELSE '' END

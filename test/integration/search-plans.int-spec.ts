@@ -49,8 +49,8 @@ describe('search plans on 20,000 messages', () => {
     );
     // Every message has "common" and "go"; message g alone has "token<g>x"; one in 4 has Chinese.
     await ds.query(
-      `INSERT INTO messages (room_id, seq, user_id, content, created_at)
-       SELECT ($1::uuid[])[1 + (g - 1) % 10], (g - 1) / 10 + 1, $2,
+      `INSERT INTO messages (room_id, seq, event_seq, user_id, content, created_at)
+       SELECT ($1::uuid[])[1 + (g - 1) % 10], (g - 1) / 10 + 1, (g - 1) / 10 + 1, $2,
               'common words, go token' || g || 'x' || CASE WHEN g % 4 = 0 THEN ' 我们今天去东京' ELSE '' END,
               now() - make_interval(secs => ($3 - g)::double precision)
          FROM generate_series(1, $3::int) g`,
