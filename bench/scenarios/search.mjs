@@ -236,7 +236,7 @@ export async function run(ctx) {
   return {
     rows,
     notes: [
-      `${nMessages.toLocaleString('en-US')} messages in ${nRooms} rooms, all the searching user's (seeded in ${(seed.ms / 1000).toFixed(1)} s); pages of ${limit}, ${rate} searches/s open loop for ${durationMs / 1000} s per kind, ours over HTTP and the same statement straight to PostgreSQL taking turns in ${sliceMs / 1000} s slices`,
+      `${nMessages.toLocaleString('en-US')} messages in ${nRooms} rooms, all the searching user's (seeded in ${(seed.ms / 1000).toFixed(1)} s); pages of ${limit}, ${rate} searches/s open loop for ${durationMs / 1000} s per kind, ours over HTTP and the same statements straight to PostgreSQL taking turns in ${sliceMs / 1000} s slices`,
       'ws and Socket.IO have no search: "pg direct" (the service\'s own statements, no HTTP) is the reference instead',
     ],
     data: { messages: nMessages, rooms: nRooms, rate, durationMs, limit, per: out },
