@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { MessageSearchRepository } from './domain/message-search.repository.js';
+import { SearchIndexCleaner } from './infrastructure/persistence/search-index-cleaner.js';
 import { SqlMessageSearchRepository } from './infrastructure/persistence/sql-message-search.repository.js';
 import { SearchController } from './search.controller.js';
 import { SearchService } from './search.service.js';
@@ -11,6 +12,7 @@ import { SearchService } from './search.service.js';
   controllers: [SearchController],
   providers: [
     SearchService,
+    SearchIndexCleaner,
     { provide: MessageSearchRepository, useClass: SqlMessageSearchRepository },
   ],
 })
