@@ -13,6 +13,7 @@ import { RoomListIndex1766500000000 } from './1766500000000-RoomListIndex.js';
 import { MessageEventIndex1766600000000 } from './1766600000000-MessageEventIndex.js';
 import { RoomListTriggerLiteral1766700000000 } from './1766700000000-RoomListTriggerLiteral.js';
 import { MessageEventSeq1766800000000 } from './1766800000000-MessageEventSeq.js';
+import { MessageSearch1766900000000 } from './1766900000000-MessageSearch.js';
 import { ScheduledMessages1767000000000 } from './1767000000000-ScheduledMessages.js';
 import { adminMigrations } from './admin/index.js';
 import { botsMigrations } from './bots/index.js';
@@ -40,6 +41,7 @@ export const coreMigrations: MigrationClass[] = [
   MessageEventIndex1766600000000,
   RoomListTriggerLiteral1766700000000,
   MessageEventSeq1766800000000,
+  MessageSearch1766900000000,
   ScheduledMessages1767000000000,
 ];
 

@@ -23,6 +23,7 @@ import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { RoomEventsModule } from './modules/room-events/room-events.module.js';
 import { RoomsModule } from './modules/rooms/rooms.module.js';
 import { ScheduledMessagesModule } from './modules/scheduled/scheduled-messages.module.js';
+import { SearchModule } from './modules/search/search.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
 export interface AppModuleOptions {
@@ -75,6 +76,7 @@ export class AppModule {
         MessagesModule,
         ReadStateModule,
         ScheduledMessagesModule,
+        SearchModule,
         RoomEventsModule,
         RealtimeModule,
         ...enterprise,

@@ -65,6 +65,7 @@ describe('migrations on a real PostgreSQL', () => {
       'MessageEventIndex1766600000000',
       'RoomListTriggerLiteral1766700000000',
       'MessageEventSeq1766800000000',
+      'MessageSearch1766900000000',
       'ScheduledMessages1767000000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);

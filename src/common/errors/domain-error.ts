@@ -122,4 +122,8 @@ export const ErrorCodes = [
   'SCHEDULED_MESSAGE_SENT',
   'SCHEDULED_MESSAGE_FAILED',
   'SCHEDULED_MESSAGE_SENDING',
+  // The search context (search/domain/search-errors.ts) owns these.
+  'SEARCH_QUERY_LENGTH',
+  'SEARCH_QUERY_NO_TERMS',
+  'SEARCH_QUERY_TOO_MANY_TERMS',
 ] as const;

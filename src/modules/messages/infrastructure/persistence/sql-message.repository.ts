@@ -25,9 +25,10 @@ const toMessage = (v: Record<string, unknown>): Message => {
 
 /**
  * A message as a reader sees it: the view plus its reactions, `me` for the reader (`$R`).
- * The reactions are read by the (room_id, seq, ...) primary key of message_reactions.
+ * The reactions are read by the (room_id, seq, ...) primary key of message_reactions. Exported
+ * for other read paths of whole messages (search), so a Message has one shape everywhere.
  */
-const view = (reader: string) => `
+export const view = (reader: string) => `
   chat_message_view(m, u.username) || jsonb_build_object('reactions', COALESCE((
     SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count', r.n, 'me', r.me) ORDER BY r.first, r.emoji)
       FROM (SELECT mr.emoji, count(*)::int AS n, COALESCE(bool_or(mr.user_id = ${reader}::uuid), false) AS me,

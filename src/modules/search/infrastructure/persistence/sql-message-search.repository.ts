@@ -1,0 +1,146 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { Message } from '../../../messages/domain/message.js';
+import { view } from '../../../messages/infrastructure/persistence/sql-message.repository.js';
+import {
+  MessageSearchRepository,
+  type SearchHits,
+  type SearchRequest,
+} from '../../domain/message-search.repository.js';
+import type { SearchTerm } from '../../domain/search-query.js';
+
+/** `%`, `_` and the escape character itself are literal in a term. */
+const likePattern = (t: string) => `%${t.replace(/[\\%_]/g, '\\$&')}%`;
+
+/** A term without upper and lower case (Chinese, Japanese, digits) is matched byte for byte. */
+const caseless = (t: string) => t.toLowerCase() === t.toUpperCase();
+
+/**
+ * One term's condition on `m`, its value as parameter `$n`. The expressions are the indexes'
+ * own (migration MessageSearch), so the planner can use them:
+ * - substring: `content ILIKE` on messages_search_trgm_idx;
+ * - word: the 'simple' tsvector on messages_search_words_idx;
+ * - short-substring: never ILIKE: a pattern of fewer than 3 characters has no trigram, and the
+ *   trigram index would be read whole for nothing. strpos, on lower() only when the term has
+ *   case (lower() of every message read costs more than the search itself).
+ */
+export function termCondition(t: SearchTerm, n: number, alias = 'm'): string {
+  const content = `${alias}.content`;
+  switch (t.kind) {
+    case 'substring':
+      return `${content} ILIKE $${n}`;
+    case 'word':
+      return `to_tsvector('simple'::regconfig, ${content}) @@ plainto_tsquery('simple'::regconfig, $${n})`;
+    case 'short-substring':
+      return caseless(t.text)
+        ? `strpos(${content}, $${n}) > 0`
+        : `strpos(lower(${content}), lower($${n})) > 0`;
+  }
+}
+
+const termValue = (t: SearchTerm) => (t.kind === 'substring' ? likePattern(t.text) : t.text);
+
+/**
+ * How many of the newest messages of the caller's rooms the first statement reads at most. A
+ * term in more than 1 % of them fills a page of 50 there; a rarer one is found through its
+ * index by the second.
+ */
+export const SEARCH_WINDOW = 5000;
+
+const ORDER = (a: string) => `${a}.created_at DESC, ${a}.room_id DESC, ${a}.seq DESC`;
+
+/**
+ * The two statements for one shape of request: $1 the caller, $2 the page size (+1), then the
+ * room ($3) if given, the keyset position if given, then one parameter per term. Membership is
+ * read in the statement itself, so a room the caller left is out at once; `deleted_at IS NULL`
+ * is the indexes' predicate (tombstones are in none of them).
+ * - `recent`: the newest SEARCH_WINDOW messages of the caller's rooms in order
+ *   (messages_search_recent_idx), each term checked on each, stopping as soon as the page is
+ *   full: a common term costs a few hundred rows.
+ * - `all`: every match through the GIN indexes (a MATERIALIZED set, so the planner cannot turn
+ *   it back into a walk in time order), then the newest. Run only when `recent` did not fill the
+ *   page: a rare term, or terms that are common apart but rare together (the planner, assuming
+ *   them independent, read every message for "deploy coffee" when no message has both).
+ */
+export function searchSql(
+  terms: SearchTerm[],
+  withRoom: boolean,
+  withCursor: boolean,
+): { recent: string; all: string } {
+  let n = 2;
+  const room = withRoom ? `AND rm.room_id = $${++n}::uuid` : '';
+  const after = withCursor
+    ? `AND (m.created_at, m.room_id, m.seq) < ($${++n}::timestamptz, $${++n}::uuid, $${++n}::bigint)`
+    : '';
+  const first = n;
+  const conds = (alias: string) =>
+    terms.map((t, i) => termCondition(t, first + i + 1, alias)).join('\n       AND ');
+  const mine = `m.room_id IN (SELECT rm.room_id FROM room_members rm WHERE rm.user_id = $1::uuid ${room})
+         AND m.deleted_at IS NULL
+         ${after}`;
+  const answer = (from: string) => `SELECT ${view('$1')},
+        to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
+   FROM ${from}
+   JOIN messages m ON m.room_id = h.room_id AND m.seq = h.seq
+   JOIN users u ON u.id = m.user_id`;
+  return {
+    recent: `${answer(`(SELECT w.room_id, w.seq, w.created_at
+           FROM (SELECT m.room_id, m.seq, m.created_at, m.content FROM messages m
+                  WHERE ${mine}
+                  ORDER BY ${ORDER('m')}
+                  LIMIT ${SEARCH_WINDOW}) w
+          WHERE ${conds('w')}
+          ORDER BY ${ORDER('w')}
+          LIMIT $2) h`)}
+  ORDER BY ${ORDER('h')}`,
+    all: `WITH hits AS MATERIALIZED (
+         SELECT m.room_id, m.seq, m.created_at FROM messages m
+          WHERE ${mine}
+            AND ${conds('m')})
+${answer(`(SELECT * FROM hits ORDER BY ${ORDER('hits')} LIMIT $2) h`)}
+  ORDER BY ${ORDER('h')}`,
+  };
+}
+
+export interface SearchRow {
+  v: Message;
+  cursor_ts: string;
+}
+
+/**
+ * A search, given a way to run a statement: the repository runs it on its DataSource, the
+ * benchmark with pg straight, so both run exactly the same statements. Not named prepared
+ * statements: each is planned with its own values (how selective a term is decides the plan).
+ */
+export async function runSearch(
+  req: SearchRequest,
+  query: (text: string, values: unknown[]) => Promise<SearchRow[]>,
+): Promise<SearchHits> {
+  const values: unknown[] = [req.userId, req.limit + 1];
+  if (req.roomId) values.push(req.roomId);
+  if (req.after) values.push(req.after.createdAt, req.after.roomId, req.after.seq);
+  values.push(...req.terms.map(termValue));
+  const sql = searchSql(req.terms, req.roomId !== null, req.after !== null);
+  let rows = await query(sql.recent, values);
+  if (rows.length <= req.limit) rows = await query(sql.all, values);
+  const more = rows.length > req.limit;
+  const page = rows.slice(0, req.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => r.v),
+    next:
+      more && last ? { createdAt: last.cursor_ts, roomId: last.v.roomId, seq: last.v.seq } : null,
+  };
+}
+
+@Injectable()
+export class SqlMessageSearchRepository extends MessageSearchRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {
+    super();
+  }
+
+  search(req: SearchRequest): Promise<SearchHits> {
+    return runSearch(req, (text, values) => this.ds.query<SearchRow[]>(text, values));
+  }
+}

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { coreMigrations } from '../../migrations/index.js';
+import { buildDataSourceOptions } from '../../src/infrastructure/database/data-source-options.js';
+import { parseSearchQuery } from '../../src/modules/search/domain/search-query.js';
+import {
+  searchSql,
+  SqlMessageSearchRepository,
+} from '../../src/modules/search/infrastructure/persistence/sql-message-search.repository.js';
+import { createScratchDatabase } from '../support/db.js';
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Sort Key'?: string[];
+  Plans?: PlanNode[];
+}
+const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+
+const N = 20_000;
+
+/**
+ * How the search statement is planned on a table of some size (its own scratch database, so the
+ * statistics are its rows'): a rare term through its GIN index, a common one by reading the
+ * newest messages in order until the page is full, never every match sorted.
+ */
+describe('search plans on 20,000 messages', () => {
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let ds: DataSource;
+  let me: string;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase();
+    ds = new DataSource(buildDataSourceOptions(scratch.url, coreMigrations, 2));
+    await ds.initialize();
+    await ds.runMigrations({ transaction: 'each' });
+    [{ id: me }] = await ds.query<{ id: string }[]>(
+      `INSERT INTO users (username, email, password_hash) VALUES ('me', 'me@x.test', 'x') RETURNING id`,
+    );
+    const rooms = await ds.query<{ id: string }[]>(
+      `INSERT INTO rooms (name, owner_id, is_private, member_count)
+       SELECT 'r' || g, $1, false, 1 FROM generate_series(1, 10) g RETURNING id`,
+      [me],
+    );
+    const ids = rooms.map((r) => r.id);
+    await ds.query(
+      `INSERT INTO room_members (room_id, user_id, role) SELECT r, $2, 'owner' FROM unnest($1::uuid[]) r`,
+      [ids, me],
+    );
+    // Every message has "common" and "go"; message g alone has "token<g>x"; one in 4 has Chinese.
+    await ds.query(
+      `INSERT INTO messages (room_id, seq, event_seq, user_id, content, created_at)
+       SELECT ($1::uuid[])[1 + (g - 1) % 10], (g - 1) / 10 + 1, (g - 1) / 10 + 1, $2,
+              'common words, go token' || g || 'x' || CASE WHEN g % 4 = 0 THEN ' 我们今天去东京' ELSE '' END,
+              now() - make_interval(secs => ($3 - g)::double precision)
+         FROM generate_series(1, $3::int) g`,
+      [ids, me, N],
+    );
+    await ds.query(`VACUUM (ANALYZE) messages, room_members`);
+  });
+  afterAll(async () => {
+    await ds.destroy();
+    await scratch.drop();
+  });
+
+  /** The plan of one of the two statements for q (see searchSql). */
+  const plan = async (q: string, which: 'recent' | 'all'): Promise<PlanNode[]> => {
+    const terms = parseSearchQuery(q);
+    const values = [me, 51, ...terms.map((t) => (t.kind === 'substring' ? `%${t.text}%` : t.text))];
+    const [row] = await ds.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(
+      `EXPLAIN (FORMAT JSON) ${searchSql(terms, false, false)[which]}`,
+      values,
+    );
+    return nodes(row['QUERY PLAN'][0].Plan);
+  };
+  const indexes = (ns: PlanNode[]) => ns.map((n) => n['Index Name']).filter(Boolean);
+  /** Sorts of hits (by time); a message's reactions are sorted in the view, that is fine. */
+  const hitSorts = (ns: PlanNode[]) =>
+    ns.filter((n) =>
+      (n['Sort Key'] ?? []).some((k) => /^\w+\.created_at/.test(k) && !k.startsWith('mr.')),
+    );
+
+  it.each([
+    ['token12345x', 'messages_search_trgm_idx'],
+    ['东京 token1234x', 'messages_search_trgm_idx'],
+  ])('a rare term (%p) is found through %s', async (q, index) => {
+    expect(indexes(await plan(q, 'all'))).toContain(index);
+  });
+
+  it.each([['common'], ['go'], ['今天'], ['words common']])(
+    'a common term (%p) is first looked for in the newest messages, read in order, no sort',
+    async (q) => {
+      const p = await plan(q, 'recent');
+      expect(indexes(p)).toContain('messages_search_recent_idx');
+      expect(hitSorts(p)).toEqual([]);
+    },
+  );
+
+  it('terms common apart but never together: found (not) through the indexes, not by reading every message', async () => {
+    const repo = new SqlMessageSearchRepository(ds);
+    const rare = await repo.search({
+      userId: me,
+      terms: parseSearchQuery('token12345x 今天'),
+      roomId: null,
+      limit: 50,
+      after: null,
+    });
+    expect(rare.items).toEqual([]); // message 12345 has no Chinese (12345 % 4 != 0)
+    const both = await repo.search({
+      userId: me,
+      terms: parseSearchQuery('token12344x 今天'),
+      roomId: null,
+      limit: 50,
+      after: null,
+    });
+    expect(both.items.map((m) => m.content)).toEqual([
+      'common words, go token12344x 我们今天去东京',
+    ]);
+  });
+
+  it('answers the same through the repository: newest first, pages without overlap', async () => {
+    const repo = new SqlMessageSearchRepository(ds);
+    const terms = parseSearchQuery('今天');
+    const first = await repo.search({ userId: me, terms, roomId: null, limit: 100, after: null });
+    const second = await repo.search({
+      userId: me,
+      terms,
+      roomId: null,
+      limit: 100,
+      after: first.next,
+    });
+    const contents = [...first.items, ...second.items].map((m) => m.content);
+    expect(contents[0]).toBe(`common words, go token${N}x 我们今天去东京`);
+    expect(contents[199]).toBe(`common words, go token${N - 199 * 4}x 我们今天去东京`);
+    expect(new Set(contents).size).toBe(200);
+  });
+});
