@@ -11,6 +11,7 @@ import {
   sendMessage,
   type TestUser,
 } from '../support/http.js';
+import { queryDb } from '../support/ws-client.js';
 
 interface Hit {
   message: { id: string; roomId: string; seq: number; content: string; deleted: boolean };
@@ -94,6 +95,33 @@ describe('GET /api/search/messages', () => {
     expect(hit.highlight.ranges.map((r) => hit.highlight.text.slice(r.start, r.end))).toEqual([
       '今天',
     ]);
+  });
+
+  it('terms no index serves read one bounded window per page, and the cursor goes on past it', async () => {
+    const { alice, room } = await setup();
+    const oldest = await send(alice, room.id, '很久以前下雪了');
+    // 6,000 newer messages (more than one window of 5,000), none with the term: seeded in SQL.
+    await queryDb(
+      `WITH s AS (UPDATE rooms SET last_seq = last_seq + 6000, last_event_seq = last_event_seq + 6000
+                   WHERE id = $1 RETURNING last_seq, last_event_seq)
+       INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, created_at)
+       SELECT $1, s.last_seq - 6000 + g, s.last_event_seq - 6000 + g, $2, 'filler ' || g, 'text',
+              clock_timestamp() + g * interval '1 millisecond'
+         FROM s, generate_series(1, 6000) g`,
+      [room.id, alice.id],
+    );
+    // '下雪' (2 characters, no spaces around): neither trigrams nor words index it. The first
+    // page reads the newest 5,000 messages, finds nothing there, and says where to go on.
+    const first = await search(alice, { q: '下雪' });
+    expect(first.status).toBe(200);
+    expect(first.body.items).toEqual([]);
+    expect(first.body.nextCursor).not.toBeNull();
+    const second = await search(alice, { q: '下雪', cursor: first.body.nextCursor! });
+    expect(second.status).toBe(200);
+    expect(second.body.items.map((h) => h.message.id)).toEqual([oldest.id]);
+    expect(second.body.nextCursor).toBeNull();
+    // With a term an index serves, the same message is found on the first page.
+    expect(await found(alice, '很久以前 下雪')).toEqual(['很久以前下雪了']);
   });
 
   it('finds accented text by its accents, case-insensitively (no accent folding)', async () => {

@@ -51,7 +51,26 @@ export const SEARCH_WINDOW = 5000;
 const ORDER = (a: string) => `${a}.created_at DESC, ${a}.room_id DESC, ${a}.seq DESC`;
 
 /**
- * The two statements for one shape of request: $1 the caller, $2 the page size (+1), then the
+ * The messages a request may find: the caller's rooms now (or the one room), no tombstones, and
+ * after the keyset position. `$1` is the caller; the room and the position take the parameters
+ * after `$start`. Answers the condition and the last parameter number it used.
+ */
+function scope(withRoom: boolean, withCursor: boolean, start: number): { sql: string; n: number } {
+  let n = start;
+  const room = withRoom ? `AND rm.room_id = $${++n}::uuid` : '';
+  const after = withCursor
+    ? `AND (m.created_at, m.room_id, m.seq) < ($${++n}::timestamptz, $${++n}::uuid, $${++n}::bigint)`
+    : '';
+  return {
+    sql: `m.room_id IN (SELECT rm.room_id FROM room_members rm WHERE rm.user_id = $1::uuid ${room})
+         AND m.deleted_at IS NULL
+         ${after}`,
+    n,
+  };
+}
+
+/**
+ * The statements for one shape of request: $1 the caller, $2 the page size (+1), then the
  * room ($3) if given, the keyset position if given, then one parameter per term. Membership is
  * read in the statement itself, so a room the caller left is out at once; `deleted_at IS NULL`
  * is the indexes' predicate (tombstones are in none of them).
@@ -61,29 +80,24 @@ const ORDER = (a: string) => `${a}.created_at DESC, ${a}.room_id DESC, ${a}.seq 
  * - `all`: every match through the GIN indexes (a MATERIALIZED set, so the planner cannot turn
  *   it back into a walk in time order), then the newest. Run only when `recent` did not fill the
  *   page: a rare term, or terms that are common apart but rare together (the planner, assuming
- *   them independent, read every message for "deploy coffee" when no message has both).
+ *   them independent, read every message for "deploy coffee" when no message has both). Never
+ *   for terms that no index serves: that would read every message of the caller's rooms.
+ * - `windowEnd`: where the next window starts, for those.
  */
 export function searchSql(
   terms: SearchTerm[],
   withRoom: boolean,
   withCursor: boolean,
-): { recent: string; all: string } {
-  let n = 2;
-  const room = withRoom ? `AND rm.room_id = $${++n}::uuid` : '';
-  const after = withCursor
-    ? `AND (m.created_at, m.room_id, m.seq) < ($${++n}::timestamptz, $${++n}::uuid, $${++n}::bigint)`
-    : '';
-  const first = n;
+): { recent: string; all: string; windowEnd: string } {
+  const { sql: mine, n: first } = scope(withRoom, withCursor, 2);
   const conds = (alias: string) =>
     terms.map((t, i) => termCondition(t, first + i + 1, alias)).join('\n       AND ');
-  const mine = `m.room_id IN (SELECT rm.room_id FROM room_members rm WHERE rm.user_id = $1::uuid ${room})
-         AND m.deleted_at IS NULL
-         ${after}`;
   const answer = (from: string) => `SELECT ${view('$1')},
         to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
    FROM ${from}
    JOIN messages m ON m.room_id = h.room_id AND m.seq = h.seq
    JOIN users u ON u.id = m.user_id`;
+  const unpaged = scope(withRoom, withCursor, 1).sql;
   return {
     recent: `${answer(`(SELECT w.room_id, w.seq, w.created_at
            FROM (SELECT m.room_id, m.seq, m.created_at, m.content FROM messages m
@@ -100,6 +114,15 @@ export function searchSql(
             AND ${conds('m')})
 ${answer(`(SELECT * FROM hits ORDER BY ${ORDER('hits')} LIMIT $2) h`)}
   ORDER BY ${ORDER('h')}`,
+    // The oldest message of a full window (none when the window was not full): where the next
+    // page of a search that no index serves goes on. Parameters: those of `scope` from $1.
+    windowEnd: `SELECT to_char(w.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts,
+          w.room_id, w.seq::int AS seq
+     FROM (SELECT m.room_id, m.seq, m.created_at FROM messages m
+            WHERE ${unpaged}
+            ORDER BY ${ORDER('m')}
+            LIMIT ${SEARCH_WINDOW}) w
+    ORDER BY ${ORDER('w')} OFFSET ${SEARCH_WINDOW - 1} LIMIT 1`,
   };
 }
 
@@ -115,14 +138,29 @@ export interface SearchRow {
  */
 export async function runSearch(
   req: SearchRequest,
-  query: (text: string, values: unknown[]) => Promise<SearchRow[]>,
+  query: <R = SearchRow>(text: string, values: unknown[]) => Promise<R[]>,
 ): Promise<SearchHits> {
-  const values: unknown[] = [req.userId, req.limit + 1];
-  if (req.roomId) values.push(req.roomId);
-  if (req.after) values.push(req.after.createdAt, req.after.roomId, req.after.seq);
+  const scoped: unknown[] = [req.userId];
+  if (req.roomId) scoped.push(req.roomId);
+  if (req.after) scoped.push(req.after.createdAt, req.after.roomId, req.after.seq);
+  const values: unknown[] = [scoped[0], req.limit + 1, ...scoped.slice(1)];
   values.push(...req.terms.map(termValue));
   const sql = searchSql(req.terms, req.roomId !== null, req.after !== null);
   let rows = await query(sql.recent, values);
+  if (rows.length <= req.limit && !req.terms.some(indexed)) {
+    // No index can serve these terms (only 1-2 character ones of a script written without
+    // spaces): reading every message of the caller's rooms would cost what the rooms hold, so a
+    // page reads one window of them. What it found is the page, and the next page starts after
+    // the window, if it was full: fewer than `limit` items (even none) with a nextCursor.
+    const [end] = await query<{ cursor_ts: string; room_id: string; seq: number }>(
+      sql.windowEnd,
+      scoped,
+    );
+    return {
+      items: rows.map((r) => r.v),
+      next: end ? { createdAt: end.cursor_ts, roomId: end.room_id, seq: end.seq } : null,
+    };
+  }
   if (rows.length <= req.limit) rows = await query(sql.all, values);
   const more = rows.length > req.limit;
   const page = rows.slice(0, req.limit);
@@ -134,6 +172,9 @@ export async function runSearch(
   };
 }
 
+/** Whether an index serves the term (a trigram or a word); a short substring has none. */
+const indexed = (t: SearchTerm) => t.kind !== 'short-substring';
+
 @Injectable()
 export class SqlMessageSearchRepository extends MessageSearchRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {
@@ -141,6 +182,6 @@ export class SqlMessageSearchRepository extends MessageSearchRepository {
   }
 
   search(req: SearchRequest): Promise<SearchHits> {
-    return runSearch(req, (text, values) => this.ds.query<SearchRow[]>(text, values));
+    return runSearch(req, <R>(text: string, values: unknown[]) => this.ds.query<R[]>(text, values));
   }
 }
