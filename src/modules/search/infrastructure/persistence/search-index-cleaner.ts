@@ -16,7 +16,7 @@ const CLEAN_EVERY_MS = 250;
  * here a quarter of a second's worth at a time, the limit is never reached. A send never waits for this merge
  * (inserts that find a cleanup running only append), and searches read the pending list
  * anyway, so nothing becomes findable later. Every instance runs it; a round that finds
- * another instance's cleanup running waits for it and then finds little left.
+ * another instance's cleanup running skips (an advisory lock), so N instances merge once.
  */
 @Injectable()
 export class SearchIndexCleaner implements OnModuleInit, OnModuleDestroy {
@@ -41,9 +41,13 @@ export class SearchIndexCleaner implements OnModuleInit, OnModuleDestroy {
   }
 
   async clean(): Promise<void> {
+    // One instance at a time: the others skip the round instead of queueing on the same
+    // merge (the lock is the statement's own transaction's, released when it ends).
     await this.ds.query(
-      `SELECT gin_clean_pending_list('messages_search_trgm_idx'::regclass),
-              gin_clean_pending_list('messages_search_words_idx'::regclass)`,
+      `SELECT CASE WHEN pg_try_advisory_xact_lock(hashtext('chat:search-index-clean'))
+                   THEN gin_clean_pending_list('messages_search_trgm_idx'::regclass)
+                      + gin_clean_pending_list('messages_search_words_idx'::regclass)
+              END`,
     );
   }
 }
