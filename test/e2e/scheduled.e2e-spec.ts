@@ -272,6 +272,12 @@ describe('scheduled messages', () => {
       threadRootId: root.id,
     });
     expect([plain.status, threaded.status]).toEqual([201, 201]);
+    // The author cannot take the scheduled send's clientMsgId first (it would count as sent).
+    const taken = await sendMessage(t.baseUrl, alice, room.id, {
+      content: 'not the scheduled text',
+      clientMsgId: `scheduled/${plain.body.id}`,
+    });
+    expect(taken.status).toBe(400);
 
     const f = await ws.waitFor(
       (x) => x.event === 'message.new' && x.data.content === `good morning @${bob.username}`,
@@ -286,7 +292,7 @@ describe('scheduled messages', () => {
       type: 'text',
       seq: root.seq + 1,
       mentions: [bob.id],
-      clientMsgId: `scheduled:${plain.body.id}`,
+      clientMsgId: `scheduled/${plain.body.id}`,
       threadRootId: null,
     });
     expect(typeof f.data.eventSeq).toBe('number');

@@ -158,7 +158,7 @@ function setup() {
     findMessage: (roomId: string, id: string) =>
       Promise.resolve(stored.find((m) => m.roomId === roomId && m.id === id) ?? null),
   } as unknown as MessagesService;
-  repo.sentMessage = (id) => stored.find((m) => m.clientMsgId === `scheduled:${id}`);
+  repo.sentMessage = (id) => stored.find((m) => m.clientMsgId === `scheduled/${id}`);
   const svc = new ScheduledMessagesService(repo, rooms, messages);
   const now = () => new Date(repo.now);
   const ahead = (ms: number) => new Date(repo.now + ms).toISOString();
@@ -271,7 +271,7 @@ describe('ScheduledMessagesService', () => {
       expect.objectContaining({
         userId: ALICE,
         content: 'later',
-        clientMsgId: `scheduled:${s.id}`,
+        clientMsgId: `scheduled/${s.id}`,
       }),
     ]);
     expect(t.repo.rows.get(s.id)).toMatchObject({

@@ -41,6 +41,10 @@ describe('message rules', () => {
     expect(codeOf(() => checkClientMsgId(''))).toBe('validation:VALIDATION_FAILED');
     expect(codeOf(() => checkClientMsgId('a'.repeat(65)))).toBe('validation:VALIDATION_FAILED');
     expect(codeOf(() => checkClientMsgId('has space'))).toBe('validation:VALIDATION_FAILED');
+    // A service sender's id (in-process only; the DTOs refuse the `/` from clients).
+    expect(codeOf(() => checkClientMsgId('scheduled/0b6f-11'))).toBeNull();
+    expect(codeOf(() => checkClientMsgId('scheduled/'))).toBe('validation:VALIDATION_FAILED');
+    expect(codeOf(() => checkClientMsgId('a/b/c'))).toBe('validation:VALIDATION_FAILED');
   });
 
   it('an idempotent re-send must target the same room', () => {

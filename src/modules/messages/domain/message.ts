@@ -21,8 +21,21 @@ export function checkContent(content: string): void {
     );
 }
 
+/**
+ * A service sender's clientMsgId (`<sender>/<id>`, e.g. the scheduled sender's): the `/` is outside
+ * what clients may send (the DTOs hold them to CLIENT_MSG_ID_PATTERN), so no client send can take
+ * such an id first.
+ */
+export const SERVICE_MSG_ID_PATTERN = /^[a-z]{1,16}\/[A-Za-z0-9_.:-]{1,47}$/;
+
+/** The ids the send path stores: a client's, or a service sender's (reached only in-process). */
 export function checkClientMsgId(id: string | null | undefined): void {
-  if (id !== null && id !== undefined && !CLIENT_MSG_ID_PATTERN.test(id))
+  if (
+    id !== null &&
+    id !== undefined &&
+    !CLIENT_MSG_ID_PATTERN.test(id) &&
+    !SERVICE_MSG_ID_PATTERN.test(id)
+  )
     throw Errors.validation(
       'VALIDATION_FAILED',
       'clientMsgId must be 1-64 characters of A-Z a-z 0-9 _ . : -',

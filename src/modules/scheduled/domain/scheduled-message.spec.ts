@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DomainError, Errors } from '../../../common/errors/domain-error.js';
+import { CLIENT_MSG_ID_PATTERN, SERVICE_MSG_ID_PATTERN } from '../../messages/domain/message.js';
 import {
   assertAuthorMaySend,
   assertChangeable,
@@ -113,10 +114,11 @@ describe('classifySendError', () => {
 });
 
 describe('delivery helpers', () => {
-  it('derives one valid clientMsgId per row', () => {
+  it('derives one clientMsgId per row, one that no client may send', () => {
     const id = scheduledClientMsgId('00000000-0000-4000-8000-000000000001');
-    expect(id).toBe('scheduled:00000000-0000-4000-8000-000000000001');
-    expect(id).toMatch(/^[A-Za-z0-9_.:-]{1,64}$/);
+    expect(id).toBe('scheduled/00000000-0000-4000-8000-000000000001');
+    expect(id).not.toMatch(CLIENT_MSG_ID_PATTERN);
+    expect(id).toMatch(SERVICE_MSG_ID_PATTERN);
   });
   it('backs off from half a second, doubling, capped at 30 s', () => {
     expect([1, 2, 3, 4, 10, 20].map(retryDelayMs)).toEqual([500, 1000, 2000, 4000, 30_000, 30_000]);

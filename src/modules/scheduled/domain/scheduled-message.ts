@@ -74,9 +74,13 @@ export function assertChangeable(s: ScheduledMessage): void {
   if (s.attempts > 0) throw Errors.conflict(C.sending, 'the scheduled message is being sent');
 }
 
-/** The clientMsgId its send carries: a retry of the same row is answered by the send dedupe. */
+/**
+ * The clientMsgId its send carries: a retry of the same row is answered by the send dedupe. The
+ * `/` is outside the characters a client may use in a clientMsgId, so no send of the author's own
+ * can take this id first and make the scheduled message count as sent with other content.
+ */
 export function scheduledClientMsgId(id: string): string {
-  return `scheduled:${id}`;
+  return `scheduled/${id}`;
 }
 
 export type SendFailure = { kind: 'retry' } | { kind: 'fail'; code: string; reason: string };
