@@ -314,4 +314,50 @@ describe('two service processes on one Kafka topic', () => {
     }),
     60_000,
   );
+  it(
+    "an instance with no subscriber of a room drops that room's records undecoded; a later subscriber there misses nothing",
+    withServiceLogs(services, async () => {
+      const [a, b] = [s1!, s2!];
+      const alice = await registerUser(a.baseUrl);
+      const bob = await registerUser(b.baseUrl);
+      const room = await createRoom(a.baseUrl, alice);
+      expect((await joinRoom(b.baseUrl, bob, room.id)).status).toBe(200);
+      const aliceWs = await ws(a, alice);
+      await aliceWs.subscribe(room.id);
+      const skippedBefore = await metricValue(b.baseUrl, 'kafka_skipped_records_total');
+      const acks: Acked[] = [];
+      for (let i = 0; i < 5; i++)
+        acks.push(
+          await sendVia(
+            { kind: 'ws', label: 'alice@1', client: aliceWs },
+            room.id,
+            `q${i}`,
+            `q-${i}`,
+          ),
+        );
+      await aliceWs.waitForSeq(room.id, 5);
+      // Instance 2 has no subscriber of the room: its five message.new records are skipped.
+      await waitFor(
+        async () =>
+          (await metricValue(b.baseUrl, 'kafka_skipped_records_total')) >= skippedBefore + 5,
+        'instance 2 to skip the 5 records',
+      );
+      // Bob subscribes there later: the log gives him all five, then live delivery goes on.
+      const bobWs = await ws(b, bob);
+      await bobWs.subscribe(room.id, 0);
+      await bobWs.waitForSeq(room.id, 5);
+      acks.push(
+        await sendVia({ kind: 'ws', label: 'alice@1', client: aliceWs }, room.id, 'live', 'q-live'),
+      );
+      await bobWs.waitForSeq(room.id, 6);
+      await bobWs.roundTrip();
+      assertReceivedExactly(
+        'bob on instance 2',
+        [bobWs],
+        new Map([[room.id, { to: 6 }]]),
+        indexAcks(acks).ids,
+      );
+    }),
+    60_000,
+  );
 });

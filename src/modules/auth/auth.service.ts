@@ -56,12 +56,15 @@ export class AuthService implements CallerAuthenticator, OnModuleInit, OnModuleD
   ) {}
 
   onModuleInit(): void {
-    this.unsubscribe = this.bus.subscribe((e) => {
-      if (e.type === 'session.revoked') {
-        if (e.sessionId) this.stateCache.delete(e.sessionId);
-        else this.stateCache.clear();
-      }
-    });
+    this.unsubscribe = this.bus.subscribe(
+      (e) => {
+        if (e.type === 'session.revoked') {
+          if (e.sessionId) this.stateCache.delete(e.sessionId);
+          else this.stateCache.clear();
+        }
+      },
+      (h) => h.type === 'session.revoked',
+    );
     this.purgeTimer = setInterval(() => {
       this.sessions
         .purgeExpired(new Date())

@@ -26,6 +26,13 @@ import {
 } from './ws-close-reason.js';
 
 const REPLAY_PAGE = 500;
+/** Events the hub hands only to a room's subscribers (see onEvent): keyed by that room. */
+const ROOM_WIDE: ReadonlySet<ChatEvent['type']> = new Set<ChatEvent['type']>([
+  'room.event',
+  'room.deleted',
+  'typing',
+  'presence',
+]);
 
 /** Where a subscription starts: after a room event (v2), or after a message (v1), or now. */
 export interface SubscribeFrom {
@@ -60,7 +67,11 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.unsubscribeBus = this.bus.subscribe((e) => this.onEvent(e));
+    this.unsubscribeBus = this.bus.subscribe(
+      (e) => this.onEvent(e),
+      // A room-wide event of a room no connection here is subscribed to changes nothing here.
+      (h) => !ROOM_WIDE.has(h.type) || this.byRoom.has(h.key),
+    );
     // WebSocket-level pings; a connection that misses two in a row is dead and dropped.
     this.heartbeat = setInterval(() => this.beat(), this.cfg.pingIntervalMs);
     this.heartbeat.unref();

@@ -56,11 +56,16 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.unsubscribe = this.bus.subscribe((e) => {
-      if (e.type === 'room.event' && e.event.event === 'member.left')
-        this.forget(e.roomId, e.event.data.userId);
-      else if (e.type === 'room.deleted') this.forgetRoom(e.roomId);
-    });
+    this.unsubscribe = this.bus.subscribe(
+      (e) => {
+        if (e.type === 'room.event' && e.event.event === 'member.left')
+          this.forget(e.roomId, e.event.data.userId);
+        else if (e.type === 'room.deleted') this.forgetRoom(e.roomId);
+      },
+      (h) =>
+        h.type === 'room.deleted' ||
+        (h.type === 'room.event' && (h.roomEvent === undefined || h.roomEvent === 'member.left')),
+    );
   }
 
   onModuleDestroy(): void {

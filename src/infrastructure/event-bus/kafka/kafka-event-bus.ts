@@ -17,6 +17,8 @@ import {
   EventBus,
   type BusHealth,
   type ChatEventHandler,
+  type EventHint,
+  type EventInterest,
   type SharedEventHandler,
 } from '../../../common/events/event-bus.js';
 import { InstanceIdentity } from '../../instance-identity.js';
@@ -26,7 +28,7 @@ import { createKafka } from './kafka-client.js';
 import { KafkaMetrics } from './kafka-metrics.js';
 import { OutboxStore, type ClaimedEvent, type OutboxRef } from './outbox-store.js';
 import { KafkaPublisher } from './publisher.js';
-import { eventId, PROBE_HEADER, recordHeaders } from './records.js';
+import { eventId, PROBE_HEADER, recordHeaders, recordHint } from './records.js';
 import { KafkaSharedConsumer } from './shared-consumer.js';
 import { TopicAdmin } from './topic-admin.js';
 
@@ -77,7 +79,7 @@ export class KafkaEventBus
   implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
 {
   private readonly log = new Logger('KafkaEventBus');
-  private readonly handlers = new Set<ChatEventHandler>();
+  private readonly handlers = new Map<ChatEventHandler, EventInterest | undefined>();
   private readonly store: OutboxStore;
   readonly instanceId: string;
   private readonly kafka: Kafka;
@@ -211,9 +213,15 @@ export class KafkaEventBus
     if (!this.flushing) setImmediate(() => void this.flush());
   }
 
-  subscribe(handler: ChatEventHandler): () => void {
-    this.handlers.add(handler);
+  subscribe(handler: ChatEventHandler, interest?: EventInterest): () => void {
+    this.handlers.set(handler, interest);
     return () => this.handlers.delete(handler);
+  }
+
+  /** Whether any subscriber here may want the record (see EventInterest); asked before decoding. */
+  private wanted(hint: EventHint): boolean {
+    for (const interest of this.handlers.values()) if (!interest || interest(hint)) return true;
+    return false;
   }
 
   /**
@@ -267,6 +275,13 @@ export class KafkaEventBus
 
   private onRecord(message: KafkaMessage, partition: number): void {
     if (message.headers?.[PROBE_HEADER] !== undefined) return;
+    // Another room's record, with no subscriber of it here: dropped before decoding, so adding
+    // instances does not multiply everyone's decoding work.
+    const hint = recordHint(message.key, message.headers);
+    if (hint && !this.wanted(hint)) {
+      this.metrics.skippedRecords.inc();
+      return;
+    }
     let data: unknown;
     try {
       data = JSON.parse(message.value?.toString() ?? '');
@@ -288,7 +303,7 @@ export class KafkaEventBus
 
   /** Hands an event to this instance's subscribers (the gateway, caches). */
   private dispatch(event: ChatEvent): void {
-    for (const handler of this.handlers) {
+    for (const handler of this.handlers.keys()) {
       try {
         handler(event);
       } catch (err) {

@@ -15,6 +15,7 @@ export class KafkaMetrics {
   readonly publishLatency: Histogram;
   readonly publishFailures: Counter;
   readonly malformedRecords: Counter;
+  readonly skippedRecords: Counter;
   readonly consumerRestarts: Counter;
 
   constructor(metrics: ChatMetrics) {
@@ -48,6 +49,11 @@ export class KafkaMetrics {
     this.malformedRecords = new Counter({
       name: 'kafka_malformed_records_total',
       help: 'Records on the events topic that failed validation and were skipped',
+      registers,
+    });
+    this.skippedRecords = new Counter({
+      name: 'kafka_skipped_records_total',
+      help: 'Records dropped undecoded: no subscriber on this instance wants them (another room)',
       registers,
     });
     this.consumerRestarts = new Counter({
