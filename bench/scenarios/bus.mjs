@@ -4,11 +4,14 @@
 // for the in-process driver, on instance B for Kafka (so every timed copy crossed the broker
 // and the other instance). All sockets sit in one load-generator process, which times its own
 // messages. Both instances are pinned to the server core.
+// With Kafka a third instance, C, serves no socket at all: its CPU time per record during the
+// timed phase (less its own idle CPU, measured just before) is what an instance pays for the
+// events of rooms it does not serve, the cost that adding instances multiplies (issue 16).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connect, phase, startImpl, withPool } from '../lib/harness.mjs';
+import { connect, phase, sleep, startImpl, withPool } from '../lib/harness.mjs';
 import { freePort, ROOT } from '../lib/servers.mjs';
 
 export const title = 'Event bus (in-process vs Kafka)';
@@ -57,7 +60,22 @@ export async function run(ctx) {
   const notes = [];
   const per = {};
 
-  async function measure(label, servers) {
+  /** Instance C's CPU ms per second with no traffic at all (its timers, Kafka fetches). */
+  async function idleCpuRate(c) {
+    const s0 = c.stats();
+    const t0 = performance.now();
+    await sleep(q ? 1000 : 5000);
+    const s1 = c.stats();
+    return (s1.cpuMs - s0.cpuMs) / (performance.now() - t0);
+  }
+
+  async function skippedRecords(c) {
+    const text = await (await fetch(`${c.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('kafka_skipped_records_total '));
+    return line ? Number(line.split(' ')[1]) : 0;
+  }
+
+  async function measure(label, servers, observer = null) {
     const [a, b] = servers;
     const users = await ctx.fixture.ensureUsers(a.url, nUsers);
     const rooms = await ctx.fixture.rooms(a.url, {
@@ -95,6 +113,10 @@ export async function run(ctx) {
         roomSize: 1 + receivers,
         settleMs: 5000,
       });
+      const idleRate = observer ? await idleCpuRate(observer) : null;
+      const o0 = observer?.stats();
+      const k0 = observer ? await skippedRecords(observer) : null;
+      const t0 = performance.now();
       const r = await phase(pool, a, ctx.db, {
         rateOf: () => rate,
         durationMs,
@@ -102,10 +124,25 @@ export async function run(ctx) {
         settleMs: 15_000,
       });
       const l = r.latencyByGroup.receiver;
+      let unserved = null;
+      if (observer) {
+        const wallMs = performance.now() - t0;
+        const cpuMs = observer.stats().cpuMs - o0.cpuMs;
+        unserved = {
+          records: r.acked,
+          skipped: (await skippedRecords(observer)) - k0,
+          cpuMs,
+          idleCpuMs: idleRate * wallMs,
+          usPerRecord: ((cpuMs - idleRate * wallMs) * 1000) / Math.max(1, r.acked),
+        };
+      }
       ctx.log(
-        `  ${label}: p50 ${l?.p50} p95 ${l?.p95} p99 ${l?.p99} ms, lost ${r.lost}, loadgen ${r.loadgenCpuPct.toFixed(0)}%`,
+        `  ${label}: p50 ${l?.p50} p95 ${l?.p95} p99 ${l?.p99} ms, lost ${r.lost}, loadgen ${r.loadgenCpuPct.toFixed(0)}%` +
+          (unserved
+            ? `; instance C (no sockets): ${unserved.usPerRecord.toFixed(1)} µs CPU per record, ${unserved.skipped}/${unserved.records} records skipped undecoded`
+            : ''),
       );
-      return { connect: c, result: r, receiver: l };
+      return { connect: c, result: r, receiver: l, unserved };
     });
   }
 
@@ -135,11 +172,13 @@ export async function run(ctx) {
       };
       const a = await startImpl(ctx, 'ours', { instanceId: 'bus-a', extraEnv });
       let b = null;
+      let c = null;
       try {
         b = await startImpl(ctx, 'ours', { instanceId: 'bus-b', extraEnv });
-        per.kafka = await measure('kafka', [a, b]);
+        c = await startImpl(ctx, 'ours', { instanceId: 'bus-c', extraEnv });
+        per.kafka = await measure('kafka', [a, b], c);
       } finally {
-        await Promise.all([a.stop(), b?.stop()]);
+        await Promise.all([a.stop(), b?.stop(), c?.stop()]);
       }
     } else
       notes.push(
@@ -172,6 +211,21 @@ export async function run(ctx) {
       impl: `ours ${impl}`,
       metric: 'cpu pressure (machine)',
       value: r.result.cpuPressurePct,
+      unit: '%',
+    });
+  }
+  if (per.kafka?.unserved) {
+    const u = per.kafka.unserved;
+    rows.push({
+      impl: 'ours kafka, instance C (no sockets)',
+      metric: 'CPU per record of unserved rooms',
+      value: u.usPerRecord,
+      unit: 'µs',
+    });
+    rows.push({
+      impl: 'ours kafka, instance C (no sockets)',
+      metric: 'records skipped undecoded',
+      value: u.records > 0 ? (100 * u.skipped) / u.records : null,
       unit: '%',
     });
   }
