@@ -137,13 +137,35 @@ it('two people chat; one goes offline and comes back to the messages, edits and 
     await reply.fill('A reply in the thread');
     await reply.press('Enter');
     await a.locator('#thread-log li').filter({ hasText: 'A reply in the thread' }).waitFor(WAIT);
+    await a.getByRole('button', { name: 'Close thread' }).click();
     await message(b, 'Hi A, B here').getByRole('button', { name: '1 reply' }).click();
     await b.locator('#thread-log li').filter({ hasText: 'A reply in the thread' }).waitFor(WAIT);
     await b.getByRole('button', { name: 'Close thread' }).click();
-    expect(nameA).not.toBe(nameB);
+
+    // A deletes a message (after confirming): B sees the tombstone in its place.
+    a.once('dialog', (d) => void d.accept());
+    await message(a, 'While you were away 1').getByRole('button', { name: 'Delete' }).click();
+    await message(b, 'This message was deleted.').waitFor(WAIT);
+    expect(await message(b, 'While you were away 1').count()).toBe(0);
+
+    // B writes to A directly: A gets the conversation, with a badge, live.
+    await b.getByLabel('Message a person (username)').fill(nameA);
+    await b.getByRole('button', { name: 'Start' }).click();
+    await b.getByRole('heading', { name: nameA }).waitFor(WAIT);
+    await send(b, 'Just between us');
+    await message(b, 'Just between us').waitFor(WAIT);
+    const dmLink = a
+      .getByRole('navigation', { name: 'Conversations' })
+      .getByRole('button', { name: new RegExp(nameB) });
+    await dmLink.getByLabel('1 unread').waitFor(WAIT);
+    await dmLink.click();
+    await message(a, 'Just between us').waitFor(WAIT);
+    await a.getByRole('button', { name: new RegExp(`# ${room}`) }).click();
+    await message(a, 'Hi A, B here').waitFor(WAIT);
+    await b.getByRole('button', { name: new RegExp(`# ${room}`) }).click();
+    await message(b, 'Hi A, B here').waitFor(WAIT);
 
     // The README's screenshots: the room list with the timeline, and the same on a phone.
-    await a.getByRole('button', { name: 'Close thread' }).click();
     await a.screenshot({ path: join(SHOTS, 'room.png') });
     await b.setViewportSize({ width: 390, height: 760 });
     await b.screenshot({ path: join(SHOTS, 'phone-room.png') });
