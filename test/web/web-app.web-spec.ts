@@ -165,6 +165,14 @@ it('two people chat; one goes offline and comes back to the messages, edits and 
     await b.getByRole('button', { name: new RegExp(`# ${room}`) }).click();
     await message(b, 'Hi A, B here').waitFor(WAIT);
 
+    // A reload stays signed in (the tab's refresh token) and finds the room again.
+    await a.reload();
+    await a.getByRole('status').filter({ hasText: 'Connected' }).waitFor(WAIT);
+    await a.getByRole('button', { name: new RegExp(`# ${room}`) }).click();
+    await message(a, 'While you were away 2')
+      .getByRole('button', { name: 'React 👍 (1)' })
+      .waitFor(WAIT);
+
     // The README's screenshots: the room list with the timeline, and the same on a phone.
     await a.screenshot({ path: join(SHOTS, 'room.png') });
     await b.setViewportSize({ width: 390, height: 760 });

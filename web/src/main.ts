@@ -30,23 +30,23 @@ let editingId: string | null = null;
 let lastTypingSent = 0;
 
 client.on('session', ({ session }) => {
-  // The refresh token outlives a reload here; a deployment that prefers not to keep it in
-  // localStorage can keep it in memory only (signing in again after a reload).
-  if (session) localStorage.setItem(REFRESH_KEY, session.refreshToken);
-  else localStorage.removeItem(REFRESH_KEY);
+  // Per tab (sessionStorage), so a reload stays signed in: refresh tokens rotate, and two tabs
+  // spending the same one would revoke the whole login.
+  if (session) sessionStorage.setItem(REFRESH_KEY, session.refreshToken);
+  else sessionStorage.removeItem(REFRESH_KEY);
 });
 
 // ---- start ------------------------------------------------------------------------------------
 
 async function start(): Promise<void> {
-  const stored = localStorage.getItem(REFRESH_KEY);
+  const stored = sessionStorage.getItem(REFRESH_KEY);
   if (stored) {
     try {
       await client.resume(stored);
       await showMain();
       return;
     } catch {
-      localStorage.removeItem(REFRESH_KEY);
+      sessionStorage.removeItem(REFRESH_KEY);
     }
   }
   showAuth();
