@@ -6,6 +6,9 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src src
 COPY migrations migrations
+# The client SDK and the web app (built into dist/web, served at /).
+COPY packages packages
+COPY web web
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -39,5 +39,9 @@ export default {
       ),
       setupFiles: ['<rootDir>/test/setup/all-modules-on.mjs'],
     },
+    // The client SDK (packages/sdk) against the real service: in-process apps and real processes.
+    { ...common, displayName: 'sdk', testMatch: ['<rootDir>/test/sdk/**/*.sdk-spec.ts'] },
+    // The web app (web/, built into dist/web) in a real Chromium, served by the real service.
+    { ...common, displayName: 'web', testMatch: ['<rootDir>/test/web/**/*.web-spec.ts'] },
   ],
 };

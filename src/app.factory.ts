@@ -10,6 +10,7 @@ import type { AppConfig } from './config/load-config.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { RATE_LIMIT_HEADERS } from './common/http/rate-limit-headers.js';
 import { securityHeaders } from './common/http/security-headers.js';
+import { serveWebApp } from './common/http/web-app.js';
 import { drainOnClose } from './common/http/drain-on-close.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { createRootLogger, PinoNestLogger } from './infrastructure/logging/logger.js';
@@ -98,6 +99,8 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
   drainOnClose(server, HTTP_DRAIN_MS);
 
   await app.init();
+  // The reference web app at `/` (when built: `npm run build` builds it into dist/web).
+  serveWebApp(app);
   // Nest answers unknown routes under /api itself; anything else falls through to this, so
   // every unknown path gets the contract's JSON error body rather than Express's HTML page.
   app

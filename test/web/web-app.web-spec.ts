@@ -1,0 +1,187 @@
+// The reference web app in a real Chromium, served at `/` by a real service process: two people
+// sign up and chat; one goes offline and comes back to what was said meanwhile, with an unread
+// badge; an edit, a reaction, typing and a thread reply show up live. Saves the README's
+// screenshots (docs/screenshots). Every wait is on a condition, never a fixed sleep.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { uniqueName } from '../support/http.js';
+import {
+  newJwtSecret,
+  REPO_ROOT,
+  startService,
+  stopAll,
+  type ServiceProcess,
+} from '../support/service-process.js';
+import { launchChromium } from './chromium.js';
+
+const SHOTS = join(REPO_ROOT, 'docs/screenshots');
+const WAIT = { timeout: 20_000 };
+
+let svc: ServiceProcess | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  svc = await startService({
+    name: 'web',
+    brokers: '',
+    topic: 'unused',
+    jwtSecret: newJwtSecret(),
+    env: { KAFKA_BROKERS: undefined, KAFKA_TOPIC: undefined },
+  });
+  browser = await launchChromium();
+  mkdirSync(SHOTS, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stopAll([svc]);
+});
+
+async function person(ctx: BrowserContext, shot?: string): Promise<{ page: Page; name: string }> {
+  const page = await ctx.newPage();
+  await page.goto(svc!.baseUrl + '/');
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
+  if (shot) await page.screenshot({ path: join(SHOTS, shot) });
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  const name = uniqueName('web').slice(0, 20);
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Email').fill(`${name}@example.test`);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor(WAIT);
+  return { page, name };
+}
+
+/** A message in the open room's timeline, by its text. */
+const message = (page: Page, text: string) =>
+  page.locator('#timeline li').filter({ hasText: text });
+
+async function send(page: Page, text: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: 'Message', exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+it('two people chat; one goes offline and comes back to the messages, edits and reactions it missed', async () => {
+  const ctxA = await browser!.newContext({ viewport: { width: 1100, height: 720 } });
+  const ctxB = await browser!.newContext({ viewport: { width: 1100, height: 720 } });
+  try {
+    const { page: a, name: nameA } = await person(ctxA, 'sign-in.png');
+    const { page: b, name: nameB } = await person(ctxB);
+
+    // A creates a room; B finds it and joins.
+    const room = uniqueName('general').slice(0, 24);
+    await a.getByLabel('New room name').fill(room);
+    await a.getByRole('button', { name: 'Create room' }).click();
+    await a.getByRole('heading', { name: `# ${room}` }).waitFor(WAIT);
+    await b.getByLabel('Find rooms').fill(room);
+    await b.getByRole('button', { name: 'Search' }).click();
+    await b.getByRole('button', { name: `Join ${room}` }).click();
+    await b.getByRole('heading', { name: `# ${room}` }).waitFor(WAIT);
+
+    // Live both ways, with typing.
+    await send(a, 'Hello from A');
+    await message(b, 'Hello from A').waitFor(WAIT);
+    await b.getByRole('textbox', { name: 'Message', exact: true }).pressSequentially('Hi');
+    await a.getByText(`${nameB} is typing…`).waitFor(WAIT);
+    await b.getByRole('textbox', { name: 'Message', exact: true }).fill('');
+    await send(b, 'Hi A, B here');
+    await message(a, 'Hi A, B here').waitFor(WAIT);
+
+    // B moves to a room of its own, then loses the network.
+    await b.getByLabel('New room name').fill(uniqueName('quiet').slice(0, 24));
+    await b.getByRole('button', { name: 'Create room' }).click();
+    await b.getByRole('heading', { name: /# quiet/ }).waitFor(WAIT);
+    await ctxB.setOffline(true);
+    await b.getByRole('status').filter({ hasNotText: 'Connected' }).waitFor(WAIT);
+
+    // Meanwhile A writes twice and edits its first message.
+    await send(a, 'While you were away 1');
+    await send(a, 'While you were away 2');
+    await message(a, 'While you were away 2').waitFor(WAIT);
+    await message(a, 'Hello from A').getByRole('button', { name: 'Edit' }).click();
+    const box = a.getByRole('textbox', { name: /Edit your message/ });
+    await box.fill('Hello from A, edited');
+    await box.press('Enter');
+    await message(a, 'Hello from A, edited').getByText('(edited)').waitFor(WAIT);
+
+    // B comes back: reconnected by itself, an unread badge on the room, and everything missed.
+    await ctxB.setOffline(false);
+    await b.getByRole('status').filter({ hasText: 'Connected' }).waitFor(WAIT);
+    const roomLink = b.getByRole('button', { name: new RegExp(`# ${room}`) });
+    await roomLink.getByLabel('2 unread').waitFor(WAIT);
+    await roomLink.click();
+    await message(b, 'While you were away 1').waitFor(WAIT);
+    await message(b, 'While you were away 2').waitFor(WAIT);
+    await message(b, 'Hello from A, edited').getByText('(edited)').waitFor(WAIT);
+    await roomLink.getByLabel(/unread/).waitFor({ state: 'detached', ...WAIT });
+    const texts = await b.locator('#timeline li .content').allTextContents();
+    expect(texts).toEqual([
+      'Hello from A, edited',
+      'Hi A, B here',
+      'While you were away 1',
+      'While you were away 2',
+    ]);
+
+    // B reacts; A sees it live.
+    await message(b, 'While you were away 2').getByRole('button', { name: 'React 👍' }).click();
+    await message(a, 'While you were away 2')
+      .getByRole('button', { name: 'React 👍 (1)' })
+      .waitFor(WAIT);
+
+    // A replies in a thread; B sees the reply count and opens the thread.
+    await message(a, 'Hi A, B here').getByRole('button', { name: 'Reply', exact: true }).click();
+    const reply = a.getByRole('textbox', { name: 'Reply', exact: true });
+    await reply.fill('A reply in the thread');
+    await reply.press('Enter');
+    await a.locator('#thread-log li').filter({ hasText: 'A reply in the thread' }).waitFor(WAIT);
+    await a.getByRole('button', { name: 'Close thread' }).click();
+    await message(b, 'Hi A, B here').getByRole('button', { name: '1 reply' }).click();
+    await b.locator('#thread-log li').filter({ hasText: 'A reply in the thread' }).waitFor(WAIT);
+    await b.getByRole('button', { name: 'Close thread' }).click();
+
+    // A deletes a message (after confirming): B sees the tombstone in its place.
+    a.once('dialog', (d) => void d.accept());
+    await message(a, 'While you were away 1').getByRole('button', { name: 'Delete' }).click();
+    await message(b, 'This message was deleted.').waitFor(WAIT);
+    expect(await message(b, 'While you were away 1').count()).toBe(0);
+
+    // B writes to A directly: A gets the conversation, with a badge, live.
+    await b.getByLabel('Message a person (username)').fill(nameA);
+    await b.getByRole('button', { name: 'Start' }).click();
+    await b.getByRole('heading', { name: nameA }).waitFor(WAIT);
+    await send(b, 'Just between us');
+    await message(b, 'Just between us').waitFor(WAIT);
+    const dmLink = a
+      .getByRole('navigation', { name: 'Conversations' })
+      .getByRole('button', { name: new RegExp(nameB) });
+    await dmLink.getByLabel('1 unread').waitFor(WAIT);
+    await dmLink.click();
+    await message(a, 'Just between us').waitFor(WAIT);
+    await a.getByRole('button', { name: new RegExp(`# ${room}`) }).click();
+    await message(a, 'Hi A, B here').waitFor(WAIT);
+    await b.getByRole('button', { name: new RegExp(`# ${room}`) }).click();
+    await message(b, 'Hi A, B here').waitFor(WAIT);
+
+    // A reload stays signed in (the tab's refresh token) and finds the room again.
+    await a.reload();
+    await a.getByRole('status').filter({ hasText: 'Connected' }).waitFor(WAIT);
+    await a.getByRole('button', { name: new RegExp(`# ${room}`) }).click();
+    await message(a, 'While you were away 2')
+      .getByRole('button', { name: 'React 👍 (1)' })
+      .waitFor(WAIT);
+
+    // The README's screenshots: the room list with the timeline, and the same on a phone.
+    await a.screenshot({ path: join(SHOTS, 'room.png') });
+    await b.setViewportSize({ width: 390, height: 760 });
+    await b.screenshot({ path: join(SHOTS, 'phone-room.png') });
+    await b.getByRole('button', { name: 'Back to conversations' }).click();
+    await b.getByRole('heading', { name: 'Rooms' }).waitFor(WAIT);
+    await b.screenshot({ path: join(SHOTS, 'phone-rooms.png') });
+  } finally {
+    await ctxA.close();
+    await ctxB.close();
+  }
+}, 180_000);
