@@ -1,7 +1,8 @@
 // The reference web app in a real Chromium, served at `/` by a real service process: two people
 // sign up and chat; one goes offline and comes back to what was said meanwhile, with an unread
-// badge; an edit, a reaction, typing and a thread reply show up live. Saves the README's
-// screenshots (docs/screenshots). Every wait is on a condition, never a fixed sleep.
+// badge; an edit, a reaction, typing and a thread reply show up live. Saves its screenshots under
+// .data/screenshots, or with UPDATE_SCREENSHOTS=1 over the README's (docs/screenshots), so a test
+// run leaves the checkout as it was. Every wait is on a condition, never a fixed sleep.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
@@ -16,7 +17,10 @@ import {
 } from '../support/service-process.js';
 import { launchChromium } from './chromium.js';
 
-const SHOTS = join(REPO_ROOT, 'docs/screenshots');
+const SHOTS = join(
+  REPO_ROOT,
+  process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : '.data/screenshots',
+);
 const WAIT = { timeout: 20_000 };
 
 let svc: ServiceProcess | undefined;
