@@ -502,6 +502,44 @@ export function describeAttachmentBehaviour(store: StoreUnderTest): void {
       expect(tomb).toMatchObject({ deleted: true, attachments: [] });
     });
 
+    it('OpenAPI: every attachments route has a summary and its own error codes', async () => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the OpenAPI document
+      const doc = (await http<any>(t.baseUrl, 'GET', '/docs-json')).body;
+      const codes = (op: { responses: Record<string, { content?: unknown }> }, status: string) =>
+        Object.keys(
+          (op.responses[status]?.content as Record<string, { examples?: object }> | undefined)?.[
+            'application/json'
+          ]?.examples ?? {},
+        );
+      const create = doc.paths['/api/rooms/{id}/attachments'].post;
+      const get = doc.paths['/api/attachments/{id}'].get;
+      const upload = doc.paths['/api/attachments/{id}/upload'].put;
+      const content = doc.paths['/api/attachments/{id}/content'].get;
+      for (const op of [create, get, upload, content])
+        expect(op.summary).toEqual(expect.any(String));
+      expect(codes(create, '400')).toEqual(
+        expect.arrayContaining([
+          'ATTACHMENT_SIZE_INVALID',
+          'ATTACHMENT_FILENAME_INVALID',
+          'ATTACHMENT_CONTENT_TYPE_INVALID',
+        ]),
+      );
+      expect(codes(get, '404')).toEqual(['ATTACHMENT_NOT_FOUND']);
+      expect(codes(upload, '400')).toContain('ATTACHMENT_SIZE_MISMATCH');
+      expect(codes(upload, '403')).toEqual(['ATTACHMENT_LINK_INVALID']);
+      expect(codes(content, '403')).toEqual(['ATTACHMENT_LINK_INVALID']);
+      // The link routes need no bearer token; the others do.
+      expect(upload.security ?? []).toEqual([]);
+      expect(content.security ?? []).toEqual([]);
+      expect(create.security).toEqual([{ bearer: [] }]);
+      expect(codes(doc.paths['/api/rooms/{id}/messages'].post, '400')).toContain(
+        'ATTACHMENT_INVALID',
+      );
+      const codeEnum = doc.components.schemas.ErrorResponseDto.properties.code.enum as string[];
+      for (const c of ['ATTACHMENT_INVALID', 'ATTACHMENT_LINK_INVALID', 'ATTACHMENT_NOT_FOUND'])
+        expect(codeEnum).toContain(c);
+    });
+
     it('an upload no message took is swept after its time, files and all', async () => {
       const { id } = await uploaded(t, owner, room.id);
       const key = await objectKey(id);
