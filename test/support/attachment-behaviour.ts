@@ -11,6 +11,7 @@ import {
   http,
   joinRoom,
   registerUser,
+  withDb,
   type HttpResult,
   type TestUser,
 } from './http.js';
@@ -185,7 +186,8 @@ export function describeAttachmentBehaviour(store: StoreUnderTest): void {
       store.checkUploadTarget(created.body.upload, bytes.length, t.baseUrl);
       expect((await putBytes(t.baseUrl, created.body.upload, bytes)).status).toBeLessThan(300);
 
-      const sent = await send(t, owner, room.id, [created.body.id]);
+      const word = `zq${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+      const sent = await send(t, owner, room.id, [created.body.id], `see attached ${word}`);
       expect(sent.status).toBe(201);
       const [att] = sent.body.attachments as ServedAttachment[];
       expect(att).toEqual({
@@ -218,6 +220,17 @@ export function describeAttachmentBehaviour(store: StoreUnderTest): void {
       const inEvent = ev.data.attachments as ServedAttachment[];
       expect(inEvent[0]).toMatchObject({ id: created.body.id, size: bytes.length });
       expectLongLived(inEvent[0].url);
+      const found = await http(t.baseUrl, 'GET', `/api/search/messages?q=${word}`, {
+        token: member.accessToken,
+      });
+      const hit = (found.body.items as { message: { attachments: ServedAttachment[] } }[])[0];
+      expect(hit.message.attachments[0]).toMatchObject({
+        id: created.body.id,
+        url: expect.any(String),
+      });
+      expect((await download(t.baseUrl, hit.message.attachments[0].url)).body.equals(bytes)).toBe(
+        true,
+      );
 
       // A tampered download link leaks nothing.
       const bad = new URL(abs(t.baseUrl, att.url));
@@ -548,6 +561,17 @@ export function describeAttachmentBehaviour(store: StoreUnderTest): void {
         [id],
       );
       const sweeper = t.app.get(AttachmentSweeper);
+      // Once across instances: while another instance's round holds the lock, a round skips.
+      await withDb(async (c) => {
+        await c.query('BEGIN');
+        await c.query(`SELECT pg_advisory_xact_lock(hashtext('chat:attachment-sweep'))`);
+        try {
+          expect(await sweeper.sweep()).toBe(-1);
+        } finally {
+          await c.query('COMMIT');
+        }
+      });
+      expect(await store.exists(key)).toBe(true);
       // Another app's round may hold the lock (it skips); a round of ours takes it.
       await waitFor(
         async () =>
