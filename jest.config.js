@@ -28,6 +28,9 @@ export default {
       testMatch: ['<rootDir>/test/e2e/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/setup/all-modules-on.mjs'],
     },
+    // The same attachment behaviour on the S3 store, against a real S3Proxy (started by the
+    // global setup only when this project runs).
+    { ...common, displayName: 's3', testMatch: ['<rootDir>/test/s3/**/*.s3-spec.ts'] },
     // Several service processes on a real Kafka broker (started by the global setup).
     { ...common, displayName: 'kafka', testMatch: ['<rootDir>/test/kafka/**/*.kafka-spec.ts'] },
     // The core's Kafka suites again with every module on (the modules' own suites set their flags).

@@ -16,6 +16,7 @@ import { createValidationPipe } from './common/http/validation.js';
 import { createRootLogger, PinoNestLogger } from './infrastructure/logging/logger.js';
 import { requestContext } from './infrastructure/logging/request-context.middleware.js';
 import { ChatMetrics } from './infrastructure/metrics/chat-metrics.js';
+import { keepUploadBodiesRaw } from './modules/attachments/http/raw-upload-body.js';
 import { ChatWsAdapter } from './modules/realtime/chat-ws.adapter.js';
 
 export interface CreateAppOptions {
@@ -45,6 +46,7 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
   app.use(securityHeaders());
   // Before the body parser, so every answer (a malformed-body error too) carries the request id.
   app.use(requestContext(pino, app.get(ChatMetrics)));
+  app.use(keepUploadBodiesRaw());
   app.useBodyParser('json', { limit: '64kb' });
 
   // Outside production an unset allowlist means any Origin; in production, none but same-origin.

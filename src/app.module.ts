@@ -10,6 +10,7 @@ import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { SecurityModule } from './infrastructure/security/security.module.js';
 import { ExtensionsModule } from './common/extensions/extensions.module.js';
 import { AdminModule } from './modules/admin/admin.module.js';
+import { AttachmentsModule } from './modules/attachments/attachments.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { BotsModule } from './modules/bots/bots.module.js';
 import { OnlineStatsModule } from './modules/online-stats/online-stats.module.js';
@@ -73,6 +74,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         RoomsModule,
+        AttachmentsModule,
         MessagesModule,
         ReadStateModule,
         ScheduledMessagesModule,

@@ -1,4 +1,8 @@
 import { adminConfig, type AdminConfig } from '../modules/admin/admin.config.js';
+import {
+  attachmentsConfig,
+  type AttachmentsConfig,
+} from '../modules/attachments/attachments.config.js';
 import { botsConfig, type BotsConfig } from '../modules/bots/bots.config.js';
 import {
   onlineStatsConfig,
@@ -33,6 +37,7 @@ export interface AppConfig {
   websocket: WebsocketConfig;
   operations: OperationsConfig;
   scheduled: ScheduledConfig;
+  attachments: AttachmentsConfig;
   features: FeaturesConfig;
   /** A module's own settings: null when its flag is off (then they are not even validated). */
   admin: AdminConfig | null;
@@ -65,6 +70,7 @@ export function loadConfig(env: Env): AppConfig {
     websocket: read(websocketConfig),
     operations: read(operationsConfig),
     scheduled: read(scheduledConfig),
+    attachments: read(attachmentsConfig),
     features,
     admin: flags?.enableAdvancedAdmin ? read(adminConfig) : null,
     bots: flags?.enableBotMessages ? read(botsConfig) : null,
@@ -85,6 +91,7 @@ export function configProviders(config: AppConfig): { provide: string; useValue:
     [websocketConfig, config.websocket],
     [operationsConfig, config.operations],
     [scheduledConfig, config.scheduled],
+    [attachmentsConfig, config.attachments],
     [featuresConfig, config.features],
     [adminConfig, config.admin],
     [botsConfig, config.bots],

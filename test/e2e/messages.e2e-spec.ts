@@ -14,6 +14,7 @@ import {
 } from '../support/http.js';
 
 const MESSAGE_KEYS = [
+  'attachments',
   'clientMsgId',
   'content',
   'createdAt',

@@ -52,7 +52,7 @@ const ROUTES: [string, string, string, Record<string, string[]>][] = [
     'post',
     '201',
     {
-      400: ['MALFORMED_JSON', 'THREAD_ROOT_INVALID', 'VALIDATION_FAILED'],
+      400: ['ATTACHMENT_INVALID', 'MALFORMED_JSON', 'THREAD_ROOT_INVALID', 'VALIDATION_FAILED'],
       403: ['NOT_ROOM_MEMBER'],
       404: ['ROOM_NOT_FOUND'],
       409: ['CLIENT_MSG_ID_CONFLICT'],

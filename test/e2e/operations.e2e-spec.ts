@@ -443,6 +443,7 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
       expect(props('UpdateRoomDto')).toEqual(['description', 'isPrivate', 'name', 'password']);
       expect(props('JoinRoomDto')).toEqual(['password']);
       expect(props('SendMessageDto')).toEqual([
+        'attachmentIds',
         'clientMsgId',
         'content',
         'onBehalfOf',
@@ -484,6 +485,7 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
         'updatedAt',
       ]);
       expect(props('MessageDto')).toEqual([
+        'attachments',
         'clientMsgId',
         'content',
         'createdAt',

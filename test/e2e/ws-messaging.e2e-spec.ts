@@ -143,6 +143,7 @@ describe('WebSocket messaging', () => {
           thread: null,
           mentions: [],
           reactions: [],
+          attachments: [],
           eventSeq: expect.any(Number),
         });
         expect(msgs[1]).toMatchObject({

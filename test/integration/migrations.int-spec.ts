@@ -8,6 +8,7 @@ import { SqlMessageRepository } from '../../src/modules/messages/infrastructure/
 import { createScratchDatabase, insertRoom, insertUser, undoThrough } from '../support/db.js';
 
 const CORE_TABLES = [
+  'attachments',
   'auth_sessions',
   'event_outbox',
   'login_attempts',
@@ -67,6 +68,7 @@ describe('migrations on a real PostgreSQL', () => {
       'MessageEventSeq1766800000000',
       'MessageSearch1766900000000',
       'ScheduledMessages1767000000000',
+      'Attachments1767100000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending

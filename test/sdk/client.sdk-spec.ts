@@ -134,6 +134,44 @@ describe('messaging', () => {
     expect(alice.pending()).toEqual([]);
   });
 
+  it('uploads a file and sends it: the other client gets the attachment with a URL that serves those bytes', async () => {
+    const alice = track(newClient(t.baseUrl));
+    const bob = track(newClient(t.baseUrl));
+    await signUp(alice);
+    await signUp(bob);
+    const roomId = await newRoom(alice);
+    await join(bob, roomId);
+    const toBob = collect(bob, roomId);
+    const subscribed = new Promise((r) => bob.on('room.subscribed', r));
+    bob.subscribe(roomId);
+    alice.connect();
+    bob.connect();
+    await subscribed;
+    await whenOpen(alice);
+
+    const bytes = new TextEncoder().encode('a small text file\n'.repeat(100));
+    const id = await alice.upload(roomId, {
+      filename: 'notes.txt',
+      contentType: 'text/plain',
+      body: bytes,
+    });
+    await alice.send(roomId, 'see the notes', { attachmentIds: [id] });
+    await waitFor(() => toBob.length === 1, 'bob to get the message');
+    const [att] = toBob[0].attachments;
+    expect(att).toMatchObject({ id, filename: 'notes.txt', contentType: 'text/plain', size: 1800 });
+    const res = await fetch(new URL(att.url!, t.baseUrl));
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
+    // A declared size the body does not have is refused, with the server's code.
+    await expect(
+      alice.upload(roomId, {
+        filename: 'x.bin',
+        contentType: 'application/octet-stream',
+        body: new Blob(['']),
+      }),
+    ).rejects.toMatchObject({ status: 400, code: 'ATTACHMENT_SIZE_INVALID' });
+  });
+
   it('a network drop in the middle of sends: nothing lost, nothing doubled, order kept', async () => {
     const proxy = await TcpProxy.start(Number(new URL(t.baseUrl).port));
     proxies.push(proxy);

@@ -14,14 +14,18 @@ import { buildDataSourceOptions } from '../../dist/src/infrastructure/database/d
 import { startEmbeddedPostgres } from '../../dist/src/infrastructure/database/embedded-postgres.js';
 import { EmbeddedPostgresError } from '../../dist/src/infrastructure/database/embedded-postgres-errors.js';
 import { ensureBroker } from '../../scripts/kafka-broker.mjs';
+import { startS3Proxy } from '../../scripts/s3proxy.mjs';
 
-/** The Kafka suites run when the kafka project is selected and no path filter excludes them. */
-function kafkaSuitesSelected(argv) {
+/**
+ * A project's suites (the folder test/<folder>/) run when the project is selected and no path
+ * filter excludes them: the Kafka suites need a broker, the S3 suites S3Proxy.
+ */
+function suitesSelected(argv, folder) {
   const sel = argv.indexOf('--selectProjects');
   const projects = [];
   if (sel !== -1) {
     for (let i = sel + 1; i < argv.length && !argv[i].startsWith('-'); i++) projects.push(argv[i]);
-    if (!projects.some((p) => p.startsWith('kafka'))) return false;
+    if (!projects.some((p) => p.startsWith(folder))) return false;
   }
   // Positional arguments and --testPathPatterns values filter paths; the values of
   // --selectProjects (it takes several) are project names, not paths.
@@ -37,7 +41,7 @@ function kafkaSuitesSelected(argv) {
   }
   if (paths.length === 0) return true;
   // Jest treats each as a regular expression over the absolute path: is any Kafka suite matched?
-  const dir = fileURLToPath(new URL('../kafka/', import.meta.url));
+  const dir = fileURLToPath(new URL(`../${folder}/`, import.meta.url));
   const suites = readdirSync(dir).map((f) => join(dir, f));
   return paths.some((p) => {
     const re = new RegExp(p);
@@ -73,7 +77,23 @@ async function createMigratedDatabase(serverUrl, dbName, flagEnv) {
 }
 
 export default async function globalSetup() {
-  if (kafkaSuitesSelected(process.argv)) {
+  if (suitesSelected(process.argv, 's3')) {
+    // A real S3-compatible server (S3Proxy, scripts/s3proxy.mjs) on a free loopback port; the
+    // teardown stops it. Each S3 suite creates its own bucket.
+    try {
+      const s3 = await startS3Proxy();
+      process.env.S3_TEST_ENDPOINT = s3.endpoint;
+      process.env.S3_TEST_ACCESS_KEY_ID = s3.accessKeyId;
+      process.env.S3_TEST_SECRET_ACCESS_KEY = s3.secretAccessKey;
+      globalThis.__S3PROXY__ = s3;
+    } catch (err) {
+      // The S3 suites fail with this message; the others run.
+      process.env.S3_SETUP_ERROR =
+        `${err instanceof Error ? err.message : String(err)}\n` +
+        'The S3 suites need S3Proxy: install Java 17+ and Maven (scripts/s3proxy.mjs fetches it from Maven Central).';
+    }
+  }
+  if (suitesSelected(process.argv, 'kafka')) {
     // A real broker: KAFKA_BROKERS when given, else the project's own (scripts/kafka.sh).
     try {
       // The teardown stops the broker with the same DATA_DIR it was started with (the apps'

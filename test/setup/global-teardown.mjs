@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { stopBrokerIfStarted } from '../../scripts/kafka-broker.mjs';
+import { stopS3Proxy } from '../../scripts/s3proxy.mjs';
 
 const dbName = (url) => (url ? new URL(url).pathname.slice(1) : null);
 
@@ -16,6 +17,8 @@ export default async function globalTeardown() {
     await admin.end();
   }
   await globalThis.__TEST_DB_STOP__?.();
+  const s3 = globalThis.__S3PROXY__;
+  if (s3) await stopS3Proxy(s3.pid, s3.dir);
   if (process.env.KEEP_KAFKA !== '1')
     await stopBrokerIfStarted({ env: { DATA_DIR: process.env.KAFKA_BROKER_DATA_DIR ?? '' } });
 }

@@ -58,6 +58,8 @@ export interface SendOptions {
   threadRootId?: string;
   /** Default: a fresh id. The server stores one message per sender and clientMsgId. */
   clientMsgId?: string;
+  /** Uploads to attach (see `upload`). */
+  attachmentIds?: string[];
 }
 
 export type Ack = ServerEvents['message.ack'];
@@ -520,6 +522,7 @@ export class ChatClient {
     const clientMsgId = opts.clientMsgId ?? newClientMsgId();
     const frame: ClientEvents['message.send'] = { roomId, content, clientMsgId };
     if (opts.threadRootId) frame.threadRootId = opts.threadRootId;
+    if (opts.attachmentIds?.length) frame.attachmentIds = opts.attachmentIds;
     return new Promise<Ack>((resolve, reject) => {
       this.outbox.set(clientMsgId, { frame, resolve, reject });
       this.writeNow('message.send', frame);
@@ -544,6 +547,39 @@ export class ChatClient {
     });
     if (error !== undefined) throw new ApiError(response.status, undefined, 'read failed', error);
   }
+
+  /**
+   * Uploads a file for a room and answers its attachment id, to pass to `send` as
+   * `attachmentIds`: declares it, then PUTs the bytes to the upload URL it was given (the object
+   * store itself when the service has one, else the service), with no bearer token.
+   */
+  async upload(
+    roomId: string,
+    file: { filename: string; contentType: string; body: Blob | Uint8Array },
+  ): Promise<string> {
+    const size = file.body instanceof Uint8Array ? file.body.byteLength : file.body.size;
+    const { data, error, response } = await this.api.POST('/api/rooms/{id}/attachments', {
+      params: { path: { id: roomId } },
+      body: { filename: file.filename, contentType: file.contentType, size },
+    });
+    if (error !== undefined || !data)
+      throw new ApiError(response.status, codeOf(error), 'upload refused', error);
+    const put = await fetch(new URL(data.upload.url, this.baseUrl), {
+      method: data.upload.method,
+      headers: data.upload.headers,
+      body: file.body as NonNullable<RequestInit['body']>,
+    });
+    if (!put.ok) {
+      const body: unknown = await put.json().catch(() => undefined);
+      throw new ApiError(put.status, codeOf(body), 'upload failed', body);
+    }
+    return data.id;
+  }
+}
+
+function codeOf(body: unknown): string | undefined {
+  const code = (body as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** Error codes after which a send stays in the outbox (the resend after a reconnect may pass). */

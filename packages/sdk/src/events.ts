@@ -39,6 +39,17 @@ export interface MessageView {
   thread: ThreadSummary | null;
   mentions: string[];
   reactions: ReactionSummary[];
+  /** The files it carries, in the sender's order. */
+  attachments: AttachmentView[];
+}
+
+export interface AttachmentView {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  /** Signed download URL (no token needed), set when the message is served. */
+  url?: string;
 }
 
 export interface RoomView {
@@ -154,6 +165,8 @@ export interface ClientEvents {
     clientMsgId: string;
     threadRootId?: string;
     onBehalfOf?: string;
+    /** Up to 10 of the sender's own finished uploads for this room (POST …/attachments). */
+    attachmentIds?: string[];
   };
   typing: { roomId: string };
   'room.read': { roomId: string; seq: number };

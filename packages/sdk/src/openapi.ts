@@ -2,6 +2,66 @@
 // Regenerate: UPDATE_SDK_TYPES=1 NODE_OPTIONS=--experimental-vm-modules npx jest test/sdk/openapi-types --selectProjects sdk
 
 export interface paths {
+    "/api/attachments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Redirect to a fresh signed download URL of an attachment
+         * @description Members of the attachment’s room (an upload not yet on a message: its uploader) get a 302 to a URL that works without a token for ATTACHMENT_URL_TTL_SEC; everyone else a 404.
+         */
+        get: operations["AttachmentsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/attachments/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an attachment (the signed URL a message carries)
+         * @description The bytes (local store), or a 302 to the object store (S3).
+         */
+        get: operations["AttachmentTransferController_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/attachments/{id}/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload an attachment’s bytes (local store; the link from POST …/attachments)
+         * @description The body is exactly the declared size; a longer one is cut off and refused, a shorter one refused; nothing is kept of a refused upload. Works once.
+         */
+        put: operations["AttachmentTransferController_upload"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -144,6 +204,26 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["RoomsController_update"];
+        trace?: never;
+    };
+    "/api/rooms/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Declare a file to attach to a message in this room
+         * @description Members only. Answers where to PUT exactly `size` bytes (to the object store when S3 is configured, else to this service), with no bearer token, within `expiresIn` seconds. Then send a message with the answered id in `attachmentIds`. An upload no message takes is deleted after 24 hours.
+         */
+        post: operations["AttachmentsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/rooms/{id}/events": {
@@ -506,6 +586,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AttachmentDto: {
+            /** @example image/png */
+            contentType: string;
+            filename: string;
+            /** Format: uuid */
+            id: string;
+            /** @description bytes, as measured by the store */
+            size: number;
+            /** @description signed download URL; works without a token for ATTACHMENT_URL_TTL_SEC (1 h by default, 10 min at least) after it was served */
+            url: string;
+        };
         AuthResponseDto: {
             /** @description JWT for Authorization: Bearer */
             accessToken: string;
@@ -519,6 +610,33 @@ export interface components {
             /** @description opaque, single use; rotate with /api/auth/refresh */
             refreshToken: string;
             user: components["schemas"]["UserDto"];
+        };
+        CreateAttachmentDto: {
+            /** @example image/png */
+            contentType: string;
+            /**
+             * @description a plain name: no path separators, no control characters
+             * @example diagram.png
+             */
+            filename: string;
+            /**
+             * @description bytes; at most ATTACHMENT_MAX_BYTES (26214400 by default)
+             * @example 48213
+             */
+            size: number;
+        };
+        CreatedAttachmentDto: {
+            /**
+             * @description seconds the upload URL works
+             * @example 900
+             */
+            expiresIn: number;
+            /**
+             * Format: uuid
+             * @description pass it in attachmentIds when sending
+             */
+            id: string;
+            upload: components["schemas"]["UploadTargetDto"];
         };
         CreateInviteDto: {
             /**
@@ -565,7 +683,7 @@ export interface components {
              * @example VALIDATION_FAILED
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_CREDENTIALS" | "USER_DISABLED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "USERNAME_TAKEN" | "EMAIL_TAKEN" | "ROOM_NOT_FOUND" | "ROOM_NAME_TAKEN" | "ROOM_PASSWORD_REQUIRED" | "ROOM_PASSWORD_INVALID" | "ROOM_JOIN_THROTTLED" | "NOT_ROOM_MEMBER" | "NOT_ROOM_OWNER" | "OWNER_LAST_MEMBER" | "CLIENT_MSG_ID_CONFLICT" | "NOT_SUBSCRIBED" | "ORIGIN_NOT_ALLOWED" | "BAD_UPGRADE" | "RATE_LIMITED" | "BAD_FRAME" | "UNKNOWN_EVENT" | "NOT_FOUND" | "EXTENSIONS_INVALID" | "DIRECT_ROOM" | "DM_NEEDS_OTHERS" | "DM_TOO_MANY_USERS" | "USER_INACTIVE" | "ROOM_NOT_PRIVATE" | "ALREADY_MEMBER" | "INVITE_EXISTS" | "INVITE_NOT_FOUND" | "INTERNAL_ERROR" | "PERMISSION_DENIED" | "MESSAGE_NOT_FOUND" | "USER_NOT_FOUND" | "ORG_NOT_FOUND" | "NOT_ORG_MEMBER" | "ORG_NAME_TAKEN" | "DEPARTMENT_NOT_FOUND" | "DEPARTMENT_CYCLE" | "POSITION_NOT_FOUND" | "ORG_LAST_OWNER" | "DEPARTMENT_NAME_TAKEN" | "DEPARTMENT_NOT_EMPTY" | "POSITION_NAME_TAKEN" | "ROLE_NOT_FOUND" | "ROLE_NAME_TAKEN" | "ROLE_BUILT_IN" | "ROLE_ASSIGNMENT_NOT_FOUND" | "MUTED" | "ADMIN_SELF_ACTION" | "USER_NOT_SANCTIONED" | "ROOM_OWNER_PROTECTED" | "MUTE_NOT_FOUND" | "MEMBER_NOT_FOUND" | "PROXY_NOT_ALLOWED" | "PROXY_NOT_FOUND" | "BOT_NOT_FOUND" | "BOT_TOKEN_INVALID" | "WEBHOOK_URL_REFUSED" | "BOT_NAME_TAKEN" | "NOT_MESSAGE_AUTHOR" | "MESSAGE_DELETED" | "MESSAGE_NOT_EDITABLE" | "REACTION_LIMIT" | "THREAD_ROOT_INVALID" | "RESYNC_REQUIRED" | "SCHEDULED_MESSAGE_NOT_FOUND" | "SEND_AT_OUT_OF_RANGE" | "SCHEDULED_MESSAGE_SENT" | "SCHEDULED_MESSAGE_FAILED" | "SCHEDULED_MESSAGE_SENDING" | "SEARCH_QUERY_LENGTH" | "SEARCH_QUERY_NO_TERMS" | "SEARCH_QUERY_TOO_MANY_TERMS";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_CREDENTIALS" | "USER_DISABLED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "USERNAME_TAKEN" | "EMAIL_TAKEN" | "ROOM_NOT_FOUND" | "ROOM_NAME_TAKEN" | "ROOM_PASSWORD_REQUIRED" | "ROOM_PASSWORD_INVALID" | "ROOM_JOIN_THROTTLED" | "NOT_ROOM_MEMBER" | "NOT_ROOM_OWNER" | "OWNER_LAST_MEMBER" | "CLIENT_MSG_ID_CONFLICT" | "NOT_SUBSCRIBED" | "ORIGIN_NOT_ALLOWED" | "BAD_UPGRADE" | "RATE_LIMITED" | "BAD_FRAME" | "UNKNOWN_EVENT" | "NOT_FOUND" | "EXTENSIONS_INVALID" | "DIRECT_ROOM" | "DM_NEEDS_OTHERS" | "DM_TOO_MANY_USERS" | "USER_INACTIVE" | "ROOM_NOT_PRIVATE" | "ALREADY_MEMBER" | "INVITE_EXISTS" | "INVITE_NOT_FOUND" | "INTERNAL_ERROR" | "PERMISSION_DENIED" | "MESSAGE_NOT_FOUND" | "USER_NOT_FOUND" | "ORG_NOT_FOUND" | "NOT_ORG_MEMBER" | "ORG_NAME_TAKEN" | "DEPARTMENT_NOT_FOUND" | "DEPARTMENT_CYCLE" | "POSITION_NOT_FOUND" | "ORG_LAST_OWNER" | "DEPARTMENT_NAME_TAKEN" | "DEPARTMENT_NOT_EMPTY" | "POSITION_NAME_TAKEN" | "ROLE_NOT_FOUND" | "ROLE_NAME_TAKEN" | "ROLE_BUILT_IN" | "ROLE_ASSIGNMENT_NOT_FOUND" | "MUTED" | "ADMIN_SELF_ACTION" | "USER_NOT_SANCTIONED" | "ROOM_OWNER_PROTECTED" | "MUTE_NOT_FOUND" | "MEMBER_NOT_FOUND" | "PROXY_NOT_ALLOWED" | "PROXY_NOT_FOUND" | "BOT_NOT_FOUND" | "BOT_TOKEN_INVALID" | "WEBHOOK_URL_REFUSED" | "BOT_NAME_TAKEN" | "NOT_MESSAGE_AUTHOR" | "MESSAGE_DELETED" | "MESSAGE_NOT_EDITABLE" | "REACTION_LIMIT" | "THREAD_ROOT_INVALID" | "RESYNC_REQUIRED" | "SCHEDULED_MESSAGE_NOT_FOUND" | "SEND_AT_OUT_OF_RANGE" | "SCHEDULED_MESSAGE_SENT" | "SCHEDULED_MESSAGE_FAILED" | "SCHEDULED_MESSAGE_SENDING" | "SEARCH_QUERY_LENGTH" | "SEARCH_QUERY_NO_TERMS" | "SEARCH_QUERY_TOO_MANY_TERMS" | "ATTACHMENT_INVALID" | "ATTACHMENT_SIZE_INVALID" | "ATTACHMENT_FILENAME_INVALID" | "ATTACHMENT_CONTENT_TYPE_INVALID" | "ATTACHMENT_SIZE_MISMATCH" | "ATTACHMENT_LINK_INVALID" | "ATTACHMENT_ALREADY_UPLOADED" | "ATTACHMENT_NOT_FOUND";
             /** @example Bad Request */
             error: string;
             /**
@@ -666,6 +784,8 @@ export interface components {
             nextCursor: string | null;
         };
         MessageDto: {
+            /** @description the files it carries, each with a signed download URL (no token needed) */
+            attachments: components["schemas"]["AttachmentDto"][];
             clientMsgId: string | null;
             content: string;
             /** Format: date-time */
@@ -956,6 +1076,8 @@ export interface components {
             nextCursor: string | null;
         };
         SendMessageDto: {
+            /** @description uploads to carry (POST /api/rooms/:id/attachments): the sender’s own, for this room, fully uploaded, on no other message (else 400 ATTACHMENT_INVALID) */
+            attachmentIds?: string[];
             /** @description makes the send idempotent per sender */
             clientMsgId?: string;
             /** @example hello */
@@ -1019,6 +1141,21 @@ export interface components {
              */
             threadRootId?: string | null;
         };
+        UploadTargetDto: {
+            /**
+             * @description headers to send with the PUT (the upload is signed over them)
+             * @example {
+             *       "Content-Type": "image/png"
+             *     }
+             */
+            headers: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            method: "PUT";
+            /** @description where to PUT exactly `size` bytes: the object store (S3) or this service (local store); no bearer token */
+            url: string;
+        };
         UserDto: {
             avatarUrl: string | null;
             /** Format: date-time */
@@ -1060,6 +1197,177 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    AttachmentsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Location: the signed download URL */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: VALIDATION_FAILED (id is not a UUID) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not Found: ATTACHMENT_NOT_FOUND (no such attachment, or the caller is not a member of its room (an unsent upload: not its uploader)) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    AttachmentTransferController_content: {
+        parameters: {
+            query: {
+                /** @description part of the signed link */
+                expires: unknown;
+                /** @description part of the signed link */
+                signature: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: VALIDATION_FAILED (id is not a UUID) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Forbidden: ATTACHMENT_LINK_INVALID (the link’s signature is wrong, or its time is over (ask for a fresh one)) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not Found: ATTACHMENT_NOT_FOUND (no such attachment (or its message was deleted)) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    AttachmentTransferController_upload: {
+        parameters: {
+            query: {
+                /** @description part of the signed link */
+                expires: unknown;
+                /** @description part of the signed link */
+                signature: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description stored */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: ATTACHMENT_SIZE_MISMATCH (the body (or its Content-Length) is not exactly the declared size); VALIDATION_FAILED (id is not a UUID) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Forbidden: ATTACHMENT_LINK_INVALID (the link’s signature is wrong, or its time is over (ask for a fresh one)) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not Found: ATTACHMENT_NOT_FOUND (no such attachment (or its message was deleted)); NOT_FOUND (the attachment store is not local (uploads go to S3)) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Conflict: ATTACHMENT_ALREADY_UPLOADED (the bytes were already uploaded) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     AuthController_login: {
         parameters: {
             query?: never;
@@ -1760,6 +2068,78 @@ export interface operations {
             };
         };
     };
+    AttachmentsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAttachmentDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedAttachmentDto"];
+                };
+            };
+            /** @description Bad Request: ATTACHMENT_SIZE_INVALID (size is not a whole number from 1 to ATTACHMENT_MAX_BYTES); ATTACHMENT_FILENAME_INVALID (filename is empty, over 255 characters, or has a path separator or a control character); ATTACHMENT_CONTENT_TYPE_INVALID (contentType is not a media type such as image/png); VALIDATION_FAILED (a malformed room id or field; the message names it); MALFORMED_JSON (the body is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Forbidden: NOT_ROOM_MEMBER (the caller is not a member of this room) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not Found: ROOM_NOT_FOUND (no such room, or a private room the caller is not in) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     RoomEventsController_list: {
         parameters: {
             query?: {
@@ -2304,7 +2684,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageDto"];
                 };
             };
-            /** @description Bad Request: VALIDATION_FAILED (a malformed id or field; the message names it); MALFORMED_JSON (the body is not JSON); THREAD_ROOT_INVALID (threadRootId is not a top-level message of this room) */
+            /** @description Bad Request: VALIDATION_FAILED (a malformed id or field; the message names it); MALFORMED_JSON (the body is not JSON); THREAD_ROOT_INVALID (threadRootId is not a top-level message of this room); ATTACHMENT_INVALID (attachmentIds: more than 10, unknown, not the sender’s, another room’s, not fully uploaded (or not the declared size), or already on a message) */
             400: {
                 headers: {
                     [name: string]: unknown;

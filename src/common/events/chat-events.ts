@@ -28,6 +28,20 @@ export interface MessageView {
   mentions: string[];
   /** `me`: whether the reader reacted with it (false in live events, which carry changes). */
   reactions: ReactionSummary[];
+  /**
+   * The files it carries, in the sender's order. Stored and published without `url`; every
+   * path that serves a message adds a freshly signed one (attachments/AttachmentUrls).
+   */
+  attachments: AttachmentView[];
+}
+
+export interface AttachmentView {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  /** Signed download URL, set when the message is served. */
+  url?: string;
 }
 
 export interface ThreadSummary {

@@ -1,4 +1,5 @@
 import { ApiErrorCodes } from '../../common/http/api-errors.js';
+import { AttachmentErrorCodes } from '../attachments/domain/attachment-errors.js';
 import { MessageErrorCodes as C } from './domain/message-errors.js';
 
 // The codes each messages route answers with, per status, for the OpenAPI document. 401 and 429
@@ -30,6 +31,8 @@ export const MessageRouteErrors = {
     400: {
       ...badBody,
       [C.threadRootInvalid]: 'threadRootId is not a top-level message of this room',
+      [AttachmentErrorCodes.invalid]:
+        'attachmentIds: more than 10, unknown, not the sender’s, another room’s, not fully uploaded (or not the declared size), or already on a message',
     },
     403: notMember,
     404: noRoom,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AttachmentsModule } from '../attachments/attachments.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { MessageRepository } from './domain/message.repository.js';
 import { SqlMessageRepository } from './infrastructure/persistence/sql-message.repository.js';
@@ -6,7 +7,7 @@ import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
 
 @Module({
-  imports: [RoomsModule],
+  imports: [RoomsModule, AttachmentsModule],
   controllers: [MessagesController],
   providers: [MessagesService, { provide: MessageRepository, useClass: SqlMessageRepository }],
   exports: [MessagesService],

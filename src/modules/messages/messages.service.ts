@@ -10,6 +10,12 @@ import type { RoomEvent } from '../../common/events/chat-events.js';
 import { EventBus } from '../../common/events/event-bus.js';
 import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
 import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
+import { AttachmentUrls } from '../attachments/attachment-urls.js';
+import { checkAttachmentIds } from '../attachments/domain/attachment.js';
+import {
+  MessageAttachments,
+  type AttachmentClaim,
+} from '../attachments/message-attachments.service.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import {
   checkClientMsgId,
@@ -41,6 +47,8 @@ export interface SendInput {
   via?: SendAttempt['via'];
   /** Reply in the thread of this top-level message of the same room. */
   threadRootId?: string | null;
+  /** The sender's own uploads to this room, at most 10 (else ATTACHMENT_INVALID). */
+  attachmentIds?: string[];
 }
 
 /** The one path every message takes, from REST and WebSocket alike. */
@@ -55,6 +63,8 @@ export class MessagesService {
     private readonly metrics: ChatMetrics,
     private readonly ext: ChatExtensions,
     private readonly authz: AuthorizationService,
+    private readonly attachments: MessageAttachments,
+    private readonly urls: AttachmentUrls,
   ) {}
 
   async send(
@@ -78,6 +88,7 @@ export class MessagesService {
   ): Promise<{ stored: Promise<{ message: Message; created: boolean }> }> {
     checkContent(input.content);
     checkClientMsgId(input.clientMsgId);
+    if (input.attachmentIds) checkAttachmentIds(input.attachmentIds);
     let author: SendAuthor = { userId: caller.userId, sentBy: null };
     let attempt: SendAttempt | null = null;
     // Optional modules' rules (mute, proxy, ...); none registered: nothing runs here.
@@ -95,6 +106,16 @@ export class MessagesService {
     // A reply: one read of its root (only then), so the rule is checked before the append.
     if (input.threadRootId)
       assertThreadRoot(await this.messages.findById(roomId, input.threadRootId));
+    // Attachments: claimed now (checked against the store), bound once the message is stored.
+    const claim =
+      input.attachmentIds && input.attachmentIds.length > 0
+        ? await this.attachments.claim({
+            senderId: caller.userId,
+            roomId,
+            ids: input.attachmentIds,
+            clientMsgId: input.clientMsgId ?? null,
+          })
+        : null;
     const appended = this.messages.appendToRoom({
       roomId,
       userId: author.userId,
@@ -104,8 +125,9 @@ export class MessagesService {
       sentBy: author.sentBy,
       threadRootId: input.threadRootId ?? null,
       mentionNames: parseMentionNames(input.content),
+      attachments: claim?.summaries ?? null,
     });
-    return { stored: this.completeSend(roomId, appended, attempt) };
+    return { stored: this.completeSend(roomId, appended, attempt, claim) };
   }
 
   private async applySendPolicies(attempt: SendAttempt, author: SendAuthor): Promise<SendAuthor> {
@@ -123,16 +145,28 @@ export class MessagesService {
     roomId: string,
     appended: Promise<Appended | null>,
     attempt: SendAttempt | null,
+    claim: AttachmentClaim | null,
   ): Promise<{ message: Message; created: boolean }> {
-    const result = await appended;
-    if (!result) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
-    checkSameSend(result.message, roomId);
+    let result: Appended | null;
+    try {
+      result = await appended;
+      if (!result) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
+      checkSameSend(result.message, roomId);
+    } catch (err) {
+      if (claim) await this.attachments.release(claim);
+      throw err;
+    }
+    if (claim) {
+      if (result.created) await this.attachments.bind(claim, result.message);
+      else await this.attachments.release(claim);
+    }
+    const message = this.urls.present(result.message);
     if (result.event) {
       this.metrics.messagesSent.inc();
       await this.publish(roomId, result.event);
-      if (this.ext.messageObservers.length > 0) this.notifyObservers(result.message, attempt);
+      if (this.ext.messageObservers.length > 0) this.notifyObservers(message, attempt);
     }
-    return { message: result.message, created: result.created };
+    return { message, created: result.created };
   }
 
   /** A committed room event goes out; the log is its outbox, so the relay has it anyway. */
@@ -155,7 +189,7 @@ export class MessagesService {
     });
     if (!result) throw this.messageNotFound();
     await this.publish(roomId, result.event);
-    return result.message;
+    return this.urls.present(result.message);
   }
 
   /**
@@ -170,12 +204,15 @@ export class MessagesService {
     if (!mayDeleteAny) await this.rooms.assertMember(caller.userId, roomId);
     else if (!room) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
     const rights = { isRoomOwner: room?.ownerId === caller.userId, mayDeleteAny };
+    let hadFiles = false;
     const result = await this.messages.change(roomId, messageId, (current) => {
       assertCanDelete(current, caller.userId, rights);
+      hadFiles = (current.attachments?.length ?? 0) > 0;
       return current.deleted ? { kind: 'none' } : { kind: 'delete' };
     });
     if (!result) throw this.messageNotFound();
     await this.publish(roomId, result.event);
+    if (hadFiles && result.event) await this.attachments.discard(roomId, result.message.seq);
   }
 
   /** A member adds (PUT) or removes (DELETE) their reaction; repeats change nothing. */
@@ -230,17 +267,21 @@ export class MessagesService {
    * a tombstone again changes nothing and answers it.
    */
   async tombstone(roomId: string, messageId: string): Promise<Message> {
-    const result = await this.messages.change(roomId, messageId, (current) =>
-      current.deleted ? { kind: 'none' } : { kind: 'delete' },
-    );
+    let hadFiles = false;
+    const result = await this.messages.change(roomId, messageId, (current) => {
+      hadFiles = (current.attachments?.length ?? 0) > 0;
+      return current.deleted ? { kind: 'none' } : { kind: 'delete' };
+    });
     if (!result) throw this.messageNotFound();
     await this.publish(roomId, result.event);
-    return result.message;
+    if (hadFiles && result.event) await this.attachments.discard(roomId, result.message.seq);
+    return this.urls.present(result.message);
   }
 
   /** One message by id in a room (no access rules: callers check). */
   async findMessage(roomId: string, messageId: string): Promise<Message | null> {
-    return this.messages.findById(roomId, messageId);
+    const m = await this.messages.findById(roomId, messageId);
+    return m && this.urls.present(m);
   }
 
   async history(
@@ -254,7 +295,7 @@ export class MessagesService {
     const n = query.limit + 1;
     if (query.kind === 'after') {
       const rows = await this.messages.findAfterSeq(roomId, query.seq, n, opts);
-      const items = rows.slice(0, query.limit);
+      const items = rows.slice(0, query.limit).map((m) => this.urls.present(m));
       return {
         items,
         nextCursor: rows.length > query.limit ? String(items[items.length - 1].seq) : null,
@@ -264,7 +305,9 @@ export class MessagesService {
       query.kind === 'before'
         ? await this.messages.findBeforeSeq(roomId, query.seq, n, opts)
         : await this.messages.findLatest(roomId, n, opts);
-    const items = rows.length > query.limit ? rows.slice(1) : rows;
+    const items = (rows.length > query.limit ? rows.slice(1) : rows).map((m) =>
+      this.urls.present(m),
+    );
     return { items, nextCursor: rows.length > query.limit ? String(items[0].seq) : null };
   }
 
@@ -275,7 +318,8 @@ export class MessagesService {
     limit: number,
     readerId?: string,
   ): Promise<Message[]> {
-    return this.messages.findAfterSeq(roomId, afterSeq, limit, { readerId });
+    const page = await this.messages.findAfterSeq(roomId, afterSeq, limit, { readerId });
+    return page.map((m) => this.urls.present(m));
   }
 
   static historyQuery(q: {

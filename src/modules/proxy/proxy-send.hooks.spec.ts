@@ -57,6 +57,7 @@ const message = (over: Partial<MessageView> = {}): MessageView => ({
   thread: null,
   mentions: [],
   reactions: [],
+  attachments: [],
   ...over,
 });
 

@@ -119,6 +119,7 @@ export class ChatGateway
       clientMsgId: body.clientMsgId,
       onBehalfOf: body.onBehalfOf,
       threadRootId: body.threadRootId,
+      attachmentIds: body.attachmentIds,
       via: 'ws',
     });
     stored.then(

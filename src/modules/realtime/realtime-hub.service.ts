@@ -16,6 +16,7 @@ import type { Principal } from '../auth/principal.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { RoomEventsService } from '../room-events/room-events.service.js';
 import { ChatConnection } from './chat-connection.js';
+import { AttachmentUrls } from '../attachments/attachment-urls.js';
 import { RoomSubscription } from './domain/room-subscription.js';
 import { CloseCodes, frame, roomEventFrame, type ServerEvents } from './ws-protocol.js';
 import {
@@ -64,6 +65,7 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: ChatMetrics,
     @Inject(websocketConfig.KEY) private readonly cfg: WebsocketConfig,
     private readonly ext: ChatExtensions,
+    private readonly urls: AttachmentUrls,
   ) {}
 
   onModuleInit(): void {
@@ -297,11 +299,14 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     return true;
   }
 
-  /** Encoded once per room event per instance; every subscriber gets the same bytes. */
+  /**
+   * Encoded once per room event per instance; every subscriber gets the same bytes (a
+   * message.new's attachments with download URLs signed then).
+   */
   private frameFor(e: RoomEvent): Buffer {
     let f = this.frames.get(e);
     if (!f) {
-      f = Buffer.from(roomEventFrame(e));
+      f = Buffer.from(roomEventFrame(this.urls.presentEvent(e)));
       this.frames.set(e, f);
     }
     return f;

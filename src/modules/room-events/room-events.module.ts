@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AttachmentsModule } from '../attachments/attachments.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { RoomEventRepository } from './domain/room-event.repository.js';
 import { SqlRoomEventRepository } from './infrastructure/persistence/sql-room-event.repository.js';
@@ -7,7 +8,7 @@ import { RoomEventsService } from './room-events.service.js';
 
 /** Each room's log of events: the cursor clients resume from, on any instance. */
 @Module({
-  imports: [RoomsModule],
+  imports: [RoomsModule, AttachmentsModule],
   controllers: [RoomEventsController],
   providers: [
     RoomEventsService,

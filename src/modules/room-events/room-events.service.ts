@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RoomEvent } from '../../common/events/chat-events.js';
 import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
+import { AttachmentUrls } from '../attachments/attachment-urls.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { checkEventCursor } from './domain/room-event-cursor.js';
 import { RoomEventRepository } from './domain/room-event.repository.js';
@@ -11,6 +12,7 @@ export class RoomEventsService {
   constructor(
     private readonly events: RoomEventRepository,
     private readonly rooms: RoomsService,
+    private readonly urls: AttachmentUrls,
   ) {}
 
   async list(
@@ -22,7 +24,8 @@ export class RoomEventsService {
     const { room } = await this.rooms.requireMember(caller.userId, roomId);
     checkEventCursor(afterEventSeq, room.lastEventSeq);
     const rows = await this.events.findAfter(roomId, afterEventSeq, limit + 1);
-    const items = rows.slice(0, limit);
+    // message.new events as served: their attachments get fresh download URLs.
+    const items = rows.slice(0, limit).map((e) => this.urls.presentEvent(e));
     return {
       items,
       nextCursor: rows.length > limit ? String(items[items.length - 1].eventSeq) : null,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AttachmentsModule } from '../attachments/attachments.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { MessageSearchRepository } from './domain/message-search.repository.js';
 import { SearchIndexCleaner } from './infrastructure/persistence/search-index-cleaner.js';
@@ -8,7 +9,7 @@ import { SearchService } from './search.service.js';
 
 /** Message search (GET /api/search/messages), on PostgreSQL's own indexes of messages. */
 @Module({
-  imports: [RoomsModule],
+  imports: [RoomsModule, AttachmentsModule],
   controllers: [SearchController],
   providers: [
     SearchService,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Errors } from '../../common/errors/domain-error.js';
+import type { AttachmentUrls } from '../attachments/attachment-urls.js';
 import type { Message } from '../messages/domain/message.js';
 import type { RoomsService } from '../rooms/rooms.service.js';
 import {
@@ -88,7 +89,9 @@ function setup() {
   repo.members.set(R1, new Set([ME]));
   repo.members.set(R2, new Set([ME]));
   repo.members.set(R3, new Set());
-  return { svc: new SearchService(repo, rooms), repo, add, asserted };
+  // Download URLs are AttachmentUrls' job (its own tests); here messages pass as they are.
+  const urls = { present: (m: Message) => m } as unknown as AttachmentUrls;
+  return { svc: new SearchService(repo, rooms, urls), repo, add, asserted };
 }
 
 describe('SearchService', () => {

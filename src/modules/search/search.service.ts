@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
 import type { Message } from '../messages/domain/message.js';
+import { AttachmentUrls } from '../attachments/attachment-urls.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { MessageSearchRepository } from './domain/message-search.repository.js';
 import { decodeSearchCursor, encodeSearchCursor } from './domain/search-cursor.js';
@@ -28,6 +29,7 @@ export class SearchService {
   constructor(
     private readonly repo: MessageSearchRepository,
     private readonly rooms: RoomsService,
+    private readonly urls: AttachmentUrls,
   ) {}
 
   async searchMessages(userId: string, input: SearchInput): Promise<Page<SearchHit>> {
@@ -44,7 +46,7 @@ export class SearchService {
     });
     return {
       items: page.items.map((message) => ({
-        message,
+        message: this.urls.present(message),
         highlight: highlight(message.content, terms),
       })),
       nextCursor: page.next ? encodeSearchCursor(page.next) : null,

@@ -36,6 +36,7 @@ const msg = (over: Partial<Message> = {}): Message => ({
   thread: null,
   mentions: [],
   reactions: [],
+  attachments: [],
   ...over,
 });
 const noRights = { isRoomOwner: false, mayDeleteAny: false };

@@ -1,5 +1,8 @@
 import type { RoomEvent } from '../../../common/events/chat-events.js';
+import type { AttachmentView } from '../../../common/events/chat-events.js';
 import type { Message, MessageType } from './message.js';
+
+type AttachmentSummary = Omit<AttachmentView, 'url'>;
 
 export interface NewMessage {
   roomId: string;
@@ -13,6 +16,8 @@ export interface NewMessage {
   threadRootId?: string | null;
   /** Lower-cased @names in the content; the members among them become `mentions`. */
   mentionNames?: string[];
+  /** What the message carries (checked and claimed by the caller). */
+  attachments?: AttachmentSummary[] | null;
 }
 
 export interface Appended {

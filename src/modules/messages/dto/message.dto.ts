@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
+  IsArray,
   IsIn,
   IsInt,
   IsOptional,
@@ -13,6 +14,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { MAX_LIMIT, toIntQuery } from '../../../common/http/pagination.js';
+import { AttachmentDto } from '../../attachments/dto/attachment.dto.js';
 import { CLIENT_MSG_ID_PATTERN, CONTENT_MAX, type Message } from '../domain/message.js';
 
 export class ThreadSummaryDto {
@@ -79,9 +81,15 @@ export class MessageDto {
   })
   mentions: string[];
   @ApiProperty({ type: [ReactionDto] }) reactions: ReactionDto[];
+  @ApiProperty({
+    type: [AttachmentDto],
+    description: 'the files it carries, each with a signed download URL (no token needed)',
+  })
+  attachments: AttachmentDto[];
 
   static from(m: Message): MessageDto {
-    return { ...m };
+    // Served messages went through AttachmentUrls: every attachment has its url.
+    return { ...m, attachments: m.attachments as AttachmentDto[] };
   }
 }
 
@@ -129,6 +137,18 @@ export class SendMessageDto {
   @IsOptional()
   @IsUUID('all', { message: 'threadRootId must be a UUID' })
   threadRootId?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: 10,
+    description:
+      'uploads to carry (POST /api/rooms/:id/attachments): the sender’s own, for this room, fully uploaded, on no other message (else 400 ATTACHMENT_INVALID)',
+  })
+  @IsOptional()
+  @IsArray({ message: 'attachmentIds must be an array of UUIDs' })
+  @IsUUID('all', { each: true, message: 'attachmentIds must be an array of UUIDs' })
+  attachmentIds?: string[];
 }
 
 export class EditMessageDto {

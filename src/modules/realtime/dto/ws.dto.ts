@@ -1,4 +1,5 @@
 import {
+  IsArray,
   IsInt,
   IsOptional,
   IsString,
@@ -39,6 +40,11 @@ export class SendDto {
   @IsOptional() @IsUUID('all', { message: 'onBehalfOf must be a UUID' }) onBehalfOf?: string;
   /** Reply in the thread of this top-level message of the same room. */
   @IsOptional() @IsUUID('all', { message: 'threadRootId must be a UUID' }) threadRootId?: string;
+  /** Uploads to carry (POST /api/rooms/:id/attachments); over 10: ATTACHMENT_INVALID (domain). */
+  @IsOptional()
+  @IsArray({ message: 'attachmentIds must be an array of UUIDs' })
+  @IsUUID('all', { each: true, message: 'attachmentIds must be an array of UUIDs' })
+  attachmentIds?: string[];
 }
 
 export class ReadDto {

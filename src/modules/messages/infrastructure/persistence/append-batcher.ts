@@ -35,8 +35,8 @@ interface Pending {
  */
 const APPEND_SQL = `
   WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::text[])
-                  WITH ORDINALITY AS t(room_id, user_id, content, type, client_msg_id, sent_by, thread_root_id, mention_names, ord)),
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $10::text[])
+                  WITH ORDINALITY AS t(room_id, user_id, content, type, client_msg_id, sent_by, thread_root_id, mention_names, attachments, ord)),
        fresh AS (
          SELECT i.* FROM input i
           WHERE i.client_msg_id IS NULL
@@ -58,8 +58,9 @@ const APPEND_SQL = `
            JOIN users u ON lower(u.username) = nm.name
            JOIN room_members rm ON rm.room_id = n.room_id AND rm.user_id = u.id),
        ins AS (
-         INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, client_msg_id, sent_by, thread_root_id, mentions)
+         INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, client_msg_id, sent_by, thread_root_id, attachments, mentions)
          SELECT n.room_id, n.seq, n.event_seq, n.user_id, n.content, n.type, n.client_msg_id, n.sent_by, n.thread_root_id,
+                n.attachments::jsonb,
                 (SELECT array_agg(mt.user_id ORDER BY mt.user_id) FROM mentioned mt
                   WHERE mt.room_id = n.room_id AND mt.seq = n.seq)
            FROM numbered n
@@ -144,6 +145,9 @@ export class AppendBatcher {
         m.mentionNames && m.mentionNames.length > 0 ? m.mentionNames.join(' ') : null,
       ),
       this.unpublished,
+      batch.map((m) =>
+        m.attachments && m.attachments.length > 0 ? JSON.stringify(m.attachments) : null,
+      ),
     ]);
   }
 

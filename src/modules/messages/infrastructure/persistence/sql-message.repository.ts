@@ -210,9 +210,10 @@ export class SqlMessageRepository extends MessageRepository {
         });
         return { message, event };
       }
-      // A tombstone: content gone, seq kept; its reactions and mentions go with the content.
+      // A tombstone: content gone, seq kept; its reactions, mentions and attachments go with the
+      // content (the files: MessagesService has them deleted once this committed).
       await m.query(
-        `UPDATE messages SET content = '', deleted_at = now(), mentions = NULL
+        `UPDATE messages SET content = '', deleted_at = now(), mentions = NULL, attachments = NULL
           WHERE room_id = $1 AND id = $2`,
         [roomId, id],
       );
