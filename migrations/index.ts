@@ -15,6 +15,7 @@ import { RoomListTriggerLiteral1766700000000 } from './1766700000000-RoomListTri
 import { MessageEventSeq1766800000000 } from './1766800000000-MessageEventSeq.js';
 import { MessageSearch1766900000000 } from './1766900000000-MessageSearch.js';
 import { ScheduledMessages1767000000000 } from './1767000000000-ScheduledMessages.js';
+import { Retention1767200000000 } from './1767200000000-Retention.js';
 import { adminMigrations } from './admin/index.js';
 import { botsMigrations } from './bots/index.js';
 import { onlineStatsMigrations } from './online-stats/index.js';
@@ -43,6 +44,7 @@ export const coreMigrations: MigrationClass[] = [
   MessageEventSeq1766800000000,
   MessageSearch1766900000000,
   ScheduledMessages1767000000000,
+  Retention1767200000000,
 ];
 
 /** Each enterprise module's own migrations, keyed by the flag that turns it on. */

@@ -11,6 +11,7 @@ import {
   featuresConfig,
   httpConfig,
   operationsConfig,
+  retentionConfig,
   scheduledConfig,
   websocketConfig,
   type AuthConfig,
@@ -19,6 +20,7 @@ import {
   type FeaturesConfig,
   type HttpConfig,
   type OperationsConfig,
+  type RetentionConfig,
   type ScheduledConfig,
   type WebsocketConfig,
 } from './configuration.js';
@@ -33,6 +35,7 @@ export interface AppConfig {
   websocket: WebsocketConfig;
   operations: OperationsConfig;
   scheduled: ScheduledConfig;
+  retention: RetentionConfig;
   features: FeaturesConfig;
   /** A module's own settings: null when its flag is off (then they are not even validated). */
   admin: AdminConfig | null;
@@ -65,6 +68,7 @@ export function loadConfig(env: Env): AppConfig {
     websocket: read(websocketConfig),
     operations: read(operationsConfig),
     scheduled: read(scheduledConfig),
+    retention: read(retentionConfig),
     features,
     admin: flags?.enableAdvancedAdmin ? read(adminConfig) : null,
     bots: flags?.enableBotMessages ? read(botsConfig) : null,
@@ -85,6 +89,7 @@ export function configProviders(config: AppConfig): { provide: string; useValue:
     [websocketConfig, config.websocket],
     [operationsConfig, config.operations],
     [scheduledConfig, config.scheduled],
+    [retentionConfig, config.retention],
     [featuresConfig, config.features],
     [adminConfig, config.admin],
     [botsConfig, config.bots],

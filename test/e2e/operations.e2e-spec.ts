@@ -481,6 +481,7 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
         'name',
         'orgId',
         'ownerId',
+        'retentionDays',
         'updatedAt',
       ]);
       expect(props('MessageDto')).toEqual([

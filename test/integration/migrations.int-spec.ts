@@ -67,6 +67,7 @@ describe('migrations on a real PostgreSQL', () => {
       'MessageEventSeq1766800000000',
       'MessageSearch1766900000000',
       'ScheduledMessages1767000000000',
+      'Retention1767200000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending

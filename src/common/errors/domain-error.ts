@@ -126,4 +126,6 @@ export const ErrorCodes = [
   'SEARCH_QUERY_LENGTH',
   'SEARCH_QUERY_NO_TERMS',
   'SEARCH_QUERY_TOO_MANY_TERMS',
+  // Retention and export (retention/domain/retention-errors.ts).
+  'RETENTION_DAYS_INVALID',
 ] as const;
