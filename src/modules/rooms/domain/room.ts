@@ -40,6 +40,7 @@ export const toRoomView = (r: Room): RoomView => ({
   memberCount: r.memberCount,
   lastSeq: r.lastSeq,
   lastEventSeq: r.lastEventSeq,
+  retentionDays: r.retentionDays,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
 });
