@@ -16,6 +16,7 @@ import { MessageEventSeq1766800000000 } from './1766800000000-MessageEventSeq.js
 import { MessageSearch1766900000000 } from './1766900000000-MessageSearch.js';
 import { ScheduledMessages1767000000000 } from './1767000000000-ScheduledMessages.js';
 import { Attachments1767100000000 } from './1767100000000-Attachments.js';
+import { Retention1767200000000 } from './1767200000000-Retention.js';
 import { adminMigrations } from './admin/index.js';
 import { botsMigrations } from './bots/index.js';
 import { onlineStatsMigrations } from './online-stats/index.js';
@@ -45,6 +46,7 @@ export const coreMigrations: MigrationClass[] = [
   MessageSearch1766900000000,
   ScheduledMessages1767000000000,
   Attachments1767100000000,
+  Retention1767200000000,
 ];
 
 /** Each enterprise module's own migrations, keyed by the flag that turns it on. */

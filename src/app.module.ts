@@ -24,6 +24,7 @@ import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { RoomEventsModule } from './modules/room-events/room-events.module.js';
 import { RoomsModule } from './modules/rooms/rooms.module.js';
 import { ScheduledMessagesModule } from './modules/scheduled/scheduled-messages.module.js';
+import { RetentionModule } from './modules/retention/retention.module.js';
 import { SearchModule } from './modules/search/search.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
@@ -79,6 +80,7 @@ export class AppModule {
         ReadStateModule,
         ScheduledMessagesModule,
         SearchModule,
+        RetentionModule,
         RoomEventsModule,
         RealtimeModule,
         ...enterprise,

@@ -177,7 +177,7 @@ export function oursEnv(db, extra = {}) {
 
 export async function startOurs(
   db,
-  { logDir, profileDir, instanceId = 'bench-1', extraEnv = {}, label = 'ours' },
+  { logDir, profileDir, instanceId = 'bench-1', extraEnv = {}, label = 'ours', nodeArgs = [] },
 ) {
   const port = await freePort();
   const args = [];
@@ -189,6 +189,8 @@ export async function startOurs(
     );
   // BENCH_NODE_ARGS: extra node flags for the service (e.g. --trace-gc, --max-semi-space-size=64).
   args.push(...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean));
+  // A scenario's own node flags (export: a small heap, to show its memory does not grow).
+  args.push(...nodeArgs);
   args.push('dist/src/main.js');
   const s = new ServerProc({
     name: `chat backend (${instanceId})`,

@@ -4,6 +4,7 @@ import {
   busConfig,
   httpConfig,
   loadFeatureFlags,
+  retentionConfig,
   websocketConfig,
 } from './configuration.js';
 import { ConfigValidationError } from './validate-env.js';
@@ -26,6 +27,19 @@ describe('configuration', () => {
     expect(() => loadFeatureFlags({ FEATURE_ORGANIZATIONS: 'maybe' })).toThrow(
       ConfigValidationError,
     );
+  });
+
+  it('RETENTION_DAYS: unset keeps forever; otherwise a whole number of days, at least 1', () => {
+    expect(retentionConfig({})).toEqual({ defaultDays: null, sweepMs: 60_000, batch: 1000 });
+    expect(retentionConfig({ RETENTION_DAYS: '', RETENTION_SWEEP_MS: '100' })).toMatchObject({
+      defaultDays: null,
+      sweepMs: 100,
+    });
+    expect(retentionConfig({ RETENTION_DAYS: '30' }).defaultDays).toBe(30);
+    for (const bad of ['0', '-1', '1.5', 'week', '36501'])
+      expect(() => retentionConfig({ RETENTION_DAYS: bad })).toThrow(/RETENTION_DAYS/);
+    expect(() => retentionConfig({ RETENTION_SWEEP_MS: '10' })).toThrow(/RETENTION_SWEEP_MS/);
+    expect(() => retentionConfig({ RETENTION_BATCH: '0' })).toThrow(/RETENTION_BATCH/);
   });
 
   it('requires a real JWT_SECRET in production only', () => {

@@ -244,6 +244,29 @@ export const scheduledConfig = configPart('scheduled', (e: Env) => {
   };
 });
 
+class RetentionEnv {
+  /** Unset: messages and room events are kept forever (unless a room sets its own). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(36_500) RETENTION_DAYS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(86_400_000) RETENTION_SWEEP_MS: number =
+    60_000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(10_000) RETENTION_BATCH: number = 1000;
+}
+
+/**
+ * Retention: the server's default (a room's own retentionDays wins), how often each instance
+ * tries a sweep (one instance sweeps at a time), and how many room events one delete statement
+ * takes (its transaction's size).
+ */
+export const retentionConfig = configPart('retention', (e: Env) => {
+  const env = validateEnv(RetentionEnv, e);
+  return {
+    /** null: keep forever. */
+    defaultDays: env.RETENTION_DAYS ?? null,
+    sweepMs: env.RETENTION_SWEEP_MS,
+    batch: env.RETENTION_BATCH,
+  };
+});
+
 class FeaturesEnv {
   @IsOptional() @Transform(toBool) @IsBoolean() FEATURE_ORGANIZATIONS: boolean = false;
   @IsOptional() @Transform(toBool) @IsBoolean() FEATURE_USER_ROLES: boolean = false;
@@ -292,3 +315,4 @@ export type WebsocketConfig = ReturnType<typeof websocketConfig>;
 export type OperationsConfig = ReturnType<typeof operationsConfig>;
 export type FeaturesConfig = ReturnType<typeof featuresConfig>;
 export type ScheduledConfig = ReturnType<typeof scheduledConfig>;
+export type RetentionConfig = ReturnType<typeof retentionConfig>;

@@ -15,6 +15,7 @@ import {
   featuresConfig,
   httpConfig,
   operationsConfig,
+  retentionConfig,
   scheduledConfig,
   websocketConfig,
   type AuthConfig,
@@ -23,6 +24,7 @@ import {
   type FeaturesConfig,
   type HttpConfig,
   type OperationsConfig,
+  type RetentionConfig,
   type ScheduledConfig,
   type WebsocketConfig,
 } from './configuration.js';
@@ -38,6 +40,7 @@ export interface AppConfig {
   operations: OperationsConfig;
   scheduled: ScheduledConfig;
   attachments: AttachmentsConfig;
+  retention: RetentionConfig;
   features: FeaturesConfig;
   /** A module's own settings: null when its flag is off (then they are not even validated). */
   admin: AdminConfig | null;
@@ -71,6 +74,7 @@ export function loadConfig(env: Env): AppConfig {
     operations: read(operationsConfig),
     scheduled: read(scheduledConfig),
     attachments: read(attachmentsConfig),
+    retention: read(retentionConfig),
     features,
     admin: flags?.enableAdvancedAdmin ? read(adminConfig) : null,
     bots: flags?.enableBotMessages ? read(botsConfig) : null,
@@ -92,6 +96,7 @@ export function configProviders(config: AppConfig): { provide: string; useValue:
     [operationsConfig, config.operations],
     [scheduledConfig, config.scheduled],
     [attachmentsConfig, config.attachments],
+    [retentionConfig, config.retention],
     [featuresConfig, config.features],
     [adminConfig, config.admin],
     [botsConfig, config.bots],

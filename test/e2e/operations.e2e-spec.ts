@@ -440,7 +440,13 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
         'password',
       ]);
       expect(s.CreateRoomDto.required.sort()).toEqual(['isPrivate', 'name']);
-      expect(props('UpdateRoomDto')).toEqual(['description', 'isPrivate', 'name', 'password']);
+      expect(props('UpdateRoomDto')).toEqual([
+        'description',
+        'isPrivate',
+        'name',
+        'password',
+        'retentionDays',
+      ]);
       expect(props('JoinRoomDto')).toEqual(['password']);
       expect(props('SendMessageDto')).toEqual([
         'attachmentIds',
@@ -482,6 +488,7 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
         'name',
         'orgId',
         'ownerId',
+        'retentionDays',
         'updatedAt',
       ]);
       expect(props('MessageDto')).toEqual([

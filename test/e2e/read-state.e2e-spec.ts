@@ -252,6 +252,7 @@ describe('read state and the room list', () => {
         'name',
         'orgId',
         'ownerId',
+        'retentionDays',
         'unreadCount',
         'updatedAt',
       ].sort(),

@@ -26,6 +26,7 @@ const ROOM_KEYS = [
   'name',
   'orgId',
   'ownerId',
+  'retentionDays',
   'updatedAt',
 ];
 const MEMBERSHIP_KEYS = ['joinedAt', 'lastReadSeq', 'role', 'roomId', 'userId', 'username'];

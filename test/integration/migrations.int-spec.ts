@@ -69,6 +69,7 @@ describe('migrations on a real PostgreSQL', () => {
       'MessageSearch1766900000000',
       'ScheduledMessages1767000000000',
       'Attachments1767100000000',
+      'Retention1767200000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending

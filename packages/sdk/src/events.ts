@@ -63,6 +63,8 @@ export interface RoomView {
   memberCount: number;
   lastSeq: number;
   lastEventSeq: number;
+  /** Days its messages and room events are kept (owner's setting); null: the server's default. */
+  retentionDays: number | null;
   createdAt: string;
   updatedAt: string;
 }

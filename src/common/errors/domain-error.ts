@@ -135,4 +135,6 @@ export const ErrorCodes = [
   'ATTACHMENT_LINK_INVALID',
   'ATTACHMENT_ALREADY_UPLOADED',
   'ATTACHMENT_NOT_FOUND',
+  // Retention and export (retention/domain/retention-errors.ts).
+  'RETENTION_DAYS_INVALID',
 ] as const;

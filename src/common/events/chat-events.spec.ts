@@ -132,6 +132,7 @@ describe('dm.created', () => {
     memberCount: 2,
     lastSeq: 0,
     lastEventSeq: 0,
+    retentionDays: null,
     createdAt: new Date(0).toISOString(),
     updatedAt: new Date(0).toISOString(),
   };

@@ -70,6 +70,8 @@ export interface RoomView {
   lastSeq: number;
   /** eventSeq of the room's newest room event, 0 when none. */
   lastEventSeq: number;
+  /** Days its messages and room events are kept (owner's setting); null: the server's default. */
+  retentionDays: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -252,7 +254,11 @@ function isRoom(r: unknown): r is RoomView {
     Number.isSafeInteger(r.memberCount) &&
     Number.isSafeInteger(r.lastSeq) &&
     // Absent in records of instances that predate the room event log.
-    (r.lastEventSeq === undefined || Number.isSafeInteger(r.lastEventSeq))
+    (r.lastEventSeq === undefined || Number.isSafeInteger(r.lastEventSeq)) &&
+    // Absent in records of instances that predate retention.
+    (r.retentionDays === undefined ||
+      r.retentionDays === null ||
+      Number.isSafeInteger(r.retentionDays))
   );
 }
 

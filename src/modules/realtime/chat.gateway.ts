@@ -21,6 +21,7 @@ import { createValidationPipe } from '../../common/http/validation.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { ReadStateService } from '../read-state/read-state.service.js';
 import { checkEventCursor, RoomEventErrorCodes } from '../room-events/domain/room-event-cursor.js';
+import { RoomEventsService } from '../room-events/room-events.service.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import type { ChatConnection } from './chat-connection.js';
 import { PRINCIPAL, type AuthedRequest } from './chat-ws.adapter.js';
@@ -49,6 +50,7 @@ export class ChatGateway
     private readonly rooms: RoomsService,
     private readonly messages: MessagesService,
     private readonly readState: ReadStateService,
+    private readonly roomEvents: RoomEventsService,
     @Inject(EventBus) private readonly bus: EventBus,
   ) {}
 
@@ -89,6 +91,7 @@ export class ChatGateway
           const { room } = await this.rooms.requireMember(conn.userId, body.roomId);
           if (body.afterEventSeq !== undefined)
             checkEventCursor(body.afterEventSeq, room.lastEventSeq);
+          await this.roomEvents.checkResume(body.roomId, room, body);
           return { lastSeq: room.lastSeq, lastEventSeq: room.lastEventSeq };
         },
       );

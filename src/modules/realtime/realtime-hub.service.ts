@@ -14,6 +14,8 @@ import { ChatExtensions, type ConnectionInfo } from '../../common/extensions/cha
 import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import type { Principal } from '../auth/principal.js';
 import { MessagesService } from '../messages/messages.service.js';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { checkRetained, RoomEventErrorCodes } from '../room-events/domain/room-event-cursor.js';
 import { RoomEventsService } from '../room-events/room-events.service.js';
 import { ChatConnection } from './chat-connection.js';
 import { AttachmentUrls } from '../attachments/attachment-urls.js';
@@ -190,6 +192,12 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
         writable: () => conn.writable(),
         onGapFill: () => this.metrics.gapFills.inc(),
         fail: (err) => {
+          if (err instanceof DomainError && err.code === RoomEventErrorCodes.resyncRequired) {
+            // Retention swept what this subscriber was about to replay: it reloads the room.
+            this.removeSubscription(conn, roomId);
+            conn.send(frame('error', { code: err.code, message: err.message, ref: roomId }));
+            return;
+          }
           this.log.error(
             { err: String(err), roomId, connId: conn.id },
             'subscription catch-up failed',
@@ -251,6 +259,8 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
       const want = Math.min(REPLAY_PAGE, lastSeq - after);
       const page = await this.messages.since(roomId, after, want, conn.userId);
       if (page.length === 0) return;
+      // A sweep between the resume check and this read: RESYNC_REQUIRED, not a hole.
+      checkRetained(after, page[0].seq, 'afterSeq');
       const eventSeqs = await this.events.messageEventSeqs(
         roomId,
         page[0].seq,

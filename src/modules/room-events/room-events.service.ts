@@ -3,7 +3,7 @@ import type { RoomEvent } from '../../common/events/chat-events.js';
 import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
 import { AttachmentUrls } from '../attachments/attachment-urls.js';
 import { RoomsService } from '../rooms/rooms.service.js';
-import { checkEventCursor } from './domain/room-event-cursor.js';
+import { checkEventCursor, checkRetained } from './domain/room-event-cursor.js';
 import { RoomEventRepository } from './domain/room-event.repository.js';
 
 /** A room's log of events, for members catching up (REST) and subscriptions (replay, gaps). */
@@ -24,6 +24,13 @@ export class RoomEventsService {
     const { room } = await this.rooms.requireMember(caller.userId, roomId);
     checkEventCursor(afterEventSeq, room.lastEventSeq);
     const rows = await this.events.findAfter(roomId, afterEventSeq, limit + 1);
+    // The log has no gaps but the one retention leaves at its head: an event missing right
+    // after the cursor was deleted, and the client must reload rather than skip it.
+    checkRetained(
+      afterEventSeq,
+      rows.length > 0 ? rows[0].eventSeq : room.lastEventSeq + 1,
+      'afterEventSeq',
+    );
     // message.new events as served: their attachments get fresh download URLs.
     const items = rows.slice(0, limit).map((e) => this.urls.presentEvent(e));
     return {
@@ -34,7 +41,30 @@ export class RoomEventsService {
 
   /** For replay and gap filling: the events after a position, in order (no access rules). */
   async since(roomId: string, afterEventSeq: number, limit: number): Promise<RoomEvent[]> {
-    return this.events.findAfter(roomId, afterEventSeq, limit);
+    const rows = await this.events.findAfter(roomId, afterEventSeq, limit);
+    // A sweep between the subscriber's check and this read: RESYNC_REQUIRED, not a hole.
+    if (rows.length > 0) checkRetained(afterEventSeq, rows[0].eventSeq, 'afterEventSeq');
+    return rows;
+  }
+
+  /**
+   * A resume (room.subscribe) from a client's last position: RESYNC_REQUIRED when what comes
+   * next is no longer kept (retention). Free when the client is up to date; else two primary
+   * key probes.
+   */
+  async checkResume(
+    roomId: string,
+    room: { lastSeq: number; lastEventSeq: number },
+    from: { afterSeq?: number; afterEventSeq?: number },
+  ): Promise<void> {
+    const { afterSeq, afterEventSeq } = from;
+    const behindEvents = afterEventSeq !== undefined && afterEventSeq < room.lastEventSeq;
+    const behindMessages = afterSeq !== undefined && afterSeq < room.lastSeq;
+    if (!behindEvents && !behindMessages) return;
+    const window = await this.events.retainedWindow(roomId);
+    if (!window) return; // the room is gone; the membership check answers that
+    if (behindEvents) checkRetained(afterEventSeq, window.fromEventSeq, 'afterEventSeq');
+    if (behindMessages) checkRetained(afterSeq, window.fromSeq, 'afterSeq');
   }
 
   /** For the v1 replay: where each message with seq in [fromSeq, toSeq] entered the log. */

@@ -4,13 +4,15 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiErrors } from '../../common/http/api-errors.js';
+import { ApiErrorCodes, ApiErrors } from '../../common/http/api-errors.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
+import { RetentionErrorCodes } from '../retention/domain/retention-errors.js';
 import {
   CreateRoomDto,
   JoinRoomDto,
@@ -56,9 +58,30 @@ export class RoomsController {
   }
 
   @Patch(':id')
+  @ApiOperation({
+    summary: "Change a room's settings (owner only)",
+    description:
+      "name, description, privacy and password, and retentionDays: how many days the room's messages and room events are kept (null: the server's RETENTION_DAYS). A bad value changes nothing.",
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: RoomDto })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(401, 429)
+  @ApiErrorCodes({
+    400: {
+      VALIDATION_FAILED: 'a malformed id or field; the message names it',
+      MALFORMED_JSON: 'the body is not JSON',
+      ROOM_PASSWORD_REQUIRED: 'a room made private without a password',
+      [RetentionErrorCodes.retentionDaysInvalid]:
+        'retentionDays is 0, negative, not a whole number, or over 36500 (null clears it)',
+    },
+    403: {
+      NOT_ROOM_OWNER: 'the caller is a member but not the owner',
+      NOT_ROOM_MEMBER: 'a public room the caller is not a member of',
+      DIRECT_ROOM: 'a direct room has no settings to change',
+    },
+    404: { ROOM_NOT_FOUND: 'no such room, or a private room the caller is not in' },
+    409: { ROOM_NAME_TAKEN: 'another room has this name' },
+  })
   async update(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,

@@ -19,6 +19,7 @@ import {
   type Membership,
   type Room,
 } from './domain/room.js';
+import { checkRetentionDays } from '../retention/domain/retention-policy.js';
 import { InviteRepository } from './domain/invite.repository.js';
 import { RoomRepository, type RoomPatch } from './domain/room.repository.js';
 
@@ -173,10 +174,19 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
   async update(
     caller: Caller,
     roomId: string,
-    input: { name?: string; description?: string; isPrivate?: boolean; password?: string },
+    input: {
+      name?: string;
+      description?: string;
+      isPrivate?: boolean;
+      password?: string;
+      retentionDays?: unknown;
+    },
   ): Promise<Room> {
     const room = await this.ownedRoom(caller.userId, roomId, 'room.update.any');
     assertNotDirect(room);
+    // Checked before anything is written: a bad value changes nothing.
+    const retentionDays =
+      input.retentionDays === undefined ? undefined : checkRetentionDays(input.retentionDays);
     const isPrivate = input.isPrivate ?? room.isPrivate;
     checkPrivacySettings(
       isPrivate,
@@ -187,6 +197,7 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy {
       name: input.name,
       description: input.description,
       isPrivate: input.isPrivate,
+      retentionDays,
     };
     if (!isPrivate) patch.passwordHash = null;
     else if (input.password !== undefined)

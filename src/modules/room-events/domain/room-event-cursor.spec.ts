@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DomainError } from '../../../common/errors/domain-error.js';
-import { checkEventCursor } from './room-event-cursor.js';
+import { checkEventCursor, checkRetained } from './room-event-cursor.js';
 
 const codeOf = (fn: () => void): string | null => {
   try {
@@ -23,5 +23,12 @@ describe('room event cursor', () => {
   });
   it('refuses a cursor past the log with RESYNC_REQUIRED', () => {
     expect(codeOf(() => checkEventCursor(6, 5))).toBe('conflict:RESYNC_REQUIRED');
+  });
+  it('below the retained window (retention) answers RESYNC_REQUIRED, at its edge resumes', () => {
+    expect(codeOf(() => checkRetained(0, 1, 'afterEventSeq'))).toBeNull();
+    expect(codeOf(() => checkRetained(4, 5, 'afterEventSeq'))).toBeNull();
+    expect(codeOf(() => checkRetained(9, 5, 'afterSeq'))).toBeNull();
+    expect(codeOf(() => checkRetained(3, 5, 'afterEventSeq'))).toBe('conflict:RESYNC_REQUIRED');
+    expect(codeOf(() => checkRetained(0, 2, 'afterSeq'))).toBe('conflict:RESYNC_REQUIRED');
   });
 });

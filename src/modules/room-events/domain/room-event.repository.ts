@@ -1,4 +1,5 @@
 import type { RoomEvent } from '../../../common/events/chat-events.js';
+import type { RetainedWindow } from './room-event-cursor.js';
 
 /** Reading a room's event log. Writers append inside their own transactions (RoomEventTx). */
 export abstract class RoomEventRepository {
@@ -11,4 +12,7 @@ export abstract class RoomEventRepository {
     fromSeq: number,
     toSeq: number,
   ): Promise<Map<number, number>>;
+
+  /** Where the room's logs start now (retention deletes their oldest rows); null: no room. */
+  abstract retainedWindow(roomId: string): Promise<RetainedWindow | null>;
 }

@@ -15,6 +15,8 @@ export interface RoomPatch {
   description?: string;
   isPrivate?: boolean;
   passwordHash?: string | null;
+  /** null clears it (the server's default applies). */
+  retentionDays?: number | null;
 }
 
 export interface KeysetPage<T> {

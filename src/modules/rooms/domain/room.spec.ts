@@ -30,6 +30,7 @@ const room = (isPrivate: boolean): Room => ({
   memberCount: 1,
   lastSeq: 0,
   lastEventSeq: 0,
+  retentionDays: null,
   createdAt: new Date(),
   updatedAt: new Date(),
 });

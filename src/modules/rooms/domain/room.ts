@@ -19,6 +19,11 @@ export interface Room {
   lastSeq: number;
   /** eventSeq of the room's newest room event (0: none yet). */
   lastEventSeq: number;
+  /**
+   * Days its messages and room events are kept (owner's setting); null: the server's
+   * RETENTION_DAYS (unset there too: forever).
+   */
+  retentionDays: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -35,6 +40,7 @@ export const toRoomView = (r: Room): RoomView => ({
   memberCount: r.memberCount,
   lastSeq: r.lastSeq,
   lastEventSeq: r.lastEventSeq,
+  retentionDays: r.retentionDays,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
 });

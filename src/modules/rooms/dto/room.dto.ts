@@ -13,6 +13,7 @@ import {
   type RoomKind,
 } from '../domain/room.js';
 import { IsCleanText, IsDisplayName } from '../../../common/http/text-hygiene.js';
+import { RETENTION_DAYS_MAX } from '../../retention/domain/retention-policy.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -42,6 +43,15 @@ export class RoomDto {
     example: 57,
   })
   lastEventSeq: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: RETENTION_DAYS_MAX,
+    description:
+      "days this room's messages and room events are kept (set by the owner); null: the server's RETENTION_DAYS (unset there too: forever)",
+  })
+  retentionDays: number | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -57,6 +67,7 @@ export class RoomDto {
       memberCount: r.memberCount,
       lastSeq: r.lastSeq,
       lastEventSeq: r.lastEventSeq,
+      retentionDays: r.retentionDays,
       createdAt: r.createdAt.toISOString(),
       updatedAt: r.updatedAt.toISOString(),
     };
@@ -132,6 +143,18 @@ export class UpdateRoomDto {
   @MinLength(ROOM_PASSWORD_MIN)
   @MaxLength(ROOM_PASSWORD_MAX)
   password?: string;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: RETENTION_DAYS_MAX,
+    description:
+      "days to keep this room's messages and room events (whole days); null: back to the server's RETENTION_DAYS. 0, negative or not a whole number: 400 RETENTION_DAYS_INVALID, nothing changed",
+  })
+  // Checked by the retention rule (checkRetentionDays) for its own error code.
+  @IsOptional()
+  retentionDays?: unknown;
 }
 
 export class JoinRoomDto {

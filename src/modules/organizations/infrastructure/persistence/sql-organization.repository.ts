@@ -66,6 +66,7 @@ interface RoomRow {
   member_count: number;
   last_seq: string;
   last_event_seq: string;
+  retention_days: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -80,7 +81,7 @@ const MEMBER_COLS = `m.org_id, m.user_id, u.username, m.role, m.department_id, m
 const DEPARTMENT_COLS = `id, org_id, parent_id, name, created_at`;
 const POSITION_COLS = `id, org_id, name, rank, created_at`;
 const ROOM_COLS = `r.id, r.name, r.description, r.owner_id, r.is_private, r.password_hash, r.org_id,
-  r.member_count, r.last_seq, r.last_event_seq, r.created_at, r.updated_at`;
+  r.member_count, r.last_seq, r.last_event_seq, r.retention_days, r.created_at, r.updated_at`;
 
 const toOrg = (r: OrgRow): Organization => ({
   id: r.id,
@@ -129,6 +130,7 @@ const toRoom = (r: RoomRow): Room => ({
   memberCount: Number(r.member_count),
   lastSeq: Number(r.last_seq),
   lastEventSeq: Number(r.last_event_seq),
+  retentionDays: r.retention_days,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });

@@ -33,6 +33,7 @@ export interface RoomRow {
   member_count: number;
   last_seq: string;
   last_event_seq: string;
+  retention_days?: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -46,7 +47,7 @@ interface MemberRow {
   last_read_seq?: string;
 }
 
-export const ROOM_COLS = `id, kind, name, description, owner_id, is_private, password_hash, org_id, member_count, last_seq, last_event_seq, created_at, updated_at`;
+export const ROOM_COLS = `id, kind, name, description, owner_id, is_private, password_hash, org_id, member_count, last_seq, last_event_seq, retention_days, created_at, updated_at`;
 
 export const toRoom = (r: RoomRow): Room => ({
   id: r.id,
@@ -60,6 +61,7 @@ export const toRoom = (r: RoomRow): Room => ({
   memberCount: Number(r.member_count),
   lastSeq: Number(r.last_seq),
   lastEventSeq: Number(r.last_event_seq),
+  retentionDays: r.retention_days ?? null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -253,6 +255,7 @@ export class SqlRoomRepository extends RoomRepository {
       description: 'description',
       isPrivate: 'is_private',
       passwordHash: 'password_hash',
+      retentionDays: 'retention_days',
     };
     for (const key of Object.keys(col) as (keyof RoomPatch)[]) {
       if (patch[key] !== undefined) {
