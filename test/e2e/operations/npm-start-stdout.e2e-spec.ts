@@ -33,6 +33,8 @@ describe('npm start', () => {
       'tsconfig.build.json',
       'src',
       'migrations',
+      'packages',
+      'web',
     ])
       if (existsSync(path.join(REPO_ROOT, f)))
         cpSync(path.join(REPO_ROOT, f), path.join(work, f), { recursive: true });
