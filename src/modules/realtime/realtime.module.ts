@@ -7,10 +7,11 @@ import { RoomsModule } from '../rooms/rooms.module.js';
 import { ChatGateway } from './chat.gateway.js';
 import { RealtimeHub } from './realtime-hub.service.js';
 import { WsUpgradeAuth } from './ws-upgrade-auth.js';
+import { RealtimeProtocolDocs } from './realtime.protocol.js';
 
 @Module({
   imports: [AuthModule, RoomsModule, MessagesModule, ReadStateModule, RoomEventsModule],
-  providers: [ChatGateway, RealtimeHub, WsUpgradeAuth],
+  providers: [RealtimeProtocolDocs, ChatGateway, RealtimeHub, WsUpgradeAuth],
   exports: [RealtimeHub],
 })
 export class RealtimeModule {}
