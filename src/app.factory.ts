@@ -81,7 +81,21 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
         'Errors share one body: {statusCode, error, message, code, requestId}.',
     )
     .setVersion('1')
+    .addServer('/', 'this service')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when one is configured' },
+      'metricsToken',
+    )
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'Authorization',
+        description: '`Bot <token>`: a bot token (bots module)',
+      },
+      'bot',
+    )
     .build();
   // DOCS_ENABLED (off in production unless chosen): when off, /docs and /docs-json are 404.
   // Same for /asyncapi.json: the /ws protocol and the event-bus records, from the modules on.

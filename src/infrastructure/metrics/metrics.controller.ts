@@ -1,5 +1,5 @@
 import { Controller, Get, Header, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags, ApiUnauthorizedResponse, ApiOperation } from '@nestjs/swagger';
 import { Public, SkipRateLimit } from '../../modules/auth/principal.js';
 import { ChatMetrics } from './chat-metrics.js';
 import { MetricsTokenGuard } from './metrics-token.guard.js';
@@ -12,6 +12,7 @@ export class MetricsController {
   @Public()
   @SkipRateLimit()
   @UseGuards(MetricsTokenGuard)
+  @ApiOperation({ summary: 'Prometheus metrics', security: [{}, { metricsToken: [] }] })
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOkResponse({

@@ -6,6 +6,7 @@ import {
   ApiOkResponse,
   ApiParam,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/http/api-errors.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
@@ -29,6 +30,7 @@ import { RoomsService } from './rooms.service.js';
 export class RoomsController {
   constructor(private readonly rooms: RoomsService) {}
 
+  @ApiOperation({ summary: 'Create a room' })
   @Post()
   @ApiCreatedResponse({ type: RoomDto, description: 'the creator is the owner and first member' })
   @ApiErrors(400, 401, 409, 429)
@@ -36,6 +38,7 @@ export class RoomsController {
     return RoomDto.from(await this.rooms.create(p, body));
   }
 
+  @ApiOperation({ summary: "List public rooms and the caller's rooms" })
   @Get()
   @ApiOkResponse({
     type: RoomPageDto,
@@ -47,6 +50,7 @@ export class RoomsController {
     return { items: page.items.map(RoomDto.from), nextCursor: page.nextCursor };
   }
 
+  @ApiOperation({ summary: 'Get a room' })
   @Get(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: RoomDto })
@@ -55,6 +59,7 @@ export class RoomsController {
     return RoomDto.from(await this.rooms.get(p, id));
   }
 
+  @ApiOperation({ summary: 'Update a room (owner)' })
   @Patch(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: RoomDto })
@@ -67,6 +72,7 @@ export class RoomsController {
     return RoomDto.from(await this.rooms.update(p, id, body));
   }
 
+  @ApiOperation({ summary: 'Delete a room (owner)' })
   @Delete(':id')
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -76,6 +82,7 @@ export class RoomsController {
     await this.rooms.delete(p, id);
   }
 
+  @ApiOperation({ summary: 'Join a room' })
   @Post(':id/join')
   @HttpCode(200)
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -92,6 +99,7 @@ export class RoomsController {
     return MembershipDto.from(await this.rooms.join(p, id, body.password));
   }
 
+  @ApiOperation({ summary: 'Leave a room' })
   @Post(':id/leave')
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -103,6 +111,7 @@ export class RoomsController {
     await this.rooms.leave(p, id);
   }
 
+  @ApiOperation({ summary: "List a room's members" })
   @Get(':id/members')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: MembershipPageDto })
