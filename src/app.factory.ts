@@ -16,6 +16,7 @@ import { createRootLogger, PinoNestLogger } from './infrastructure/logging/logge
 import { requestContext } from './infrastructure/logging/request-context.middleware.js';
 import { ChatMetrics } from './infrastructure/metrics/chat-metrics.js';
 import { AsyncApiService } from './infrastructure/asyncapi/asyncapi.service.js';
+import { OpenApiDocumentService } from './infrastructure/openapi/openapi-document.service.js';
 import { ChatWsAdapter } from './modules/realtime/chat-ws.adapter.js';
 
 export interface CreateAppOptions {
@@ -87,20 +88,12 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
       { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when one is configured' },
       'metricsToken',
     )
-    .addApiKey(
-      {
-        type: 'apiKey',
-        in: 'header',
-        name: 'Authorization',
-        description: '`Bot <token>`: a bot token (bots module)',
-      },
-      'bot',
-    )
     .build();
   // DOCS_ENABLED (off in production unless chosen): when off, /docs and /docs-json are 404.
   // Same for /asyncapi.json: the /ws protocol and the event-bus records, from the modules on.
   if (config.operations.docs.enabled) {
-    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), {
+    const openApi = app.get(OpenApiDocumentService);
+    SwaggerModule.setup('docs', app, () => openApi.finish(SwaggerModule.createDocument(app, doc)), {
       jsonDocumentUrl: 'docs-json',
     });
     const asyncApi = app.get(AsyncApiService);

@@ -5,11 +5,39 @@ import {
   type ProtocolContribution,
   type ProtocolDocsProvider,
 } from '../../common/asyncapi/protocol-docs.js';
+import {
+  OpenApiDocs,
+  type OpenApiContribution,
+  type OpenApiDocsProvider,
+} from '../../common/http/openapi-docs.js';
 
-/** The proxy module's fields on the messages context's schemas (AsyncAPI). */
+/** The proxy module's fields on the messages context's schemas (AsyncAPI and OpenAPI). */
 @Injectable()
 @ProtocolDocs()
-export class ProxyProtocolDocs implements ProtocolDocsProvider {
+@OpenApiDocs()
+export class ProxyProtocolDocs implements ProtocolDocsProvider, OpenApiDocsProvider {
+  openApiDocs(): OpenApiContribution {
+    return {
+      properties: {
+        SendMessageDto: {
+          onBehalfOf: {
+            type: 'string',
+            format: 'uuid',
+            description: 'send as this user (with their grant)',
+          },
+        },
+        MessageDto: {
+          sentBy: {
+            type: 'string',
+            format: 'uuid',
+            nullable: true,
+            description: 'who sent it on behalf of `userId`; null when the author did',
+          },
+        },
+      },
+    };
+  }
+
   protocolDocs(): ProtocolContribution {
     return {
       extend: {
