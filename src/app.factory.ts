@@ -17,6 +17,8 @@ import { createRootLogger, PinoNestLogger } from './infrastructure/logging/logge
 import { requestContext } from './infrastructure/logging/request-context.middleware.js';
 import { ChatMetrics } from './infrastructure/metrics/chat-metrics.js';
 import { keepUploadBodiesRaw } from './modules/attachments/http/raw-upload-body.js';
+import { AsyncApiService } from './infrastructure/asyncapi/asyncapi.service.js';
+import { OpenApiDocumentService } from './infrastructure/openapi/openapi-document.service.js';
 import { ChatWsAdapter } from './modules/realtime/chat-ws.adapter.js';
 
 export interface CreateAppOptions {
@@ -79,17 +81,32 @@ export async function createApp(opts: CreateAppOptions): Promise<INestApplicatio
   const doc = new DocumentBuilder()
     .setTitle('Chat backend')
     .setDescription(
-      'REST API of the real-time chat service. The WebSocket protocol (/ws) is described in the README and contract.md. ' +
+      'REST API of the real-time chat service. The WebSocket protocol (/ws) and the event-bus records are in the AsyncAPI document at /asyncapi.json. ' +
         'Errors share one body: {statusCode, error, message, code, requestId}.',
     )
     .setVersion('1')
+    .addServer('/', 'this service')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when one is configured' },
+      'metricsToken',
+    )
     .build();
   // DOCS_ENABLED (off in production unless chosen): when off, /docs and /docs-json are 404.
-  if (config.operations.docs.enabled)
-    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), {
+  // Same for /asyncapi.json: the /ws protocol and the event-bus records, from the modules on.
+  if (config.operations.docs.enabled) {
+    const openApi = app.get(OpenApiDocumentService);
+    SwaggerModule.setup('docs', app, () => openApi.finish(SwaggerModule.createDocument(app, doc)), {
       jsonDocumentUrl: 'docs-json',
     });
+    const asyncApi = app.get(AsyncApiService);
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .get('/asyncapi.json', (req: Request, res: Response) =>
+        res.json(asyncApi.document(req.get('host'))),
+      );
+  }
 
   // Idle kept-alive connections stay open longer than a load balancer's idle timeout (60 s on
   // the common ones) and far longer than clients keep them (undici: 4 s), so the server never

@@ -4,6 +4,8 @@ import { AppConfigModule } from './config/app-config.module.js';
 import type { FeatureFlags } from './config/configuration.js';
 import type { AppConfig } from './config/load-config.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
+import { AsyncApiModule } from './infrastructure/asyncapi/asyncapi.module.js';
+import { OpenApiModule } from './infrastructure/openapi/openapi.module.js';
 import { EventBusModule } from './infrastructure/event-bus/event-bus.module.js';
 import { HealthModule } from './infrastructure/health/health.module.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
@@ -69,6 +71,8 @@ export class AppModule {
         EventBusModule.forRoot({ driver: opts.config.bus.driver }),
         MetricsModule.forRoot({ endpoint: opts.config.operations.metrics.enabled }),
         SecurityModule,
+        AsyncApiModule,
+        OpenApiModule,
         ExtensionsModule,
         HealthModule,
         FeaturesModule,

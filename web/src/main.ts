@@ -414,7 +414,8 @@ async function openRoom(roomId: string): Promise<void> {
   const { data } = await client.api.GET('/api/rooms/{id}/messages', {
     params: { path: { id: roomId }, query: { limit: 50 } },
   });
-  for (const m of data?.items ?? []) store(m);
+  // sentBy is the proxy module's field: absent from the REST types when it is off.
+  for (const m of data?.items ?? []) store({ sentBy: null, ...m });
   if (currentRoomId !== roomId) return;
   for (const m of sortedMessages(roomId, null)) renderMessage(m);
   refreshPending();
@@ -679,7 +680,8 @@ async function openThread(root: MessageView): Promise<void> {
   const { data } = await client.api.GET('/api/rooms/{id}/messages', {
     params: { path: { id: root.roomId }, query: { threadRootId: root.id, limit: 100 } },
   });
-  for (const m of data?.items ?? []) store(m);
+  // sentBy is the proxy module's field: absent from the REST types when it is off.
+  for (const m of data?.items ?? []) store({ sentBy: null, ...m });
   for (const m of sortedMessages(root.roomId, root.id)) renderMessage(m);
   (document.getElementById(`reply-${root.id}`) as HTMLTextAreaElement | null)?.focus();
 }

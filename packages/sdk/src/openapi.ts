@@ -31,7 +31,7 @@ export interface paths {
         };
         /**
          * Download an attachment (the signed URL a message carries)
-         * @description The bytes (local store), or a 302 to the object store (S3).
+         * @description The bytes (local store), or a 302 to the object store (S3). No bearer token: the link is signed.
          */
         get: operations["AttachmentTransferController_content"];
         put?: never;
@@ -52,7 +52,7 @@ export interface paths {
         get?: never;
         /**
          * Upload an attachment’s bytes (local store; the link from POST …/attachments)
-         * @description The body is exactly the declared size; a longer one is cut off and refused, a shorter one refused; nothing is kept of a refused upload. Works once.
+         * @description The body is exactly the declared size; a longer one is cut off and refused, a shorter one refused; nothing is kept of a refused upload. Works once. No bearer token: the link is signed.
          */
         put: operations["AttachmentTransferController_upload"];
         post?: never;
@@ -71,6 +71,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Log in with username or email */
         post: operations["AuthController_login"];
         delete?: never;
         options?: never;
@@ -87,6 +88,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Log out: revoke the session of a refresh token */
         post: operations["AuthController_logout"];
         delete?: never;
         options?: never;
@@ -103,6 +105,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Exchange a refresh token for a new pair */
         post: operations["AuthController_refresh"];
         delete?: never;
         options?: never;
@@ -119,6 +122,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Register a user and log in */
         post: operations["AuthController_register"];
         delete?: never;
         options?: never;
@@ -135,6 +139,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Get a one-time WebSocket ticket (30 s) */
         post: operations["AuthController_wsTicket"];
         delete?: never;
         options?: never;
@@ -151,6 +156,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Open the direct room of a set of people */
         post: operations["DirectRoomsController_open"];
         delete?: never;
         options?: never;
@@ -165,6 +171,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List the enterprise modules' flags */
         get: operations["FeaturesController_get"];
         put?: never;
         post?: never;
@@ -181,8 +188,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List public rooms and the caller's rooms */
         get: operations["RoomsController_list"];
         put?: never;
+        /** Create a room */
         post: operations["RoomsController_create"];
         delete?: never;
         options?: never;
@@ -197,12 +206,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a room */
         get: operations["RoomsController_get"];
         put?: never;
         post?: never;
+        /** Delete a room (owner) */
         delete: operations["RoomsController_delete"];
         options?: never;
         head?: never;
+        /**
+         * Update a room (owner)
+         * @description name, description, privacy and password, and retentionDays: how many days the room's messages and room events are kept (null: the server's RETENTION_DAYS). A bad value changes nothing.
+         */
         patch: operations["RoomsController_update"];
         trace?: never;
     };
@@ -233,7 +248,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List a room's events after a cursor */
         get: operations["RoomEventsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a room's messages as NDJSON (owner only)
+         * @description One Message (JSON) per line, oldest first (seq order), as they are now: edits applied, a deleted message as its tombstone (deleted: true, content ""). The messages up to the room's lastSeq when the export starts; those past retention are gone. Streamed in constant memory, paced by the client.
+         */
+        get: operations["RoomExportController_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -251,6 +287,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Invite a user to a private room (owner) */
         post: operations["InvitesController_create"];
         delete?: never;
         options?: never;
@@ -268,6 +305,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Withdraw or decline an invite */
         delete: operations["InvitesController_close"];
         options?: never;
         head?: never;
@@ -283,6 +321,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Join a room */
         post: operations["RoomsController_join"];
         delete?: never;
         options?: never;
@@ -299,6 +338,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Leave a room */
         post: operations["RoomsController_leave"];
         delete?: never;
         options?: never;
@@ -313,6 +353,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List a room's members */
         get: operations["RoomsController_members"];
         put?: never;
         post?: never;
@@ -329,8 +370,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List a room's messages (or a thread's replies) */
         get: operations["MessagesController_history"];
         put?: never;
+        /** Send a message */
         post: operations["MessagesController_send"];
         delete?: never;
         options?: never;
@@ -348,9 +391,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Delete a message */
         delete: operations["MessagesController_delete"];
         options?: never;
         head?: never;
+        /** Edit a message (author) */
         patch: operations["MessagesController_edit"];
         trace?: never;
     };
@@ -362,8 +407,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        /** React to a message */
         put: operations["MessagesController_react"];
         post?: never;
+        /** Take a reaction back */
         delete: operations["MessagesController_unreact"];
         options?: never;
         head?: never;
@@ -379,6 +426,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Move the caller's read marker in a room */
         post: operations["ReadStateController_markRead"];
         delete?: never;
         options?: never;
@@ -395,6 +443,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Schedule a message in a room */
         post: operations["ScheduledMessagesController_create"];
         delete?: never;
         options?: never;
@@ -412,9 +461,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Cancel a scheduled message */
         delete: operations["ScheduledMessagesController_delete"];
         options?: never;
         head?: never;
+        /** Change a scheduled message before it is sent */
         patch: operations["ScheduledMessagesController_update"];
         trace?: never;
     };
@@ -445,6 +496,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Find active users by username prefix */
         get: operations["UsersController_search"];
         put?: never;
         post?: never;
@@ -461,6 +513,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a user's public profile */
         get: operations["UsersController_get"];
         put?: never;
         post?: never;
@@ -477,12 +530,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get the caller's profile */
         get: operations["UsersController_me"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /** Update the caller's profile */
         patch: operations["UsersController_updateMe"];
         trace?: never;
     };
@@ -493,6 +548,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List the caller's open invites */
         get: operations["InvitesController_mine"];
         put?: never;
         post?: never;
@@ -509,6 +565,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List the caller's rooms with unread counts */
         get: operations["ReadStateController_myRooms"];
         put?: never;
         post?: never;
@@ -525,6 +582,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List the caller's scheduled messages */
         get: operations["ScheduledMessagesController_list"];
         put?: never;
         post?: never;
@@ -541,6 +599,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Liveness: the process is up */
         get: operations["HealthController_live"];
         put?: never;
         post?: never;
@@ -557,6 +616,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Readiness: database and event bus reachable */
         get: operations["HealthController_ready"];
         put?: never;
         post?: never;
@@ -573,6 +633,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Prometheus metrics */
         get: operations["MetricsController_scrape"];
         put?: never;
         post?: never;
@@ -650,11 +711,6 @@ export interface components {
             isPrivate: boolean;
             /** @example general */
             name: string;
-            /**
-             * Format: uuid
-             * @description an organisation's room: only its members may see, join, read or send (organisations module; 400 when the module is off)
-             */
-            orgId?: string;
             /** @description required when isPrivate */
             password?: string;
         };
@@ -683,7 +739,7 @@ export interface components {
              * @example VALIDATION_FAILED
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "PAYLOAD_TOO_LARGE" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_CREDENTIALS" | "USER_DISABLED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "USERNAME_TAKEN" | "EMAIL_TAKEN" | "ROOM_NOT_FOUND" | "ROOM_NAME_TAKEN" | "ROOM_PASSWORD_REQUIRED" | "ROOM_PASSWORD_INVALID" | "ROOM_JOIN_THROTTLED" | "NOT_ROOM_MEMBER" | "NOT_ROOM_OWNER" | "OWNER_LAST_MEMBER" | "CLIENT_MSG_ID_CONFLICT" | "NOT_SUBSCRIBED" | "ORIGIN_NOT_ALLOWED" | "BAD_UPGRADE" | "RATE_LIMITED" | "BAD_FRAME" | "UNKNOWN_EVENT" | "NOT_FOUND" | "EXTENSIONS_INVALID" | "DIRECT_ROOM" | "DM_NEEDS_OTHERS" | "DM_TOO_MANY_USERS" | "USER_INACTIVE" | "ROOM_NOT_PRIVATE" | "ALREADY_MEMBER" | "INVITE_EXISTS" | "INVITE_NOT_FOUND" | "INTERNAL_ERROR" | "PERMISSION_DENIED" | "MESSAGE_NOT_FOUND" | "USER_NOT_FOUND" | "ORG_NOT_FOUND" | "NOT_ORG_MEMBER" | "ORG_NAME_TAKEN" | "DEPARTMENT_NOT_FOUND" | "DEPARTMENT_CYCLE" | "POSITION_NOT_FOUND" | "ORG_LAST_OWNER" | "DEPARTMENT_NAME_TAKEN" | "DEPARTMENT_NOT_EMPTY" | "POSITION_NAME_TAKEN" | "ROLE_NOT_FOUND" | "ROLE_NAME_TAKEN" | "ROLE_BUILT_IN" | "ROLE_ASSIGNMENT_NOT_FOUND" | "MUTED" | "ADMIN_SELF_ACTION" | "USER_NOT_SANCTIONED" | "ROOM_OWNER_PROTECTED" | "MUTE_NOT_FOUND" | "MEMBER_NOT_FOUND" | "PROXY_NOT_ALLOWED" | "PROXY_NOT_FOUND" | "BOT_NOT_FOUND" | "BOT_TOKEN_INVALID" | "WEBHOOK_URL_REFUSED" | "BOT_NAME_TAKEN" | "NOT_MESSAGE_AUTHOR" | "MESSAGE_DELETED" | "MESSAGE_NOT_EDITABLE" | "REACTION_LIMIT" | "THREAD_ROOT_INVALID" | "RESYNC_REQUIRED" | "SCHEDULED_MESSAGE_NOT_FOUND" | "SEND_AT_OUT_OF_RANGE" | "SCHEDULED_MESSAGE_SENT" | "SCHEDULED_MESSAGE_FAILED" | "SCHEDULED_MESSAGE_SENDING" | "SEARCH_QUERY_LENGTH" | "SEARCH_QUERY_NO_TERMS" | "SEARCH_QUERY_TOO_MANY_TERMS" | "ATTACHMENT_INVALID" | "ATTACHMENT_SIZE_INVALID" | "ATTACHMENT_FILENAME_INVALID" | "ATTACHMENT_CONTENT_TYPE_INVALID" | "ATTACHMENT_SIZE_MISMATCH" | "ATTACHMENT_LINK_INVALID" | "ATTACHMENT_ALREADY_UPLOADED" | "ATTACHMENT_NOT_FOUND";
+            code: "ATTACHMENT_ALREADY_UPLOADED" | "ATTACHMENT_CONTENT_TYPE_INVALID" | "ATTACHMENT_FILENAME_INVALID" | "ATTACHMENT_INVALID" | "ATTACHMENT_LINK_INVALID" | "ATTACHMENT_NOT_FOUND" | "ATTACHMENT_SIZE_INVALID" | "ATTACHMENT_SIZE_MISMATCH" | "AUTH_REQUIRED" | "CLIENT_MSG_ID_CONFLICT" | "DIRECT_ROOM" | "MALFORMED_JSON" | "MESSAGE_DELETED" | "MESSAGE_NOT_EDITABLE" | "MESSAGE_NOT_FOUND" | "NOT_FOUND" | "NOT_MESSAGE_AUTHOR" | "NOT_ROOM_MEMBER" | "NOT_ROOM_OWNER" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "REACTION_LIMIT" | "RESYNC_REQUIRED" | "RETENTION_DAYS_INVALID" | "ROOM_NAME_TAKEN" | "ROOM_NOT_FOUND" | "ROOM_PASSWORD_REQUIRED" | "SCHEDULED_MESSAGE_FAILED" | "SCHEDULED_MESSAGE_NOT_FOUND" | "SCHEDULED_MESSAGE_SENDING" | "SCHEDULED_MESSAGE_SENT" | "SEARCH_QUERY_LENGTH" | "SEARCH_QUERY_NO_TERMS" | "SEARCH_QUERY_TOO_MANY_TERMS" | "SEND_AT_OUT_OF_RANGE" | "SESSION_REVOKED" | "THREAD_ROOT_INVALID" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "VALIDATION_FAILED";
             /** @example Bad Request */
             error: string;
             /**
@@ -810,11 +866,6 @@ export interface components {
             /** Format: uuid */
             roomId: string;
             /**
-             * Format: uuid
-             * @description who sent it on behalf of `userId` (proxy module); null otherwise
-             */
-            sentBy: string | null;
-            /**
              * @description place in the room: 1, 2, 3, ... gapless
              * @example 7
              */
@@ -936,13 +987,10 @@ export interface components {
             memberCount: number;
             /** @example general */
             name: string;
-            /**
-             * Format: uuid
-             * @description the organisation owning the room (organisations module); null otherwise
-             */
-            orgId: string | null;
             /** Format: uuid */
             ownerId: string;
+            /** @description days this room's messages and room events are kept (set by the owner); null: the server's RETENTION_DAYS (unset there too: forever) */
+            retentionDays: number | null;
             /** Format: date-time */
             updatedAt: string;
         };
@@ -1002,13 +1050,10 @@ export interface components {
             mentionCount: number;
             /** @example general */
             name: string;
-            /**
-             * Format: uuid
-             * @description the organisation owning the room (organisations module); null otherwise
-             */
-            orgId: string | null;
             /** Format: uuid */
             ownerId: string;
+            /** @description days this room's messages and room events are kept (set by the owner); null: the server's RETENTION_DAYS (unset there too: forever) */
+            retentionDays: number | null;
             /** @description lastSeq - lastReadSeq */
             unreadCount: number;
             /** Format: date-time */
@@ -1084,11 +1129,6 @@ export interface components {
             content: string;
             /**
              * Format: uuid
-             * @description send as this user (proxy module, with their grant); 400 when the module is off
-             */
-            onBehalfOf?: string;
-            /**
-             * Format: uuid
              * @description reply in the thread of this top-level message of the same room (else 400 THREAD_ROOT_INVALID)
              */
             threadRootId?: string;
@@ -1117,7 +1157,7 @@ export interface components {
              *     }
              */
             extensions?: {
-                [key: string]: (string | number | boolean) | null;
+                [key: string]: (string | null) | number | boolean;
             };
             username?: string;
         };
@@ -1126,6 +1166,8 @@ export interface components {
             isPrivate?: boolean;
             name?: string;
             password?: string;
+            /** @description days to keep this room's messages and room events (whole days); null: back to the server's RETENTION_DAYS. 0, negative or not a whole number: 400 RETENTION_DAYS_INVALID, nothing changed */
+            retentionDays?: number | null;
         };
         UpdateScheduledMessageDto: {
             content?: string;
@@ -1224,7 +1266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1242,7 +1284,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -1389,7 +1431,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponseDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1398,7 +1440,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1407,7 +1449,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed (NOT_ROOM_MEMBER, NOT_ROOM_OWNER, ROOM_PASSWORD_INVALID, USER_DISABLED) */
+            /** @description Not allowed: NOT_ROOM_MEMBER (the caller is not a member of this room) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1416,7 +1458,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -1449,7 +1491,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1458,7 +1500,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1467,7 +1509,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -1502,7 +1544,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponseDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1511,7 +1553,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1520,7 +1562,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed (NOT_ROOM_MEMBER, NOT_ROOM_OWNER, ROOM_PASSWORD_INVALID, USER_DISABLED) */
+            /** @description Not allowed: NOT_ROOM_MEMBER (the caller is not a member of this room) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1529,7 +1571,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -1563,7 +1605,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponseDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1572,7 +1614,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Conflict (USERNAME_TAKEN, EMAIL_TAKEN, ROOM_NAME_TAKEN, OWNER_LAST_MEMBER, CLIENT_MSG_ID_CONFLICT) */
+            /** @description Conflict */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1581,7 +1623,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -1611,7 +1653,7 @@ export interface operations {
                     "application/json": components["schemas"]["WsTicketDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1620,7 +1662,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -1664,7 +1706,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoomDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1673,7 +1715,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1682,7 +1724,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed (NOT_ROOM_MEMBER, NOT_ROOM_OWNER, ROOM_PASSWORD_INVALID, USER_DISABLED) */
+            /** @description Not allowed: NOT_ROOM_MEMBER (the caller is not a member of this room) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1691,7 +1733,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unknown id, or a private room the caller is not in (ROOM_NOT_FOUND, NOT_FOUND) */
+            /** @description Unknown id, or a private room the caller is not in: NOT_FOUND (no such resource) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1700,7 +1742,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -1731,7 +1773,7 @@ export interface operations {
                     "application/json": components["schemas"]["FeatureFlagsDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -1768,7 +1810,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoomPageDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1777,7 +1819,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1786,7 +1828,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -1821,7 +1863,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoomDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1830,7 +1872,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1839,7 +1881,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Conflict (USERNAME_TAKEN, EMAIL_TAKEN, ROOM_NAME_TAKEN, OWNER_LAST_MEMBER, CLIENT_MSG_ID_CONFLICT) */
+            /** @description Conflict */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1848,7 +1890,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -1880,7 +1922,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoomDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1889,7 +1931,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1898,7 +1940,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unknown id, or a private room the caller is not in (ROOM_NOT_FOUND, NOT_FOUND) */
+            /** @description Unknown id, or a private room the caller is not in: NOT_FOUND (no such resource) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1907,7 +1949,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -1938,7 +1980,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1947,7 +1989,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1956,7 +1998,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed (NOT_ROOM_MEMBER, NOT_ROOM_OWNER, ROOM_PASSWORD_INVALID, USER_DISABLED) */
+            /** @description Not allowed: NOT_ROOM_MEMBER (the caller is not a member of this room) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1965,7 +2007,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unknown id, or a private room the caller is not in (ROOM_NOT_FOUND, NOT_FOUND) */
+            /** @description Unknown id, or a private room the caller is not in: NOT_FOUND (no such resource) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1974,7 +2016,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -2010,7 +2052,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoomDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Bad Request: VALIDATION_FAILED (a malformed id or field; the message names it); MALFORMED_JSON (the body is not JSON); ROOM_PASSWORD_REQUIRED (a room made private without a password); RETENTION_DAYS_INVALID (retentionDays is 0, negative, not a whole number, or over 36500 (null clears it)) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2019,7 +2061,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2028,7 +2070,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed (NOT_ROOM_MEMBER, NOT_ROOM_OWNER, ROOM_PASSWORD_INVALID, USER_DISABLED) */
+            /** @description Forbidden: NOT_ROOM_OWNER (the caller is a member but not the owner); NOT_ROOM_MEMBER (a public room the caller is not a member of); DIRECT_ROOM (a direct room has no settings to change) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2037,7 +2079,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unknown id, or a private room the caller is not in (ROOM_NOT_FOUND, NOT_FOUND) */
+            /** @description Not Found: ROOM_NOT_FOUND (no such room, or a private room the caller is not in) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2046,7 +2088,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Conflict (USERNAME_TAKEN, EMAIL_TAKEN, ROOM_NAME_TAKEN, OWNER_LAST_MEMBER, CLIENT_MSG_ID_CONFLICT) */
+            /** @description Conflict: ROOM_NAME_TAKEN (another room has this name) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2055,7 +2097,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -2100,7 +2142,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2127,7 +2169,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -2173,7 +2215,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2209,7 +2251,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -2218,6 +2260,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    RoomExportController_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the messages, one JSON object per line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED (the room id is not a UUID) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Forbidden: NOT_ROOM_OWNER (the caller is a member but not the owner); NOT_ROOM_MEMBER (a public room the caller is not a member of) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not Found: ROOM_NOT_FOUND (no such room, or a private room the caller is not in) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
@@ -2246,7 +2357,7 @@ export interface operations {
                     "application/json": components["schemas"]["InviteDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2255,7 +2366,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2264,7 +2375,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed (NOT_ROOM_MEMBER, NOT_ROOM_OWNER, ROOM_PASSWORD_INVALID, USER_DISABLED) */
+            /** @description Not allowed: NOT_ROOM_MEMBER (the caller is not a member of this room) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2273,7 +2384,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unknown id, or a private room the caller is not in (ROOM_NOT_FOUND, NOT_FOUND) */
+            /** @description Unknown id, or a private room the caller is not in: NOT_FOUND (no such resource) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2282,7 +2393,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Conflict (USERNAME_TAKEN, EMAIL_TAKEN, ROOM_NAME_TAKEN, OWNER_LAST_MEMBER, CLIENT_MSG_ID_CONFLICT) */
+            /** @description Conflict */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2291,7 +2402,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -2323,7 +2434,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2332,7 +2443,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2341,7 +2452,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unknown id, or a private room the caller is not in (ROOM_NOT_FOUND, NOT_FOUND) */
+            /** @description Unknown id, or a private room the caller is not in: NOT_FOUND (no such resource) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2350,7 +2461,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -2387,7 +2498,7 @@ export interface operations {
                     "application/json": components["schemas"]["MembershipDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2396,7 +2507,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2405,7 +2516,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed (NOT_ROOM_MEMBER, NOT_ROOM_OWNER, ROOM_PASSWORD_INVALID, USER_DISABLED) */
+            /** @description Not allowed: NOT_ROOM_MEMBER (the caller is not a member of this room) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2414,7 +2525,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unknown id, or a private room the caller is not in (ROOM_NOT_FOUND, NOT_FOUND) */
+            /** @description Unknown id, or a private room the caller is not in: NOT_FOUND (no such resource) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2423,7 +2534,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -2454,7 +2565,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2463,7 +2574,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2472,7 +2583,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed (NOT_ROOM_MEMBER, NOT_ROOM_OWNER, ROOM_PASSWORD_INVALID, USER_DISABLED) */
+            /** @description Not allowed: NOT_ROOM_MEMBER (the caller is not a member of this room) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2481,7 +2592,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unknown id, or a private room the caller is not in (ROOM_NOT_FOUND, NOT_FOUND) */
+            /** @description Unknown id, or a private room the caller is not in: NOT_FOUND (no such resource) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2490,7 +2601,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Conflict (USERNAME_TAKEN, EMAIL_TAKEN, ROOM_NAME_TAKEN, OWNER_LAST_MEMBER, CLIENT_MSG_ID_CONFLICT) */
+            /** @description Conflict */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2499,7 +2610,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -2535,7 +2646,7 @@ export interface operations {
                     "application/json": components["schemas"]["MembershipPageDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2544,7 +2655,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2553,7 +2664,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed (NOT_ROOM_MEMBER, NOT_ROOM_OWNER, ROOM_PASSWORD_INVALID, USER_DISABLED) */
+            /** @description Not allowed: NOT_ROOM_MEMBER (the caller is not a member of this room) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2562,7 +2673,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unknown id, or a private room the caller is not in (ROOM_NOT_FOUND, NOT_FOUND) */
+            /** @description Unknown id, or a private room the caller is not in: NOT_FOUND (no such resource) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2571,7 +2682,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -2620,7 +2731,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2647,7 +2758,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -2693,7 +2804,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2738,7 +2849,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -2779,7 +2890,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2806,7 +2917,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -2853,7 +2964,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2898,7 +3009,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -2941,7 +3052,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2977,7 +3088,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3020,7 +3131,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3047,7 +3158,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3082,7 +3193,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3091,7 +3202,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3100,7 +3211,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed (NOT_ROOM_MEMBER, NOT_ROOM_OWNER, ROOM_PASSWORD_INVALID, USER_DISABLED) */
+            /** @description Not allowed: NOT_ROOM_MEMBER (the caller is not a member of this room) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3109,7 +3220,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unknown id, or a private room the caller is not in (ROOM_NOT_FOUND, NOT_FOUND) */
+            /** @description Unknown id, or a private room the caller is not in: NOT_FOUND (no such resource) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3118,7 +3229,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3164,7 +3275,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3200,7 +3311,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3240,7 +3351,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3267,7 +3378,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3313,7 +3424,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3349,7 +3460,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3396,7 +3507,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3423,7 +3534,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3460,7 +3571,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublicUserPageDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3469,7 +3580,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3478,7 +3589,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3511,7 +3622,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublicUserDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3520,7 +3631,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3529,7 +3640,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unknown id, or a private room the caller is not in (ROOM_NOT_FOUND, NOT_FOUND) */
+            /** @description Unknown id, or a private room the caller is not in: NOT_FOUND (no such resource) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3538,7 +3649,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3568,7 +3679,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3577,7 +3688,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3611,7 +3722,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3620,7 +3731,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3629,7 +3740,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Conflict (USERNAME_TAKEN, EMAIL_TAKEN, ROOM_NAME_TAKEN, OWNER_LAST_MEMBER, CLIENT_MSG_ID_CONFLICT) */
+            /** @description Conflict */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3638,7 +3749,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3673,7 +3784,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenInvitePageDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3682,7 +3793,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3691,7 +3802,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3726,7 +3837,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoomListPageDto"];
                 };
             };
-            /** @description Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field */
+            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3735,7 +3846,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3744,7 +3855,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3788,7 +3899,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED) */
+            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3797,7 +3908,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header */
+            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
                     /** @description seconds to wait */
@@ -3870,12 +3981,14 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description METRICS_TOKEN is configured and the request lacks it (AUTH_REQUIRED) or has another (TOKEN_INVALID) */
+            /** @description Unauthorized: AUTH_REQUIRED (METRICS_TOKEN is configured and the request lacks it); TOKEN_INVALID (METRICS_TOKEN is configured and the request has another token) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };

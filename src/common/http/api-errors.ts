@@ -1,32 +1,46 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
-import { ErrorCodes } from '../errors/domain-error.js';
 
 export class ErrorResponseDto {
-  @ApiProperty({ example: 400 }) statusCode: number;
+  @ApiProperty({ type: 'integer', example: 400 }) statusCode: number;
   @ApiProperty({ example: 'Bad Request' }) error: string;
   @ApiProperty({
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
     example: ['name must be shorter than or equal to 100 characters'],
   })
   message: string | string[];
-  @ApiProperty({
-    description: 'stable machine-readable code',
-    enum: ErrorCodes,
-    example: 'VALIDATION_FAILED',
-  })
+  // The enum is the set of codes the running application's routes document (OpenApiDocumentService):
+  // each module owns its codes; the core lists none.
+  @ApiProperty({ description: 'stable machine-readable code', example: 'VALIDATION_FAILED' })
   code: string;
   @ApiPropertyOptional({ description: 'correlation id, also in the X-Request-Id header' })
   requestId?: string;
 }
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'Validation failed (VALIDATION_FAILED, MALFORMED_JSON, ROOM_PASSWORD_REQUIRED); the message names the field',
-  401: 'Missing, invalid or expired credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, INVALID_CREDENTIALS, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED)',
-  403: 'Not allowed (NOT_ROOM_MEMBER, NOT_ROOM_OWNER, ROOM_PASSWORD_INVALID, USER_DISABLED)',
-  404: 'Unknown id, or a private room the caller is not in (ROOM_NOT_FOUND, NOT_FOUND)',
-  409: 'Conflict (USERNAME_TAKEN, EMAIL_TAKEN, ROOM_NAME_TAKEN, OWNER_LAST_MEMBER, CLIENT_MSG_ID_CONFLICT)',
-  429: 'Too many requests (RATE_LIMITED, ROOM_JOIN_THROTTLED); see the Retry-After header',
+  400: 'Validation failed; the message names the field',
+  401: 'Missing, invalid or expired credentials',
+  403: 'Not allowed',
+  404: 'Unknown id, or a private room the caller is not in',
+  409: 'Conflict',
+  429: 'Too many requests; see the Retry-After header',
+};
+
+/** The codes a status means on any route that documents it without its own table. */
+const COMMON_CODES: Record<number, ErrorCodeMeanings> = {
+  400: {
+    VALIDATION_FAILED: 'a malformed id, query or field; the message names it',
+    MALFORMED_JSON: 'the body is not JSON',
+  },
+  401: {
+    AUTH_REQUIRED: 'no bearer token',
+    TOKEN_INVALID: 'the token is forged or malformed',
+    TOKEN_EXPIRED: 'the access token expired: refresh it',
+    SESSION_REVOKED: 'the session was logged out or revoked',
+  },
+  403: { NOT_ROOM_MEMBER: 'the caller is not a member of this room' },
+  404: { NOT_FOUND: 'no such resource' },
+  429: { RATE_LIMITED: 'too many requests; retry after Retry-After seconds' },
 };
 
 /** Documents the contract's error body for each status a route can answer with. */
@@ -35,8 +49,9 @@ export function ApiErrors(...statuses: number[]) {
     ...statuses.map((status) =>
       ApiResponse({
         status,
-        description: DESCRIPTIONS[status] ?? 'Error',
+        description: describe(status, COMMON_CODES[status] ?? {}, DESCRIPTIONS[status]),
         type: ErrorResponseDto,
+        examples: examplesOf(status, COMMON_CODES[status] ?? {}),
         ...(status === 429
           ? {
               headers: {
@@ -54,6 +69,8 @@ export type ErrorCodeMeanings = Readonly<Record<string, string>>;
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  429: 'Too Many Requests',
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
@@ -72,16 +89,25 @@ export function ApiErrorCodes(table: Readonly<Record<number, ErrorCodeMeanings>>
       return ApiResponse({
         status,
         type: ErrorResponseDto,
-        description: `${error}: ${Object.entries(codes)
-          .map(([code, meaning]) => `${code} (${meaning})`)
-          .join('; ')}`,
-        examples: Object.fromEntries(
-          Object.entries(codes).map(([code, meaning]) => [
-            code,
-            { summary: meaning, value: { statusCode: status, error, message: meaning, code } },
-          ]),
-        ),
+        description: describe(status, codes, error),
+        examples: examplesOf(status, codes),
       });
     }),
+  );
+}
+
+function describe(status: number, codes: ErrorCodeMeanings, lead = REASONS[status] ?? 'Error') {
+  const list = Object.entries(codes).map(([code, meaning]) => `${code} (${meaning})`);
+  return list.length > 0 ? `${lead}: ${list.join('; ')}` : lead;
+}
+
+/** Each code a named example of the error body, with this status and its reason. */
+export function examplesOf(status: number, codes: ErrorCodeMeanings) {
+  const error = REASONS[status] ?? 'Error';
+  return Object.fromEntries(
+    Object.entries(codes).map(([code, meaning]) => [
+      code,
+      { summary: meaning, value: { statusCode: status, error, message: meaning, code } },
+    ]),
   );
 }

@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule, type Provider } from '@nestjs/commo
 import { EventBus } from '../../common/events/event-bus.js';
 import { OutboxPolicy } from '../../common/events/outbox.js';
 import { InstanceIdentity } from '../instance-identity.js';
+import { EventBusProtocolDocs } from './event-bus.protocol.js';
 import { InProcessEventBus } from './in-process-event-bus.js';
 import { KafkaEventBus } from './kafka/kafka-event-bus.js';
 import { KafkaMetrics } from './kafka/kafka-metrics.js';
@@ -28,7 +29,11 @@ export class EventBusModule {
         { provide: OutboxPolicy, useValue: { enabled: true } },
       ],
     };
-    const providers = [InstanceIdentity, ...(opts.providers ?? drivers[opts.driver]())];
+    const providers = [
+      InstanceIdentity,
+      EventBusProtocolDocs,
+      ...(opts.providers ?? drivers[opts.driver]()),
+    ];
     return {
       module: EventBusModule,
       providers,

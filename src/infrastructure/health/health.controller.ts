@@ -1,5 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiOperation,
+} from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
@@ -23,6 +28,7 @@ export class HealthController {
   /** The process is up and serving HTTP. */
   @Public()
   @SkipRateLimit()
+  @ApiOperation({ summary: 'Liveness: the process is up', security: [] })
   @Get('live')
   @HealthCheck()
   live() {
@@ -32,6 +38,7 @@ export class HealthController {
   /** Ready for traffic: the database answers and the event bus is connected. */
   @Public()
   @SkipRateLimit()
+  @ApiOperation({ summary: 'Readiness: database and event bus reachable', security: [] })
   @Get('ready')
   @HealthCheck()
   @ApiOkResponse({ description: 'database and event bus are up' })

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
+import { ApiErrorCodes } from '../../common/http/api-errors.js';
 import { Public, SkipRateLimit } from '../../modules/auth/principal.js';
 import { ChatMetrics } from './chat-metrics.js';
 import { MetricsTokenGuard } from './metrics-token.guard.js';
@@ -12,15 +13,18 @@ export class MetricsController {
   @Public()
   @SkipRateLimit()
   @UseGuards(MetricsTokenGuard)
+  @ApiOperation({ summary: 'Prometheus metrics', security: [{}, { metricsToken: [] }] })
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOkResponse({
     description: 'Prometheus text format',
     content: { 'text/plain': { schema: { type: 'string' } } },
   })
-  @ApiUnauthorizedResponse({
-    description:
-      'METRICS_TOKEN is configured and the request lacks it (AUTH_REQUIRED) or has another (TOKEN_INVALID)',
+  @ApiErrorCodes({
+    401: {
+      AUTH_REQUIRED: 'METRICS_TOKEN is configured and the request lacks it',
+      TOKEN_INVALID: 'METRICS_TOKEN is configured and the request has another token',
+    },
   })
   async scrape(): Promise<string> {
     return this.metrics.registry.metrics();

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../../common/http/api-errors.js';
+import { ErrorResponseDto, examplesOf } from '../../common/http/api-errors.js';
 
 const COMMON: Record<number, string> = {
   400: 'Validation failed (VALIDATION_FAILED); the message names the field',
@@ -18,6 +18,15 @@ export function AdminErrors(specific: Record<number, string> = {}) {
         status: Number(status),
         description,
         type: ErrorResponseDto,
+        // The codes the description names, each a named example of the body.
+        examples: examplesOf(
+          Number(status),
+          Object.fromEntries(
+            [...new Set(description.match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g) ?? [])].map(
+              (code) => [code, description],
+            ),
+          ),
+        ),
         ...(status === '429'
           ? {
               headers: {

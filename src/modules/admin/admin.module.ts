@@ -24,6 +24,7 @@ import { SqlSanctionRepository } from './infrastructure/persistence/sql-sanction
 import { ModerationService } from './moderation.service.js';
 import { MuteEnforcer } from './mute-enforcer.js';
 import { UserSanctionsService } from './user-sanctions.service.js';
+import { AdminProtocolDocs } from './admin.protocol.js';
 
 /**
  * Advanced admin (FEATURE_ADVANCED_ADMIN): user sanctions, moderation (delete any message,
@@ -38,6 +39,7 @@ export class AdminModule {
       imports: [AuthModule, UsersModule, RoomsModule, MessagesModule, RealtimeModule],
       controllers: [AdminUsersController, AdminModerationController, AdminAuditController],
       providers: [
+        AdminProtocolDocs,
         { provide: SanctionRepository, useClass: SqlSanctionRepository },
         { provide: MuteRepository, useClass: SqlMuteRepository },
         { provide: AuditRepository, useClass: SqlAuditRepository },

@@ -5,6 +5,7 @@ import { RoomsModule } from '../rooms/rooms.module.js';
 import { AttachmentSweeper } from './attachment-sweeper.js';
 import { AttachmentUploadsService, UploadReceiver } from './attachment-uploads.service.js';
 import { AttachmentUrls } from './attachment-urls.js';
+import { AttachmentsProtocolDocs } from './attachments.protocol.js';
 import { attachmentsConfig, type AttachmentsConfig } from './attachments.config.js';
 import { AttachmentLinks, deriveLinkKey } from './domain/attachment-links.js';
 import { AttachmentRepository } from './domain/attachment.repository.js';
@@ -26,6 +27,7 @@ import { MessageAttachments } from './message-attachments.service.js';
   imports: [RoomsModule],
   controllers: [AttachmentsController, AttachmentTransferController],
   providers: [
+    AttachmentsProtocolDocs,
     {
       provide: AttachmentLinks,
       useFactory: (auth: AuthConfig, cfg: AttachmentsConfig) =>

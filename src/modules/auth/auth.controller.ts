@@ -5,6 +5,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/http/api-errors.js';
 import { AuthService } from './auth.service.js';
@@ -23,6 +24,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @ApiOperation({ summary: 'Register a user and log in', security: [] })
   @Post('register')
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiErrors(400, 409, 429)
@@ -31,6 +33,7 @@ export class AuthController {
   }
 
   @Public()
+  @ApiOperation({ summary: 'Log in with username or email', security: [] })
   @Post('login')
   @HttpCode(200)
   @ApiOkResponse({ type: AuthResponseDto })
@@ -40,6 +43,7 @@ export class AuthController {
   }
 
   @Public()
+  @ApiOperation({ summary: 'Exchange a refresh token for a new pair', security: [] })
   @Post('refresh')
   @HttpCode(200)
   @ApiOkResponse({
@@ -52,6 +56,7 @@ export class AuthController {
   }
 
   @Public()
+  @ApiOperation({ summary: 'Log out: revoke the session of a refresh token', security: [] })
   @Post('logout')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'session revoked; its sockets are closed' })
@@ -61,6 +66,7 @@ export class AuthController {
   }
 
   @ApiBearerAuth()
+  @ApiOperation({ summary: 'Get a one-time WebSocket ticket (30 s)' })
   @Post('ws-ticket')
   @HttpCode(200)
   @ApiOkResponse({ type: WsTicketDto })

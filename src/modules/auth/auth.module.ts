@@ -14,6 +14,7 @@ import { SqlLoginAttemptRepository } from './infrastructure/persistence/sql-logi
 import { SqlSessionRepository } from './infrastructure/persistence/sql-session.repository.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { resolveJwtSecret } from './jwt-secret.js';
+import { AuthProtocolDocs } from './auth.protocol.js';
 
 @Module({
   imports: [
@@ -29,6 +30,7 @@ import { resolveJwtSecret } from './jwt-secret.js';
   ],
   controllers: [AuthController],
   providers: [
+    AuthProtocolDocs,
     AuthService,
     // The WebSocket upgrade (realtime module) authenticates through this port.
     { provide: CallerAuthenticator, useExisting: AuthService },

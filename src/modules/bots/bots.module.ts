@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagesModule } from '../messages/messages.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
+import { BotsOpenApiDocs } from './bots.openapi.js';
 import { BotsService } from './bots.service.js';
 import { BotRepository } from './domain/bot.repository.js';
 import { WebhookDeliveryRepository } from './domain/webhook-delivery.repository.js';
@@ -26,6 +27,7 @@ export class BotsModule {
       imports: [RoomsModule, MessagesModule],
       controllers: [BotsController, RoomBotsController, BotApiController],
       providers: [
+        BotsOpenApiDocs,
         BotsService,
         BotAuthGuard,
         WebhookNetwork,

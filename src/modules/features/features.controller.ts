@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProperty, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { featuresConfig, type FeaturesConfig } from '../../config/configuration.js';
 import { ApiErrors } from '../../common/http/api-errors.js';
 import { Public } from '../auth/principal.js';
@@ -19,6 +19,7 @@ export class FeaturesController {
   constructor(@Inject(featuresConfig.KEY) private readonly features: FeaturesConfig) {}
 
   @Public()
+  @ApiOperation({ summary: "List the enterprise modules' flags", security: [] })
   @Get()
   @ApiOkResponse({ type: FeatureFlagsDto, description: 'which enterprise modules are on' })
   @ApiErrors(429)

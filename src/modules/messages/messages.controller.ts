@@ -17,6 +17,7 @@ import {
   ApiOkResponse,
   ApiParam,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/http/api-errors.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
@@ -37,6 +38,7 @@ import { MessagesService } from './messages.service.js';
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
+  @ApiOperation({ summary: "List a room's messages (or a thread's replies)" })
   @Get()
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: MessagePageDto })
@@ -51,6 +53,7 @@ export class MessagesController {
     return { items: page.items.map(MessageDto.from), nextCursor: page.nextCursor };
   }
 
+  @ApiOperation({ summary: 'Send a message' })
   @Post()
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({
@@ -69,6 +72,7 @@ export class MessagesController {
     return MessageDto.from(message);
   }
 
+  @ApiOperation({ summary: 'Edit a message (author)' })
   @Patch(':messageId')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'messageId', format: 'uuid' })
@@ -87,6 +91,7 @@ export class MessagesController {
     return MessageDto.from(await this.messages.edit(p, id, messageId, body.content));
   }
 
+  @ApiOperation({ summary: 'Delete a message' })
   @Delete(':messageId')
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -105,6 +110,7 @@ export class MessagesController {
     await this.messages.delete(p, id, messageId);
   }
 
+  @ApiOperation({ summary: 'React to a message' })
   @Put(':messageId/reactions/:emoji')
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -125,6 +131,7 @@ export class MessagesController {
     await this.messages.react(p, id, messageId, emoji, true);
   }
 
+  @ApiOperation({ summary: 'Take a reaction back' })
   @Delete(':messageId/reactions/:emoji')
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })

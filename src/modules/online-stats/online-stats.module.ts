@@ -12,6 +12,7 @@ import { OrgOnlineStatsController } from './org-online-stats.controller.js';
 import { PresenceController } from './presence.controller.js';
 import { PresenceService } from './presence.service.js';
 import { StatsInstance } from './stats-instance.js';
+import { OnlineStatsProtocolDocs } from './online-stats.protocol.js';
 
 export interface OnlineStatsOptions {
   /** The organisations module is on too: adds the per-department roll-up. */
@@ -28,6 +29,7 @@ export class OnlineStatsModule {
   static forRoot(opts: OnlineStatsOptions = {}): DynamicModule {
     const controllers: Type[] = [PresenceController, OnlineStatsController];
     const providers: Provider[] = [
+      OnlineStatsProtocolDocs,
       StatsInstance,
       { provide: SessionLedger, useClass: SqlSessionLedger },
       PresenceService,

@@ -6,6 +6,7 @@ import { OrgRoomPolicy } from './org-room.policy.js';
 import { OrgStructureController } from './org-structure.controller.js';
 import { OrganizationsController } from './organizations.controller.js';
 import { OrganizationsService } from './organizations.service.js';
+import { OrganizationsProtocolDocs } from './organizations.protocol.js';
 
 /**
  * Organisations with a department tree, positions and members, and organisation rooms
@@ -19,6 +20,7 @@ export class OrganizationsModule {
       imports: [RoomsModule],
       controllers: [OrganizationsController, OrgStructureController],
       providers: [
+        OrganizationsProtocolDocs,
         OrganizationsService,
         OrgRoomPolicy,
         { provide: OrganizationRepository, useClass: SqlOrganizationRepository },

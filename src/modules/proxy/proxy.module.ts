@@ -5,6 +5,7 @@ import { SqlProxyRepository } from './infrastructure/persistence/sql-proxy.repos
 import { ProxyController } from './proxy.controller.js';
 import { ProxySendHooks } from './proxy-send.hooks.js';
 import { ProxyService } from './proxy.service.js';
+import { ProxyProtocolDocs } from './proxy.protocol.js';
 
 /**
  * Acting on another's behalf (FEATURE_PROXY_SYSTEM): grants, the send policy resolving
@@ -18,6 +19,7 @@ export class ProxyModule {
       imports: [UsersModule],
       controllers: [ProxyController],
       providers: [
+        ProxyProtocolDocs,
         ProxyService,
         ProxySendHooks,
         { provide: ProxyRepository, useClass: SqlProxyRepository },

@@ -5,6 +5,7 @@ import {
   ApiOkResponse,
   ApiParam,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/http/api-errors.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
@@ -19,6 +20,7 @@ import { ReadStateService } from './read-state.service.js';
 export class ReadStateController {
   constructor(private readonly readState: ReadStateService) {}
 
+  @ApiOperation({ summary: "Move the caller's read marker in a room" })
   @Post('rooms/:id/read')
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -35,6 +37,7 @@ export class ReadStateController {
     await this.readState.markRead(p.userId, id, body.seq);
   }
 
+  @ApiOperation({ summary: "List the caller's rooms with unread counts" })
   @Get('users/me/rooms')
   @ApiOkResponse({
     type: RoomListPageDto,

@@ -8,6 +8,7 @@ import { RoomsModule } from '../rooms/rooms.module.js';
 import { ChatGateway } from './chat.gateway.js';
 import { RealtimeHub } from './realtime-hub.service.js';
 import { WsUpgradeAuth } from './ws-upgrade-auth.js';
+import { RealtimeProtocolDocs } from './realtime.protocol.js';
 
 @Module({
   imports: [
@@ -18,7 +19,7 @@ import { WsUpgradeAuth } from './ws-upgrade-auth.js';
     ReadStateModule,
     RoomEventsModule,
   ],
-  providers: [ChatGateway, RealtimeHub, WsUpgradeAuth],
+  providers: [RealtimeProtocolDocs, ChatGateway, RealtimeHub, WsUpgradeAuth],
   exports: [RealtimeHub],
 })
 export class RealtimeModule {}

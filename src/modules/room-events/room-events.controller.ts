@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { ApiErrorCodes, ApiErrors } from '../../common/http/api-errors.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
@@ -13,6 +13,7 @@ import { RoomEventsService } from './room-events.service.js';
 export class RoomEventsController {
   constructor(private readonly events: RoomEventsService) {}
 
+  @ApiOperation({ summary: "List a room's events after a cursor" })
   @Get()
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({

@@ -1,5 +1,11 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiOperation,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrors } from '../../common/http/api-errors.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
@@ -13,6 +19,7 @@ import { RoomDto } from './dto/room.dto.js';
 export class DirectRoomsController {
   constructor(private readonly direct: DirectRoomsService) {}
 
+  @ApiOperation({ summary: 'Open the direct room of a set of people' })
   @Post()
   @HttpCode(200)
   @ApiOkResponse({ type: RoomDto, description: 'the existing direct room of exactly these people' })

@@ -6,6 +6,7 @@ import {
   ApiOkResponse,
   ApiParam,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/http/api-errors.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
@@ -20,6 +21,7 @@ import { InvitesService } from './invites.service.js';
 export class InvitesController {
   constructor(private readonly invites: InvitesService) {}
 
+  @ApiOperation({ summary: 'Invite a user to a private room (owner)' })
   @Post('rooms/:id/invites')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({
@@ -36,6 +38,7 @@ export class InvitesController {
     return InviteDto.from(await this.invites.invite(p.userId, id, body.userId));
   }
 
+  @ApiOperation({ summary: 'Withdraw or decline an invite' })
   @Delete('rooms/:id/invites/:inviteId')
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -50,6 +53,7 @@ export class InvitesController {
     await this.invites.close(p.userId, id, inviteId);
   }
 
+  @ApiOperation({ summary: "List the caller's open invites" })
   @Get('users/me/invites')
   @ApiOkResponse({
     type: OpenInvitePageDto,

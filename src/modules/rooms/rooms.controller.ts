@@ -31,6 +31,7 @@ import { RoomsService } from './rooms.service.js';
 export class RoomsController {
   constructor(private readonly rooms: RoomsService) {}
 
+  @ApiOperation({ summary: 'Create a room' })
   @Post()
   @ApiCreatedResponse({ type: RoomDto, description: 'the creator is the owner and first member' })
   @ApiErrors(400, 401, 409, 429)
@@ -38,6 +39,7 @@ export class RoomsController {
     return RoomDto.from(await this.rooms.create(p, body));
   }
 
+  @ApiOperation({ summary: "List public rooms and the caller's rooms" })
   @Get()
   @ApiOkResponse({
     type: RoomPageDto,
@@ -49,6 +51,7 @@ export class RoomsController {
     return { items: page.items.map(RoomDto.from), nextCursor: page.nextCursor };
   }
 
+  @ApiOperation({ summary: 'Get a room' })
   @Get(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: RoomDto })
@@ -57,6 +60,7 @@ export class RoomsController {
     return RoomDto.from(await this.rooms.get(p, id));
   }
 
+  @ApiOperation({ summary: 'Update a room (owner)' })
   @Patch(':id')
   @ApiOperation({
     summary: "Change a room's settings (owner only)",
@@ -90,6 +94,7 @@ export class RoomsController {
     return RoomDto.from(await this.rooms.update(p, id, body));
   }
 
+  @ApiOperation({ summary: 'Delete a room (owner)' })
   @Delete(':id')
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -99,6 +104,7 @@ export class RoomsController {
     await this.rooms.delete(p, id);
   }
 
+  @ApiOperation({ summary: 'Join a room' })
   @Post(':id/join')
   @HttpCode(200)
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -115,6 +121,7 @@ export class RoomsController {
     return MembershipDto.from(await this.rooms.join(p, id, body.password));
   }
 
+  @ApiOperation({ summary: 'Leave a room' })
   @Post(':id/leave')
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -126,6 +133,7 @@ export class RoomsController {
     await this.rooms.leave(p, id);
   }
 
+  @ApiOperation({ summary: "List a room's members" })
   @Get(':id/members')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: MembershipPageDto })

@@ -10,11 +10,13 @@ import { InvitesService } from './invites.service.js';
 import { SqlRoomRepository } from './infrastructure/persistence/sql-room.repository.js';
 import { RoomsController } from './rooms.controller.js';
 import { RoomsService } from './rooms.service.js';
+import { RoomsProtocolDocs } from './rooms.protocol.js';
 
 @Module({
   imports: [UsersModule],
   controllers: [RoomsController, DirectRoomsController, InvitesController],
   providers: [
+    RoomsProtocolDocs,
     RoomsService,
     DirectRoomsService,
     InvitesService,

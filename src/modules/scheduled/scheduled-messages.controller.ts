@@ -6,6 +6,7 @@ import {
   ApiOkResponse,
   ApiParam,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/http/api-errors.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
@@ -26,6 +27,7 @@ import { ScheduledMessagesService } from './scheduled-messages.service.js';
 export class ScheduledMessagesController {
   constructor(private readonly scheduled: ScheduledMessagesService) {}
 
+  @ApiOperation({ summary: 'Schedule a message in a room' })
   @Post('rooms/:id/scheduled')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({
@@ -43,6 +45,7 @@ export class ScheduledMessagesController {
     return ScheduledMessageDto.from(await this.scheduled.schedule(p, id, body));
   }
 
+  @ApiOperation({ summary: "List the caller's scheduled messages" })
   @Get('users/me/scheduled')
   @ApiOkResponse({
     type: ScheduledMessagePageDto,
@@ -59,6 +62,7 @@ export class ScheduledMessagesController {
     return { items: page.items.map(ScheduledMessageDto.from), nextCursor: page.nextCursor };
   }
 
+  @ApiOperation({ summary: 'Change a scheduled message before it is sent' })
   @Patch('scheduled/:id')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({
@@ -75,6 +79,7 @@ export class ScheduledMessagesController {
     return ScheduledMessageDto.from(await this.scheduled.update(p, id, body));
   }
 
+  @ApiOperation({ summary: 'Cancel a scheduled message' })
   @Delete('scheduled/:id')
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })

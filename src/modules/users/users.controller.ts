@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/http/api-errors.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
@@ -18,6 +18,7 @@ import { UsersService } from './users.service.js';
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
+  @ApiOperation({ summary: 'Find active users by username prefix' })
   @Get()
   @ApiOkResponse({
     type: PublicUserPageDto,
@@ -29,6 +30,7 @@ export class UsersController {
     return { items: page.items.map(PublicUserDto.from), nextCursor: page.nextCursor };
   }
 
+  @ApiOperation({ summary: "Get the caller's profile" })
   @Get('me')
   @ApiOkResponse({ type: UserDto })
   @ApiErrors(401, 429)
@@ -36,6 +38,7 @@ export class UsersController {
     return UserDto.from(await this.users.getById(principal.userId));
   }
 
+  @ApiOperation({ summary: "Update the caller's profile" })
   @Patch('me')
   @ApiOkResponse({ type: UserDto })
   @ApiErrors(400, 401, 409, 429)
@@ -43,6 +46,7 @@ export class UsersController {
     return UserDto.from(await this.users.updateProfile(principal.userId, body));
   }
 
+  @ApiOperation({ summary: "Get a user's public profile" })
   @Get(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: PublicUserDto, description: 'a user as others see them (no email)' })

@@ -226,12 +226,19 @@ export class AuditPageDto {
 }
 
 export class OverviewDto {
-  @ApiProperty({ description: 'accounts, any status' }) users: number;
-  @ApiProperty() rooms: number;
-  @ApiProperty({ description: 'messages stored since 00:00 UTC today (deleted ones included)' })
+  @ApiProperty({ type: 'integer', description: 'accounts, any status' }) users: number;
+  @ApiProperty({ type: 'integer' }) rooms: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'messages stored since 00:00 UTC today (deleted ones included)',
+  })
   messagesToday: number;
-  @ApiProperty({ description: 'WebSockets open now on every instance' }) socketsOpen: number;
-  @ApiProperty({ description: 'instances that reported within the last three heartbeats' })
+  @ApiProperty({ type: 'integer', description: 'WebSockets open now on every instance' })
+  socketsOpen: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'instances that reported within the last three heartbeats',
+  })
   instances: number;
   @ApiProperty({ format: 'date-time' }) generatedAt: string;
 

@@ -18,6 +18,7 @@ export class CreateAttachmentDto {
   contentType: string;
 
   @ApiProperty({
+    type: 'integer',
     minimum: 1,
     description: 'bytes; at most ATTACHMENT_MAX_BYTES (26214400 by default)',
     example: 48213,
@@ -45,14 +46,16 @@ export class UploadTargetDto {
 export class CreatedAttachmentDto {
   @ApiProperty({ format: 'uuid', description: 'pass it in attachmentIds when sending' }) id: string;
   @ApiProperty({ type: UploadTargetDto }) upload: UploadTargetDto;
-  @ApiProperty({ description: 'seconds the upload URL works', example: 900 }) expiresIn: number;
+  @ApiProperty({ type: 'integer', description: 'seconds the upload URL works', example: 900 })
+  expiresIn: number;
 }
 
 export class AttachmentDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() filename: string;
   @ApiProperty({ example: 'image/png' }) contentType: string;
-  @ApiProperty({ description: 'bytes, as measured by the store' }) size: number;
+  @ApiProperty({ type: 'integer', description: 'bytes, as measured by the store' })
+  size: number;
   @ApiProperty({
     description:
       'signed download URL; works without a token for ATTACHMENT_URL_TTL_SEC (1 h by default, 10 min at least) after it was served',

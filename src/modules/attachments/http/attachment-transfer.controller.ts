@@ -51,7 +51,9 @@ export class AttachmentTransferController {
     summary: 'Upload an attachment’s bytes (local store; the link from POST …/attachments)',
     description:
       'The body is exactly the declared size; a longer one is cut off and refused, a shorter ' +
-      'one refused; nothing is kept of a refused upload. Works once.',
+      'one refused; nothing is kept of a refused upload. Works once. No bearer token: the ' +
+      'link is signed.',
+    security: [],
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @linkQuery
@@ -76,7 +78,10 @@ export class AttachmentTransferController {
   @Get('content')
   @ApiOperation({
     summary: 'Download an attachment (the signed URL a message carries)',
-    description: 'The bytes (local store), or a 302 to the object store (S3).',
+    description:
+      'The bytes (local store), or a 302 to the object store (S3). No bearer token: the link ' +
+      'is signed.',
+    security: [],
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @linkQuery

@@ -64,7 +64,8 @@ export class AuthResponseDto {
   @ApiProperty({ description: 'JWT for Authorization: Bearer' }) accessToken: string;
   @ApiProperty({ description: 'opaque, single use; rotate with /api/auth/refresh' })
   refreshToken: string;
-  @ApiProperty({ description: 'access token lifetime, seconds', example: 900 }) expiresIn: number;
+  @ApiProperty({ type: 'integer', description: 'access token lifetime, seconds', example: 900 })
+  expiresIn: number;
   @ApiPropertyOptional({
     description:
       'register and login only: keep it and send it with later logins of this account ' +
@@ -85,5 +86,5 @@ export class AuthResponseDto {
 
 export class WsTicketDto {
   @ApiProperty({ description: 'one-time ticket for /ws?ticket=' }) ticket: string;
-  @ApiProperty({ example: 30 }) expiresIn: number;
+  @ApiProperty({ type: 'integer', example: 30 }) expiresIn: number;
 }

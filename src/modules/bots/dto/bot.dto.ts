@@ -149,7 +149,7 @@ export class DeliveryDto {
   @ApiProperty({ format: 'uuid' }) messageId: string;
   @ApiProperty({ format: 'uuid' }) roomId: string;
   @ApiProperty({ enum: ['pending', 'delivered', 'failed'] }) status: string;
-  @ApiProperty({ example: 1 }) attempts: number;
+  @ApiProperty({ type: 'integer', example: 1 }) attempts: number;
   @ApiProperty({ type: String, nullable: true, example: 'HTTP 503' }) lastError: string | null;
   @ApiProperty({ format: 'date-time' }) nextAttemptAt: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;

@@ -1,5 +1,5 @@
 import { Body, Controller, Post, UseGuards } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiParam, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { ApiErrors } from '../../../common/http/api-errors.js';
 import { UuidParam } from '../../../common/http/uuid-param.js';
 import { Public } from '../../auth/principal.js';
@@ -21,6 +21,7 @@ import { BotAuthGuard, CurrentBot } from './bot-auth.guard.js';
 export class BotApiController {
   constructor(private readonly bots: BotsService) {}
 
+  @ApiOperation({ summary: 'Post a message as a bot', security: [{ bot: [] }] })
   @Post('rooms/:id/messages')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({

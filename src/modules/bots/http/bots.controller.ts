@@ -6,6 +6,7 @@ import {
   ApiOkResponse,
   ApiParam,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../../../common/http/api-errors.js';
 import { PageQueryDto } from '../../../common/http/pagination.js';
@@ -30,6 +31,7 @@ import {
 export class BotsController {
   constructor(private readonly bots: BotsService) {}
 
+  @ApiOperation({ summary: 'Create a bot (its token is shown once)' })
   @Post()
   @ApiCreatedResponse({
     type: BotWithTokenDto,
@@ -41,6 +43,7 @@ export class BotsController {
     return BotWithTokenDto.withToken(bot, token);
   }
 
+  @ApiOperation({ summary: "List the caller's bots" })
   @Get()
   @ApiOkResponse({ type: BotPageDto, description: "the caller's bots, newest first" })
   @ApiErrors(400, 401, 429)
@@ -49,6 +52,7 @@ export class BotsController {
     return { items: page.items.map(BotDto.from), nextCursor: page.nextCursor };
   }
 
+  @ApiOperation({ summary: "Get one of the caller's bots" })
   @Get(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: BotDto })
@@ -57,6 +61,7 @@ export class BotsController {
     return BotDto.from(await this.bots.get(p, id));
   }
 
+  @ApiOperation({ summary: 'Update a bot' })
   @Patch(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: BotDto })
@@ -69,6 +74,7 @@ export class BotsController {
     return BotDto.from(await this.bots.update(p, id, body));
   }
 
+  @ApiOperation({ summary: "Rotate a bot's token" })
   @Post(':id/token')
   @HttpCode(200)
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -82,6 +88,7 @@ export class BotsController {
     return BotWithTokenDto.withToken(bot, token);
   }
 
+  @ApiOperation({ summary: 'Delete a bot' })
   @Delete(':id')
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -94,6 +101,7 @@ export class BotsController {
     await this.bots.delete(p, id);
   }
 
+  @ApiOperation({ summary: "List a bot's webhook deliveries" })
   @Get(':id/deliveries')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({

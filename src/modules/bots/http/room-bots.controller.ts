@@ -5,6 +5,7 @@ import {
   ApiOkResponse,
   ApiParam,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../../../common/http/api-errors.js';
 import { UuidParam } from '../../../common/http/uuid-param.js';
@@ -19,6 +20,7 @@ import { BotsService } from '../bots.service.js';
 export class RoomBotsController {
   constructor(private readonly bots: BotsService) {}
 
+  @ApiOperation({ summary: 'Add a bot to a room (owner)' })
   @Post(':botId')
   @HttpCode(200)
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -37,6 +39,7 @@ export class RoomBotsController {
     return MembershipDto.from(await this.bots.addToRoom(p, id, botId));
   }
 
+  @ApiOperation({ summary: 'Remove a bot from a room (owner)' })
   @Delete(':botId')
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })

@@ -18,33 +18,33 @@ import { AttachmentDto } from '../../attachments/dto/attachment.dto.js';
 import { CLIENT_MSG_ID_PATTERN, CONTENT_MAX, type Message } from '../domain/message.js';
 
 export class ThreadSummaryDto {
-  @ApiProperty({ example: 3 }) replyCount: number;
+  @ApiProperty({ type: 'integer', example: 3 }) replyCount: number;
   @ApiProperty({ format: 'date-time' }) lastReplyAt: string;
-  @ApiProperty({ example: 42 }) lastReplySeq: number;
+  @ApiProperty({ type: 'integer', example: 42 }) lastReplySeq: number;
 }
 
 export class ReactionDto {
   @ApiProperty({ example: '👍', description: 'one emoji or :short_name:' }) emoji: string;
-  @ApiProperty({ example: 2 }) count: number;
+  @ApiProperty({ type: 'integer', example: 2 }) count: number;
   @ApiProperty({ description: 'whether the caller reacted with it' }) me: boolean;
 }
 
 export class MessageDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) roomId: string;
-  @ApiProperty({ description: 'place in the room: 1, 2, 3, ... gapless', example: 7 }) seq: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'place in the room: 1, 2, 3, ... gapless',
+    example: 7,
+  })
+  seq: number;
   @ApiProperty({ format: 'uuid' }) userId: string;
   @ApiProperty() username: string;
   @ApiProperty({ minLength: 1, maxLength: CONTENT_MAX }) content: string;
   @ApiProperty({ enum: ['text', 'system', 'bot'] }) type: string;
   @ApiProperty({ type: String, nullable: true }) clientMsgId: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({
-    type: String,
-    format: 'uuid',
-    nullable: true,
-    description: 'who sent it on behalf of `userId` (proxy module); null otherwise',
-  })
+  // Documented by the proxy module when it is on (ProxyProtocolDocs); null otherwise.
   sentBy: string | null;
   @ApiProperty({
     type: String,
@@ -121,10 +121,7 @@ export class SendMessageDto {
   })
   clientMsgId?: string;
 
-  @ApiPropertyOptional({
-    format: 'uuid',
-    description: 'send as this user (proxy module, with their grant); 400 when the module is off',
-  })
+  // Documented by the proxy module when it is on (ProxyProtocolDocs); 400 when it is off.
   @IsOptional()
   @IsUUID('all', { message: 'onBehalfOf must be a UUID' })
   onBehalfOf?: string;
@@ -160,7 +157,11 @@ export class EditMessageDto {
 }
 
 export class HistoryQueryDto {
-  @ApiPropertyOptional({ minimum: 0, description: 'the `limit` messages right after this seq' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    description: 'the `limit` messages right after this seq',
+  })
   @IsOptional()
   @Transform(toIntQuery)
   @IsInt()
@@ -168,7 +169,11 @@ export class HistoryQueryDto {
   @Max(Number.MAX_SAFE_INTEGER)
   afterSeq?: number;
 
-  @ApiPropertyOptional({ minimum: 1, description: 'the `limit` messages right before this seq' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    description: 'the `limit` messages right before this seq',
+  })
   @IsOptional()
   @Transform(toIntQuery)
   @IsInt()
@@ -176,7 +181,7 @@ export class HistoryQueryDto {
   @Max(Number.MAX_SAFE_INTEGER)
   beforeSeq?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_LIMIT, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 50 })
   @IsOptional()
   @Transform(toIntQuery)
   @IsInt()

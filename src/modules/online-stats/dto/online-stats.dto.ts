@@ -72,6 +72,7 @@ export class OnlinePeriodDto {
   @ApiProperty({ format: 'date-time', description: 'start of the period (UTC)' })
   start: string;
   @ApiProperty({
+    type: 'integer',
     example: 5400,
     description: 'seconds online within the period and the range (several devices count once)',
   })
@@ -83,7 +84,8 @@ export class UserOnlineDto {
   @ApiProperty({ format: 'date-time' }) from: string;
   @ApiProperty({ format: 'date-time' }) to: string;
   @ApiProperty({ enum: GRANULARITIES }) groupBy: Granularity;
-  @ApiProperty({ description: 'seconds online within the range' }) totalSeconds: number;
+  @ApiProperty({ type: 'integer', description: 'seconds online within the range' })
+  totalSeconds: number;
   @ApiProperty({ type: [OnlinePeriodDto], description: 'every period of the range, in order' })
   items: OnlinePeriodDto[];
 
@@ -117,11 +119,18 @@ export class DepartmentOnlineDto {
   parentId: string | null;
   @ApiProperty({ example: 'Engineering', description: '`unassigned` for members in no department' })
   name: string;
-  @ApiProperty({ description: 'members directly in this department (not its sub-departments)' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'members directly in this department (not its sub-departments)',
+  })
   memberCount: number;
-  @ApiProperty({ description: 'of those, how many were online at all in the range' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'of those, how many were online at all in the range',
+  })
   activeMembers: number;
   @ApiProperty({
+    type: 'integer',
     description:
       "sum over the members of each member's own online seconds (their devices count once)",
   })
@@ -133,7 +142,7 @@ export class OrgOnlineDto {
   @ApiProperty({ format: 'date-time' }) from: string;
   @ApiProperty({ format: 'date-time' }) to: string;
   @ApiProperty({ enum: ['department'] }) groupBy: 'department';
-  @ApiProperty() totalSeconds: number;
+  @ApiProperty({ type: 'integer' }) totalSeconds: number;
   @ApiProperty({
     type: [DepartmentOnlineDto],
     description: 'every department of the organisation by name, then `unassigned`',

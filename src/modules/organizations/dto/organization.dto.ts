@@ -53,7 +53,7 @@ export class OrgDto {
   @ApiProperty({ example: 'Acme Corp' }) name: string;
   @ApiProperty({ format: 'uuid' }) createdBy: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ example: 12 }) memberCount: number;
+  @ApiProperty({ type: 'integer', example: 12 }) memberCount: number;
   @ApiProperty({
     enum: ORG_ROLES,
     nullable: true,
@@ -152,6 +152,7 @@ export class CreatePositionDto {
   name: string;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: POSITION_RANK_MIN,
     maximum: POSITION_RANK_MAX,
     default: 0,
@@ -174,7 +175,7 @@ export class UpdatePositionDto {
   @IsDisplayName()
   name?: string;
 
-  @ApiPropertyOptional({ minimum: POSITION_RANK_MIN, maximum: POSITION_RANK_MAX })
+  @ApiPropertyOptional({ type: 'integer', minimum: POSITION_RANK_MIN, maximum: POSITION_RANK_MAX })
   @IsOmittable()
   @IsInt()
   @Min(POSITION_RANK_MIN)
@@ -186,7 +187,7 @@ export class PositionDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) orgId: string;
   @ApiProperty({ example: 'Team lead' }) name: string;
-  @ApiProperty({ example: 10 }) rank: number;
+  @ApiProperty({ type: 'integer', example: 10 }) rank: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
   static from(p: Position): PositionDto {
@@ -281,8 +282,9 @@ export class DepartmentNodeDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) parentId: string | null;
-  @ApiProperty({ description: 'members whose department is this one' }) memberCount: number;
-  @ApiProperty({ description: 'members of this department and all below it' })
+  @ApiProperty({ type: 'integer', description: 'members whose department is this one' })
+  memberCount: number;
+  @ApiProperty({ type: 'integer', description: 'members of this department and all below it' })
   totalMemberCount: number;
   @ApiProperty({ type: () => [DepartmentNodeDto], description: 'sub-departments, by name' })
   children: DepartmentNodeDto[];
@@ -317,8 +319,9 @@ export class DepartmentNodeDto {
 export class PositionCountDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
-  @ApiProperty() rank: number;
-  @ApiProperty({ description: 'members holding this position' }) memberCount: number;
+  @ApiProperty({ type: 'integer' }) rank: number;
+  @ApiProperty({ type: 'integer', description: 'members holding this position' })
+  memberCount: number;
 
   static from(p: PositionCount): PositionCountDto {
     return { id: p.id, name: p.name, rank: p.rank, memberCount: p.memberCount };
@@ -331,7 +334,8 @@ export class OrgTreeDto {
   departments: DepartmentNodeDto[];
   @ApiProperty({ type: [PositionCountDto], description: 'by rank, then name' })
   positions: PositionCountDto[];
-  @ApiProperty({ description: 'members in no department' }) unassignedMemberCount: number;
+  @ApiProperty({ type: 'integer', description: 'members in no department' })
+  unassignedMemberCount: number;
 
   static from(t: OrgTree): OrgTreeDto {
     return {

@@ -155,7 +155,7 @@ export class ProxyAuditEntryDto {
   via: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) roomId: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) messageId: string | null;
-  @ApiProperty({ type: Number, nullable: true }) seq: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) seq: number | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
   static from(e: AuditEntry): ProxyAuditEntryDto {

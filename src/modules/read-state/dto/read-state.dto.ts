@@ -5,6 +5,7 @@ import type { LastMessage, RoomListItem } from '../domain/read-state.repository.
 
 export class MarkReadDto {
   @ApiProperty({
+    type: 'integer',
     minimum: 0,
     description: 'read up to this seq; the marker never moves back and stops at lastSeq',
   })
@@ -16,7 +17,7 @@ export class MarkReadDto {
 
 export class LastMessageDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() seq: number;
+  @ApiProperty({ type: 'integer' }) seq: number;
   @ApiProperty({ format: 'uuid' }) userId: string;
   @ApiProperty() username: string;
   @ApiProperty({ description: '"" for a deleted message' }) content: string;
@@ -30,9 +31,12 @@ export class LastMessageDto {
 }
 
 export class RoomListItemDto extends RoomDto {
-  @ApiProperty({ description: "the caller's read marker" }) lastReadSeq: number;
-  @ApiProperty({ description: 'lastSeq - lastReadSeq' }) unreadCount: number;
-  @ApiProperty({ description: 'messages after lastReadSeq that mention the caller' })
+  @ApiProperty({ type: 'integer', description: "the caller's read marker" }) lastReadSeq: number;
+  @ApiProperty({ type: 'integer', description: 'lastSeq - lastReadSeq' }) unreadCount: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'messages after lastReadSeq that mention the caller',
+  })
   mentionCount: number;
   @ApiProperty({ type: LastMessageDto, nullable: true }) lastMessage: LastMessageDto | null;
 

@@ -5,7 +5,11 @@ import { ROOM_EVENT_KINDS, type RoomEvent } from '../../../common/events/chat-ev
 import { MAX_LIMIT, toIntQuery } from '../../../common/http/pagination.js';
 
 export class RoomEventDto {
-  @ApiProperty({ description: 'place in the room log: 1, 2, 3, ... gapless', example: 12 })
+  @ApiProperty({
+    type: 'integer',
+    description: 'place in the room log: 1, 2, 3, ... gapless',
+    example: 12,
+  })
   eventSeq: number;
   @ApiProperty({
     enum: ROOM_EVENT_KINDS,
@@ -37,6 +41,7 @@ export class RoomEventPageDto {
 
 export class RoomEventQueryDto {
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 0,
     default: 0,
     description:
@@ -49,7 +54,7 @@ export class RoomEventQueryDto {
   @Max(Number.MAX_SAFE_INTEGER)
   afterEventSeq?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_LIMIT, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 50 })
   @IsOptional()
   @Transform(toIntQuery)
   @IsInt()

@@ -28,23 +28,23 @@ export class RoomDto {
   @ApiProperty({ example: 'Anything goes' }) description: string;
   @ApiProperty({ format: 'uuid' }) ownerId: string;
   @ApiProperty() isPrivate: boolean;
-  @ApiProperty({
-    type: String,
-    format: 'uuid',
-    nullable: true,
-    description: 'the organisation owning the room (organisations module); null otherwise',
-  })
+  // Documented by the organisations module when it is on (OrganizationsProtocolDocs); null otherwise.
   orgId: string | null;
-  @ApiProperty({ example: 3 }) memberCount: number;
-  @ApiProperty({ description: 'seq of the newest message, 0 when empty', example: 42 })
+  @ApiProperty({ type: 'integer', example: 3 }) memberCount: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'seq of the newest message, 0 when empty',
+    example: 42,
+  })
   lastSeq: number;
   @ApiProperty({
+    type: 'integer',
     description: 'eventSeq of the newest room event, 0 when none: the cursor to resume from',
     example: 57,
   })
   lastEventSeq: number;
   @ApiProperty({
-    type: Number,
+    type: 'integer',
     nullable: true,
     minimum: 1,
     maximum: RETENTION_DAYS_MAX,
@@ -105,11 +105,7 @@ export class CreateRoomDto {
   @MaxLength(ROOM_PASSWORD_MAX)
   password?: string;
 
-  @ApiPropertyOptional({
-    format: 'uuid',
-    description:
-      "an organisation's room: only its members may see, join, read or send (organisations module; 400 when the module is off)",
-  })
+  // Documented by the organisations module when it is on (OrganizationsProtocolDocs); 400 when it is off.
   @IsOptional()
   @IsUUID('all', { message: 'orgId must be a UUID' })
   orgId?: string;
@@ -145,7 +141,7 @@ export class UpdateRoomDto {
   password?: string;
 
   @ApiPropertyOptional({
-    type: Number,
+    type: 'integer',
     nullable: true,
     minimum: 1,
     maximum: RETENTION_DAYS_MAX,
@@ -179,7 +175,10 @@ export class MembershipDto {
   @ApiProperty() username: string;
   @ApiProperty({ enum: ['owner', 'member'] }) role: string;
   @ApiProperty({ format: 'date-time' }) joinedAt: string;
-  @ApiProperty({ description: "the member's read marker: seqs up to it are read (read receipts)" })
+  @ApiProperty({
+    type: 'integer',
+    description: "the member's read marker: seqs up to it are read (read receipts)",
+  })
   lastReadSeq: number;
 
   static from(m: Membership): MembershipDto {

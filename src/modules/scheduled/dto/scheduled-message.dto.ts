@@ -96,7 +96,7 @@ export class ScheduledMessageDto extends ScheduledMessageCreatedDto {
   })
   messageId: string | null;
   @ApiProperty({
-    type: Number,
+    type: 'integer',
     nullable: true,
     description: "sent: that message's seq in the room; else null",
   })

@@ -30,8 +30,9 @@ export class SearchMessagesQueryDto extends PageQueryDto {
 }
 
 export class HighlightRangeDto {
-  @ApiProperty({ description: 'first UTF-16 code unit of a hit in `text`' }) start: number;
-  @ApiProperty({ description: 'one past its last code unit' }) end: number;
+  @ApiProperty({ type: 'integer', description: 'first UTF-16 code unit of a hit in `text`' })
+  start: number;
+  @ApiProperty({ type: 'integer', description: 'one past its last code unit' }) end: number;
 }
 
 export class HighlightDto {

@@ -87,9 +87,9 @@ export class UpdateMeDto {
   // Checked by the domain rule (EXTENSIONS_INVALID), which knows the stored fields too.
   @ApiPropertyOptional({
     type: 'object',
+    // null (removes the key) rides on the string branch: OpenAPI 3.0 has no null type.
     additionalProperties: {
-      oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }],
-      nullable: true,
+      oneOf: [{ type: 'string', nullable: true }, { type: 'number' }, { type: 'boolean' }],
     },
     description:
       `merged into the stored fields; a key set to null is removed. At most ${EXTENSIONS_MAX_KEYS} keys ` +
