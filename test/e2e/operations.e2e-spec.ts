@@ -432,13 +432,16 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
       expect(s.LoginDto.required.sort()).toEqual(['login', 'password']);
       expect(props('RefreshTokenDto')).toEqual(['refreshToken']);
       expect(props('UpdateMeDto')).toEqual(['avatarUrl', 'extensions', 'username']);
-      expect(props('CreateRoomDto')).toEqual([
-        'description',
-        'isPrivate',
-        'name',
-        'orgId',
-        'password',
-      ]);
+      // orgId is the organisations module's field: documented only when it is on.
+      expect(props('CreateRoomDto')).toEqual(
+        [
+          'description',
+          'isPrivate',
+          'name',
+          ...(process.env.FEATURE_ORGANIZATIONS === 'true' ? ['orgId'] : []),
+          'password',
+        ].sort(),
+      );
       expect(s.CreateRoomDto.required.sort()).toEqual(['isPrivate', 'name']);
       expect(props('UpdateRoomDto')).toEqual([
         'description',
@@ -448,14 +451,17 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
         'retentionDays',
       ]);
       expect(props('JoinRoomDto')).toEqual(['password']);
-      expect(props('SendMessageDto')).toEqual([
-        'attachmentIds',
-        'clientMsgId',
-        'content',
-        'onBehalfOf',
-        'threadRootId',
-        'type',
-      ]);
+      // onBehalfOf is the proxy module's field: documented only when it is on.
+      expect(props('SendMessageDto')).toEqual(
+        [
+          'attachmentIds',
+          'clientMsgId',
+          'content',
+          ...(process.env.FEATURE_PROXY_SYSTEM === 'true' ? ['onBehalfOf'] : []),
+          'threadRootId',
+          'type',
+        ].sort(),
+      );
       expect(s.SendMessageDto.required).toEqual(['content']);
       expect(props('AuthResponseDto')).toEqual([
         'accessToken',
@@ -476,41 +482,45 @@ describe('operations: health, metrics, features, OpenAPI, errors, request ids', 
         'username',
       ]);
       expect(s.UserDto.properties.status.enum).toEqual(['active', 'disabled', 'banned']);
-      expect(props('RoomDto')).toEqual([
-        'createdAt',
-        'description',
-        'id',
-        'isPrivate',
-        'kind',
-        'lastEventSeq',
-        'lastSeq',
-        'memberCount',
-        'name',
-        'orgId',
-        'ownerId',
-        'retentionDays',
-        'updatedAt',
-      ]);
-      expect(props('MessageDto')).toEqual([
-        'attachments',
-        'clientMsgId',
-        'content',
-        'createdAt',
-        'deleted',
-        'deletedAt',
-        'editedAt',
-        'id',
-        'mentions',
-        'reactions',
-        'roomId',
-        'sentBy',
-        'seq',
-        'thread',
-        'threadRootId',
-        'type',
-        'userId',
-        'username',
-      ]);
+      expect(props('RoomDto')).toEqual(
+        [
+          'createdAt',
+          'description',
+          'id',
+          'isPrivate',
+          'kind',
+          'lastEventSeq',
+          'lastSeq',
+          'memberCount',
+          'name',
+          ...(process.env.FEATURE_ORGANIZATIONS === 'true' ? ['orgId'] : []),
+          'ownerId',
+          'retentionDays',
+          'updatedAt',
+        ].sort(),
+      );
+      expect(props('MessageDto')).toEqual(
+        [
+          'attachments',
+          'clientMsgId',
+          'content',
+          'createdAt',
+          'deleted',
+          'deletedAt',
+          'editedAt',
+          'id',
+          'mentions',
+          'reactions',
+          'roomId',
+          ...(process.env.FEATURE_PROXY_SYSTEM === 'true' ? ['sentBy'] : []),
+          'seq',
+          'thread',
+          'threadRootId',
+          'type',
+          'userId',
+          'username',
+        ].sort(),
+      );
       expect(s.MessageDto.properties.type.enum).toEqual(['text', 'system', 'bot']);
       for (const page of ['RoomPageDto', 'MembershipPageDto', 'MessagePageDto', 'RoomEventPageDto'])
         expect(props(page)).toEqual(['items', 'nextCursor']);

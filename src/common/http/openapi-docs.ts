@@ -15,6 +15,11 @@ export interface OpenApiContribution {
   properties?: Record<string, Record<string, SchemaObject>>;
   /** Security schemes, by name. */
   securitySchemes?: Record<string, SecuritySchemeObject>;
+  /**
+   * Error codes the module answers that its own routes' tables do not name (codes it adds to
+   * the core's routes, e.g. MUTED on a send), for the error body's `code` enum.
+   */
+  errorCodes?: readonly string[];
 }
 
 export interface OpenApiDocsProvider {

@@ -12,8 +12,9 @@ type Json = Record<string, unknown>;
 
 /**
  * Finishes the generated OpenAPI document: the running modules' contributions, then the error
- * body's `code` enum made of exactly the codes the routes document (each module owns its codes
- * through its routes' decorators; the core lists none, and a module that is off adds none).
+ * body's `code` enum made of exactly the codes the routes document and the running modules
+ * contribute (each module owns its codes, through its routes' decorators and its contribution;
+ * the core lists none, and a module that is off adds none).
  */
 @Injectable()
 export class OpenApiDocumentService {
@@ -30,7 +31,7 @@ export class OpenApiDocumentService {
     }
     applyOpenApiContributions(doc, contributions);
 
-    const codes = new Set<string>();
+    const codes = new Set<string>(contributions.flatMap((c) => c.errorCodes ?? []));
     for (const ops of Object.values(doc.paths))
       for (const op of Object.values(ops as Record<string, Json>)) {
         const responses = (op?.responses ?? {}) as Record<string, Json>;

@@ -5,12 +5,32 @@ import {
   type ProtocolContribution,
   type ProtocolDocsProvider,
 } from '../../common/asyncapi/protocol-docs.js';
+import {
+  OpenApiDocs,
+  type OpenApiContribution,
+  type OpenApiDocsProvider,
+} from '../../common/http/openapi-docs.js';
 import { REASON_MAX } from './domain/sanction.js';
 
-/** The advanced admin module's WebSocket events (AsyncAPI). */
+/** The advanced admin module's WebSocket events (AsyncAPI) and error codes (OpenAPI). */
 @Injectable()
 @ProtocolDocs()
-export class AdminProtocolDocs implements ProtocolDocsProvider {
+@OpenApiDocs()
+export class AdminProtocolDocs implements ProtocolDocsProvider, OpenApiDocsProvider {
+  openApiDocs(): OpenApiContribution {
+    // MUTED answers a muted member's send on the core's routes.
+    return {
+      errorCodes: [
+        'MUTED',
+        'ADMIN_SELF_ACTION',
+        'USER_NOT_SANCTIONED',
+        'ROOM_OWNER_PROTECTED',
+        'MUTE_NOT_FOUND',
+        'MEMBER_NOT_FOUND',
+      ],
+    };
+  }
+
   protocolDocs(): ProtocolContribution {
     return {
       clientEvents: [

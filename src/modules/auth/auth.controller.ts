@@ -7,7 +7,7 @@ import {
   ApiTags,
   ApiOperation,
 } from '@nestjs/swagger';
-import { ApiErrors } from '../../common/http/api-errors.js';
+import { ApiErrorCodes, ApiErrors } from '../../common/http/api-errors.js';
 import { AuthService } from './auth.service.js';
 import {
   AuthResponseDto,
@@ -27,7 +27,10 @@ export class AuthController {
   @ApiOperation({ summary: 'Register a user and log in', security: [] })
   @Post('register')
   @ApiCreatedResponse({ type: AuthResponseDto })
-  @ApiErrors(400, 409, 429)
+  @ApiErrors(400, 429)
+  @ApiErrorCodes({
+    409: { USERNAME_TAKEN: 'the username is taken', EMAIL_TAKEN: 'the email is registered' },
+  })
   async register(@Body() body: RegisterDto): Promise<AuthResponseDto> {
     return AuthResponseDto.from(await this.auth.register(body));
   }
@@ -37,7 +40,11 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @ApiOkResponse({ type: AuthResponseDto })
-  @ApiErrors(400, 401, 403, 429)
+  @ApiErrors(400, 429)
+  @ApiErrorCodes({
+    401: { INVALID_CREDENTIALS: 'unknown login or wrong password' },
+    403: { USER_DISABLED: 'the account is suspended or banned' },
+  })
   async login(@Body() body: LoginDto): Promise<AuthResponseDto> {
     return AuthResponseDto.from(await this.auth.login(body.login, body.password, body.deviceToken));
   }
@@ -50,7 +57,14 @@ export class AuthController {
     type: AuthResponseDto,
     description: 'a new pair; the presented refresh token is spent',
   })
-  @ApiErrors(400, 401, 403, 429)
+  @ApiErrors(400, 429)
+  @ApiErrorCodes({
+    401: {
+      REFRESH_TOKEN_INVALID: 'unknown, expired or revoked refresh token',
+      REFRESH_TOKEN_REUSED: 'a spent refresh token: the whole session is revoked',
+    },
+    403: { USER_DISABLED: 'the account is suspended or banned' },
+  })
   async refresh(@Body() body: RefreshTokenDto): Promise<AuthResponseDto> {
     return AuthResponseDto.from(await this.auth.refresh(body.refreshToken));
   }
@@ -60,7 +74,8 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'session revoked; its sockets are closed' })
-  @ApiErrors(400, 401, 429)
+  @ApiErrors(400, 429)
+  @ApiErrorCodes({ 401: { REFRESH_TOKEN_INVALID: 'unknown, expired or revoked refresh token' } })
   async logout(@Body() body: RefreshTokenDto): Promise<void> {
     await this.auth.logout(body.refreshToken);
   }

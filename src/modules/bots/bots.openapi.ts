@@ -5,12 +5,13 @@ import {
   type OpenApiDocsProvider,
 } from '../../common/http/openapi-docs.js';
 
-/** The bots module's security scheme: `Authorization: Bot <token>` on the bot API. */
+/** The bots module's security scheme (`Authorization: Bot <token>` on the bot API) and codes. */
 @Injectable()
 @OpenApiDocs()
 export class BotsOpenApiDocs implements OpenApiDocsProvider {
   openApiDocs(): OpenApiContribution {
     return {
+      errorCodes: ['BOT_NOT_FOUND', 'BOT_TOKEN_INVALID', 'BOT_NAME_TAKEN', 'WEBHOOK_URL_REFUSED'],
       securitySchemes: {
         bot: {
           type: 'apiKey',

@@ -25,6 +25,18 @@ const orgId = {
 export class OrganizationsProtocolDocs implements ProtocolDocsProvider, OpenApiDocsProvider {
   openApiDocs(): OpenApiContribution {
     return {
+      errorCodes: [
+        'ORG_NOT_FOUND',
+        'NOT_ORG_MEMBER',
+        'ORG_NAME_TAKEN',
+        'ORG_LAST_OWNER',
+        'DEPARTMENT_NOT_FOUND',
+        'DEPARTMENT_CYCLE',
+        'DEPARTMENT_NAME_TAKEN',
+        'DEPARTMENT_NOT_EMPTY',
+        'POSITION_NOT_FOUND',
+        'POSITION_NAME_TAKEN',
+      ],
       properties: {
         RoomDto: { orgId },
         RoomListItemDto: { orgId },

@@ -18,6 +18,7 @@ import {
 export class ProxyProtocolDocs implements ProtocolDocsProvider, OpenApiDocsProvider {
   openApiDocs(): OpenApiContribution {
     return {
+      errorCodes: ['PROXY_NOT_ALLOWED', 'PROXY_NOT_FOUND'],
       properties: {
         SendMessageDto: {
           onBehalfOf: {

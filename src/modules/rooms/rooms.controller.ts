@@ -34,7 +34,15 @@ export class RoomsController {
   @ApiOperation({ summary: 'Create a room' })
   @Post()
   @ApiCreatedResponse({ type: RoomDto, description: 'the creator is the owner and first member' })
-  @ApiErrors(400, 401, 409, 429)
+  @ApiErrors(401, 429)
+  @ApiErrorCodes({
+    400: {
+      VALIDATION_FAILED: 'a malformed field; the message names it',
+      MALFORMED_JSON: 'the body is not JSON',
+      ROOM_PASSWORD_REQUIRED: 'a private room needs a password',
+    },
+    409: { ROOM_NAME_TAKEN: 'a room with this name exists' },
+  })
   async create(@CurrentUser() p: Principal, @Body() body: CreateRoomDto): Promise<RoomDto> {
     return RoomDto.from(await this.rooms.create(p, body));
   }
@@ -99,7 +107,8 @@ export class RoomsController {
   @HttpCode(204)
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'room, memberships and messages deleted' })
-  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrors(400, 401, 404, 429)
+  @ApiErrorCodes({ 403: { NOT_ROOM_OWNER: 'only the owner deletes a room' } })
   async delete(@CurrentUser() p: Principal, @UuidParam('id') id: string): Promise<void> {
     await this.rooms.delete(p, id);
   }
@@ -112,7 +121,14 @@ export class RoomsController {
     type: MembershipDto,
     description: 'joining a room one is already in answers the same membership',
   })
-  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrors(400, 401, 404)
+  @ApiErrorCodes({
+    403: { ROOM_PASSWORD_INVALID: 'wrong or missing password of a private room' },
+    429: {
+      ROOM_JOIN_THROTTLED: 'too many wrong passwords for this room; retry later',
+      RATE_LIMITED: 'too many requests; retry after Retry-After seconds',
+    },
+  })
   async join(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -128,7 +144,8 @@ export class RoomsController {
   @ApiNoContentResponse({
     description: 'an owner leaving hands the room to the longest-standing member',
   })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrorCodes({ 409: { OWNER_LAST_MEMBER: 'the owner is the last member: delete the room' } })
   async leave(@CurrentUser() p: Principal, @UuidParam('id') id: string): Promise<void> {
     await this.rooms.leave(p, id);
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags, ApiOperation } from '@nestjs/swagger';
-import { ApiErrors } from '../../common/http/api-errors.js';
+import { ApiErrorCodes, ApiErrors } from '../../common/http/api-errors.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import {
@@ -41,7 +41,8 @@ export class UsersController {
   @ApiOperation({ summary: "Update the caller's profile" })
   @Patch('me')
   @ApiOkResponse({ type: UserDto })
-  @ApiErrors(400, 401, 409, 429)
+  @ApiErrors(400, 401, 429)
+  @ApiErrorCodes({ 409: { USERNAME_TAKEN: 'the username is taken' } })
   async updateMe(@CurrentUser() principal: Principal, @Body() body: UpdateMeDto): Promise<UserDto> {
     return UserDto.from(await this.users.updateProfile(principal.userId, body));
   }
