@@ -260,7 +260,7 @@ it('two people chat; one goes offline and comes back to the messages, edits and 
     await b.setViewportSize({ width: 390, height: 760 });
     await b.screenshot({ path: join(SHOTS, 'phone-room.png') });
     await b.getByRole('button', { name: 'Back to conversations' }).click();
-    await b.getByRole('heading', { name: 'Rooms' }).waitFor(WAIT);
+    await b.getByRole('heading', { name: 'Rooms' }).scrollIntoViewIfNeeded(WAIT);
     await b.screenshot({ path: join(SHOTS, 'phone-rooms.png') });
 
     // On the phone, B searches its rooms for a word A sent earlier; the hit marks the word and
