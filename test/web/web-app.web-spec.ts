@@ -2,9 +2,12 @@
 // sign up and chat; one goes offline and comes back to what was said meanwhile, with an unread
 // badge; an edit, a reaction, typing and a thread reply show up live. Saves its screenshots under
 // .data/screenshots, or with UPDATE_SCREENSHOTS=1 over the README's (docs/screenshots), so a test
-// run leaves the checkout as it was. Every wait is on a condition, never a fixed sleep.
+// run leaves the checkout as it was. Attachments (an image rendered from its signed URL, a file
+// link, a refused empty upload) and message search (a hit opening its room) are in there too.
+// Every wait is on a condition, never a fixed sleep.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { uniqueName } from '../support/http.js';
@@ -22,6 +25,36 @@ const SHOTS = join(
   process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : '.data/screenshots',
 );
 const WAIT = { timeout: 20_000 };
+/**
+ * A small PNG made here (a colour gradient, 8-bit RGB), so the browser has a real image to decode
+ * and the README's screenshot shows one.
+ */
+function gradientPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type), data])));
+    return Buffer.concat([len, Buffer.from(type), data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // depth 8, RGB, deflate, no filter, no interlace
+  const rows = Buffer.alloc(height * (1 + width * 3));
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      rows.set(
+        [Math.round((255 * x) / width), Math.round((255 * y) / height), 200],
+        y * (1 + width * 3) + 1 + x * 3,
+      );
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 
 let svc: ServiceProcess | undefined;
 let browser: Browser | undefined;
@@ -58,6 +91,13 @@ async function person(ctx: BrowserContext, shot?: string): Promise<{ page: Page;
   return { page, name };
 }
 
+/** What the test reads of an <img> (the test code is typed without the DOM library). */
+interface LoadingImage {
+  complete: boolean;
+  naturalWidth: number;
+  addEventListener(type: 'load' | 'error', listener: () => void): void;
+}
+
 /** A message in the open room's timeline, by its text. */
 const message = (page: Page, text: string) =>
   page.locator('#timeline li').filter({ hasText: text });
@@ -81,7 +121,7 @@ it('two people chat; one goes offline and comes back to the messages, edits and 
     await a.getByRole('button', { name: 'Create room' }).click();
     await a.getByRole('heading', { name: `# ${room}` }).waitFor(WAIT);
     await b.getByLabel('Find rooms').fill(room);
-    await b.getByRole('button', { name: 'Search' }).click();
+    await b.getByRole('button', { name: 'Search', exact: true }).click();
     await b.getByRole('button', { name: `Join ${room}` }).click();
     await b.getByRole('heading', { name: `# ${room}` }).waitFor(WAIT);
 
@@ -169,6 +209,44 @@ it('two people chat; one goes offline and comes back to the messages, edits and 
     await b.getByRole('button', { name: new RegExp(`# ${room}`) }).click();
     await message(b, 'Hi A, B here').waitFor(WAIT);
 
+    // A attaches a PNG and a text file; B sees the image (served by its signed URL) and the link.
+    // An empty file is refused first, and said so in the composer's live region.
+    const picker = a.getByLabel('Attach files').first();
+    await picker.setInputFiles({
+      name: 'empty.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.alloc(0),
+    });
+    await send(a, 'Nothing in it');
+    await a.getByRole('status').filter({ hasText: 'ATTACHMENT_SIZE_INVALID' }).waitFor(WAIT);
+    await a.getByRole('textbox', { name: 'Message', exact: true }).fill('');
+    await picker.setInputFiles([
+      { name: 'dot.png', mimeType: 'image/png', buffer: gradientPng(96, 64) },
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('attached notes\n') },
+    ]);
+    await send(a, 'Here are the files');
+    const withFiles = message(b, 'Here are the files');
+    const img = withFiles.getByRole('img', { name: 'dot.png' });
+    await img.waitFor(WAIT);
+    await img.scrollIntoViewIfNeeded();
+    // Resolves once the browser has loaded (or failed to load) the bytes from the signed URL.
+    const width = await img.evaluate(
+      (el) =>
+        new Promise<number>((resolve) => {
+          const image = el as unknown as LoadingImage;
+          if (image.complete) return resolve(image.naturalWidth);
+          image.addEventListener('load', () => resolve(image.naturalWidth));
+          image.addEventListener('error', () => resolve(0));
+        }),
+    );
+    expect(width).toBe(96);
+    const link = withFiles.getByRole('link', { name: /notes\.txt \(15 B\)/ });
+    await link.waitFor(WAIT);
+    const href = await link.getAttribute('href');
+    const served = await b.evaluate(async (url) => (await fetch(url!)).text(), href);
+    expect(served).toBe('attached notes\n');
+    await message(a, 'Here are the files').getByRole('img', { name: 'dot.png' }).waitFor(WAIT);
+
     // A reload stays signed in (the tab's refresh token) and finds the room again.
     await a.reload();
     await a.getByRole('status').filter({ hasText: 'Connected' }).waitFor(WAIT);
@@ -182,8 +260,26 @@ it('two people chat; one goes offline and comes back to the messages, edits and 
     await b.setViewportSize({ width: 390, height: 760 });
     await b.screenshot({ path: join(SHOTS, 'phone-room.png') });
     await b.getByRole('button', { name: 'Back to conversations' }).click();
-    await b.getByRole('heading', { name: 'Rooms' }).waitFor(WAIT);
+    await b.getByRole('heading', { name: 'Rooms' }).scrollIntoViewIfNeeded(WAIT);
     await b.screenshot({ path: join(SHOTS, 'phone-rooms.png') });
+
+    // On the phone, B searches its rooms for a word A sent earlier; the hit marks the word and
+    // opens the room. The DM is opened first so the result visibly changes rooms.
+    await b.getByRole('button', { name: new RegExp(nameA) }).click();
+    await b.getByRole('heading', { name: nameA }).waitFor(WAIT);
+    await b.getByRole('button', { name: 'Back to conversations' }).click();
+    const search = b.getByRole('searchbox', { name: 'Search messages' });
+    await search.fill('edited');
+    await search.press('Enter');
+    const hit = b.getByRole('list', { name: 'Search results' }).getByRole('button', {
+      name: /Hello from A, edited/,
+    });
+    await hit.waitFor(WAIT);
+    expect(await hit.locator('mark').allTextContents()).toEqual(['edited']);
+    await b.screenshot({ path: join(SHOTS, 'phone-search.png') });
+    await hit.click();
+    await b.getByRole('heading', { name: `# ${room}` }).waitFor(WAIT);
+    await b.locator('#timeline li.found').filter({ hasText: 'Hello from A, edited' }).waitFor(WAIT);
   } finally {
     await ctxA.close();
     await ctxB.close();

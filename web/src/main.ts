@@ -9,7 +9,9 @@ import {
   type MessageView,
   type ReactionEventData,
 } from '@chat-backend/sdk';
+import { attachmentList, filePicker } from './attachments.ts';
 import { $, h } from './dom.ts';
+import { searchForm } from './search.ts';
 
 type RoomItem = components['schemas']['RoomListItemDto'];
 
@@ -125,6 +127,15 @@ async function showMain(): Promise<void> {
         h('ul', { id: 'room-list', class: 'room-list' }),
         h('h2', {}, 'Direct messages'),
         h('ul', { id: 'dm-list', class: 'room-list' }),
+        searchForm({
+          client,
+          currentRoomId: () => currentRoomId,
+          roomLabel: (id) => {
+            const r = rooms.get(id);
+            return r ? roomLabel(r) : 'A room';
+          },
+          openRoom: (id, messageId) => void openRoom(id, messageId),
+        }),
         newRoomForm(),
         browseRoomsForm(),
         newDmForm(),
@@ -374,7 +385,8 @@ function dropRoom(roomId: string): void {
 
 // ---- a room's timeline --------------------------------------------------------------------
 
-async function openRoom(roomId: string): Promise<void> {
+/** Opens a room at its newest messages; `messageId` (a search hit) is scrolled to if loaded. */
+async function openRoom(roomId: string, messageId?: string): Promise<void> {
   const room = rooms.get(roomId);
   if (!room) return;
   currentRoomId = roomId;
@@ -421,6 +433,11 @@ async function openRoom(roomId: string): Promise<void> {
   refreshPending();
   log.lastElementChild?.scrollIntoView({ block: 'end' });
   markSeen(roomId);
+  const hit = messageId && document.getElementById(`m-${messageId}`);
+  if (hit) {
+    hit.classList.add('found');
+    hit.scrollIntoView({ block: 'center' });
+  }
   (document.getElementById(`composer-${roomId}`) as HTMLTextAreaElement | null)?.focus();
 }
 
@@ -465,16 +482,32 @@ function composer(roomId: string, rootId: string | null): HTMLElement {
       ? 'Reply in thread'
       : 'Write a message (Enter sends, Shift+Enter: new line)',
   });
+  const picker = filePicker(`files-${id}`);
   const form = h(
     'form',
     { class: 'composer' },
-    h('label', { for: id, class: 'visually-hidden' }, rootId ? 'Reply' : 'Message'),
-    input,
-    h('button', { type: 'submit' }, rootId ? 'Reply' : 'Send'),
+    h(
+      'div',
+      { class: 'composer-row' },
+      h('label', { for: id, class: 'visually-hidden' }, rootId ? 'Reply' : 'Message'),
+      input,
+      h('button', { type: 'submit' }, rootId ? 'Reply' : 'Send'),
+    ),
+    picker.element,
+    picker.status,
   );
-  const submit = () => {
-    const content = input.value.trim();
+  const submit = async () => {
+    const files = editingId && !rootId ? [] : picker.files();
+    // A message needs text: files sent alone are introduced by their names.
+    const content = input.value.trim() || files.map((f) => f.name).join(', ');
     if (!content) return;
+    let attachmentIds: string[] = [];
+    if (files.length > 0) {
+      const ids = await picker.uploadAll(client, roomId);
+      if (!ids) return; // the text and the files stay, to retry
+      attachmentIds = ids;
+      picker.clear();
+    }
     input.value = '';
     if (!rootId && editingId) {
       const msgId = editingId;
@@ -487,17 +520,22 @@ function composer(roomId: string, rootId: string | null): HTMLElement {
         .then(({ error }) => error && alertError(error));
       return;
     }
-    void client.send(roomId, content, rootId ? { threadRootId: rootId } : {}).catch(alertError);
+    void client
+      .send(roomId, content, {
+        ...(rootId ? { threadRootId: rootId } : {}),
+        ...(attachmentIds.length ? { attachmentIds } : {}),
+      })
+      .catch(alertError);
     refreshPending();
   };
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    submit();
+    void submit();
   });
   input.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey) {
       ev.preventDefault();
-      submit();
+      void submit();
     } else if (ev.key === 'Escape' && editingId) {
       stopEditing();
       input.value = '';
@@ -518,7 +556,7 @@ function startEditing(m: MessageView): void {
   if (!input) return;
   input.value = m.content;
   input.setAttribute('aria-label', 'Edit your message (Escape cancels)');
-  input.closest('form')?.querySelector('button')?.replaceChildren('Save');
+  input.closest('form')?.querySelector('button[type=submit]')?.replaceChildren('Save');
   input.focus();
 }
 
@@ -527,7 +565,7 @@ function stopEditing(): void {
   if (!currentRoomId) return;
   const input = document.getElementById(`composer-${currentRoomId}`);
   input?.removeAttribute('aria-label');
-  input?.closest('form')?.querySelector('button')?.replaceChildren('Send');
+  input?.closest('form')?.querySelector('button[type=submit]')?.replaceChildren('Send');
 }
 
 /** Creates or updates a message's element in the timeline or the open thread. */
@@ -615,6 +653,7 @@ function messageElement(m: MessageView, domId: string): HTMLElement {
     m.deleted
       ? h('p', { class: 'content deleted' }, 'This message was deleted.')
       : h('p', { class: 'content' }, m.content),
+    !m.deleted && attachmentList(m.attachments ?? []),
     others.length > 0 &&
       h('p', { class: 'other-reactions' }, others.map((r) => `${r.emoji} ${r.count}`).join('  ')),
     actions.length > 0 &&
