@@ -739,7 +739,7 @@ export interface components {
              * @example VALIDATION_FAILED
              * @enum {string}
              */
-            code: "ATTACHMENT_ALREADY_UPLOADED" | "ATTACHMENT_CONTENT_TYPE_INVALID" | "ATTACHMENT_FILENAME_INVALID" | "ATTACHMENT_INVALID" | "ATTACHMENT_LINK_INVALID" | "ATTACHMENT_NOT_FOUND" | "ATTACHMENT_SIZE_INVALID" | "ATTACHMENT_SIZE_MISMATCH" | "AUTH_REQUIRED" | "CLIENT_MSG_ID_CONFLICT" | "DIRECT_ROOM" | "MALFORMED_JSON" | "MESSAGE_DELETED" | "MESSAGE_NOT_EDITABLE" | "MESSAGE_NOT_FOUND" | "NOT_FOUND" | "NOT_MESSAGE_AUTHOR" | "NOT_ROOM_MEMBER" | "NOT_ROOM_OWNER" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "REACTION_LIMIT" | "RESYNC_REQUIRED" | "RETENTION_DAYS_INVALID" | "ROOM_NAME_TAKEN" | "ROOM_NOT_FOUND" | "ROOM_PASSWORD_REQUIRED" | "SCHEDULED_MESSAGE_FAILED" | "SCHEDULED_MESSAGE_NOT_FOUND" | "SCHEDULED_MESSAGE_SENDING" | "SCHEDULED_MESSAGE_SENT" | "SEARCH_QUERY_LENGTH" | "SEARCH_QUERY_NO_TERMS" | "SEARCH_QUERY_TOO_MANY_TERMS" | "SEND_AT_OUT_OF_RANGE" | "SESSION_REVOKED" | "THREAD_ROOT_INVALID" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "VALIDATION_FAILED";
+            code: "ATTACHMENT_ALREADY_UPLOADED" | "ATTACHMENT_CONTENT_TYPE_INVALID" | "ATTACHMENT_FILENAME_INVALID" | "ATTACHMENT_INVALID" | "ATTACHMENT_LINK_INVALID" | "ATTACHMENT_NOT_FOUND" | "ATTACHMENT_SIZE_INVALID" | "ATTACHMENT_SIZE_MISMATCH" | "AUTH_REQUIRED" | "CLIENT_MSG_ID_CONFLICT" | "DIRECT_ROOM" | "EMAIL_TAKEN" | "INVALID_CREDENTIALS" | "MALFORMED_JSON" | "MESSAGE_DELETED" | "MESSAGE_NOT_EDITABLE" | "MESSAGE_NOT_FOUND" | "NOT_FOUND" | "NOT_MESSAGE_AUTHOR" | "NOT_ROOM_MEMBER" | "NOT_ROOM_OWNER" | "OWNER_LAST_MEMBER" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "REACTION_LIMIT" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "RESYNC_REQUIRED" | "RETENTION_DAYS_INVALID" | "ROOM_JOIN_THROTTLED" | "ROOM_NAME_TAKEN" | "ROOM_NOT_FOUND" | "ROOM_PASSWORD_INVALID" | "ROOM_PASSWORD_REQUIRED" | "SCHEDULED_MESSAGE_FAILED" | "SCHEDULED_MESSAGE_NOT_FOUND" | "SCHEDULED_MESSAGE_SENDING" | "SCHEDULED_MESSAGE_SENT" | "SEARCH_QUERY_LENGTH" | "SEARCH_QUERY_NO_TERMS" | "SEARCH_QUERY_TOO_MANY_TERMS" | "SEND_AT_OUT_OF_RANGE" | "SESSION_REVOKED" | "THREAD_ROOT_INVALID" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "USERNAME_TAKEN" | "USER_DISABLED" | "VALIDATION_FAILED";
             /** @example Bad Request */
             error: string;
             /**
@@ -1440,7 +1440,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
+            /** @description Unauthorized: INVALID_CREDENTIALS (unknown login or wrong password) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1449,7 +1449,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed: NOT_ROOM_MEMBER (the caller is not a member of this room) */
+            /** @description Forbidden: USER_DISABLED (the account is suspended or banned) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1500,7 +1500,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
+            /** @description Unauthorized: REFRESH_TOKEN_INVALID (unknown, expired or revoked refresh token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1553,7 +1553,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid or expired credentials: AUTH_REQUIRED (no bearer token); TOKEN_INVALID (the token is forged or malformed); TOKEN_EXPIRED (the access token expired: refresh it); SESSION_REVOKED (the session was logged out or revoked) */
+            /** @description Unauthorized: REFRESH_TOKEN_INVALID (unknown, expired or revoked refresh token); REFRESH_TOKEN_REUSED (a spent refresh token: the whole session is revoked) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1562,7 +1562,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed: NOT_ROOM_MEMBER (the caller is not a member of this room) */
+            /** @description Forbidden: USER_DISABLED (the account is suspended or banned) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1614,7 +1614,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: USERNAME_TAKEN (the username is taken); EMAIL_TAKEN (the email is registered) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1863,7 +1863,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoomDto"];
                 };
             };
-            /** @description Validation failed; the message names the field: VALIDATION_FAILED (a malformed id, query or field; the message names it); MALFORMED_JSON (the body is not JSON) */
+            /** @description Bad Request: VALIDATION_FAILED (a malformed field; the message names it); MALFORMED_JSON (the body is not JSON); ROOM_PASSWORD_REQUIRED (a private room needs a password) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1881,7 +1881,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: ROOM_NAME_TAKEN (a room with this name exists) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1998,7 +1998,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed: NOT_ROOM_MEMBER (the caller is not a member of this room) */
+            /** @description Forbidden: NOT_ROOM_OWNER (only the owner deletes a room) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2516,7 +2516,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not allowed: NOT_ROOM_MEMBER (the caller is not a member of this room) */
+            /** @description Forbidden: ROOM_PASSWORD_INVALID (wrong or missing password of a private room) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2534,11 +2534,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Too many requests; see the Retry-After header: RATE_LIMITED (too many requests; retry after Retry-After seconds) */
+            /** @description Too Many Requests: ROOM_JOIN_THROTTLED (too many wrong passwords for this room; retry later); RATE_LIMITED (too many requests; retry after Retry-After seconds) */
             429: {
                 headers: {
-                    /** @description seconds to wait */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2601,7 +2599,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: OWNER_LAST_MEMBER (the owner is the last member: delete the room) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3740,7 +3738,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: USERNAME_TAKEN (the username is taken) */
             409: {
                 headers: {
                     [name: string]: unknown;
