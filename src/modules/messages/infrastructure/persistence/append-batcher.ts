@@ -89,11 +89,18 @@ const APPEND_SQL = `
  * PostgreSQL as one statement (up to `maxBatch`), with at most `maxInFlight` statements at once;
  * while those run, new sends queue up and form the next batch. Throughput is then no longer one
  * WAL flush per message. A lone send is the same statement with one row.
+ *
+ * Order: a room is in at most one statement at a time, and a failed batch is retried one send
+ * after another, so sends to a room take their seqs in the order they reached the service (two
+ * statements for one room running at once would take the room lock in either order, and a
+ * client that pipelines its sends would see them stored out of order).
  */
 export class AppendBatcher {
   private queue: Pending[] = [];
   private inFlight = 0;
   private scheduled = false;
+  /** Rooms with a statement in flight: their queued sends wait for it. */
+  private readonly busyRooms = new Set<string>();
 
   constructor(
     private readonly db: PreparedQueries,
@@ -120,16 +127,35 @@ export class AppendBatcher {
   private flush(): void {
     this.scheduled = false;
     while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
-      const batch = this.queue.splice(0, this.maxBatch);
+      const batch = this.takeBatch();
+      if (batch.length === 0) return; // every queued room is in flight; its end flushes again
+      const rooms = new Set(batch.map((p) => p.msg.roomId));
+      for (const room of rooms) this.busyRooms.add(room);
       this.inFlight++;
       void this.run(batch).finally(() => {
         this.inFlight--;
+        for (const room of rooms) this.busyRooms.delete(room);
         if (this.queue.length > 0 && !this.scheduled) {
           this.scheduled = true;
           setImmediate(() => this.flush());
         }
       });
     }
+  }
+
+  /**
+   * The next batch: queued sends in arrival order, skipping rooms in flight. A room whose sends
+   * do not all fit keeps the rest queued, behind this batch (its room is then in flight).
+   */
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    for (const p of this.queue) {
+      if (batch.length < this.maxBatch && !this.busyRooms.has(p.msg.roomId)) batch.push(p);
+      else rest.push(p);
+    }
+    this.queue = rest;
+    return batch;
   }
 
   private statement(batch: NewMessage[]): Promise<AppendedRow[]> {
@@ -157,8 +183,9 @@ export class AppendBatcher {
       rows = await this.statement(batch.map((p) => p.msg));
     } catch (err) {
       // Typically two sends with one clientMsgId racing; the whole statement rolled back (no
-      // seq was used), so each goes again on its own, which sorts out who was first.
-      await Promise.all(batch.map((p) => this.alone(p, err, batch.length === 1)));
+      // seq was used), so each goes again on its own, which sorts out who was first. One after
+      // another, in arrival order, so the retried sends keep their order.
+      for (const p of batch) await this.alone(p, err, batch.length === 1);
       return;
     }
     const byOrd = new Map(rows.map((r) => [Number(r.ord), r]));
