@@ -197,10 +197,14 @@ describe('messaging', () => {
       acks.push(alice.send(roomId, contents[i]).then((a) => (settled.push(a), a)));
       // Let the frames go out a few at a time, so acks come back while later sends are in flight.
       if (i % 3 === 2) await new Promise((r) => setImmediate(r));
-      // Cut the network twice with some sends acknowledged and others not (no close frame
-      // reaches either side); the second cut lands on the connection the first one led to.
+      // Cut the network twice with some sends acknowledged and others stored by the server but
+      // their acks lost (no close frame reaches either side); the second cut lands on the
+      // connection the first one led to.
       if (i === 12 || i === 27) {
+        if (i === 27) await waitFor(() => opens >= 1, 'alice to reconnect after the first cut');
         await waitFor(() => settled.length >= i - 7, `${i - 7} acks`);
+        proxy.holdReplies();
+        await waitFor(() => toBob.length >= i + 1, `bob to receive ${i + 1} messages`);
         unackedAtDrops += alice.pending().length;
         proxy.dropAll();
       }

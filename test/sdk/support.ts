@@ -8,6 +8,7 @@ import { uniqueName } from '../support/http.js';
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private down = false;
+  private holding = false;
   private constructor(
     private readonly server: Server,
     readonly port: number,
@@ -37,7 +38,10 @@ export class TcpProxy {
       s.on('close', () => this.sockets.delete(s));
       s.on('error', () => undefined);
     }
-    client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!this.holding) client.write(chunk);
+    });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   }
@@ -45,6 +49,15 @@ export class TcpProxy {
   /** Cuts every open connection, both ways, without a WebSocket close frame. */
   dropAll(): void {
     for (const s of this.sockets) s.destroy();
+    this.holding = false;
+  }
+
+  /**
+   * From now until the next cut, what the server sends is swallowed (client frames still reach
+   * it): sends the server stores and acks stay unacked on the client side.
+   */
+  holdReplies(): void {
+    this.holding = true;
   }
 
   /** While down, new connections are refused (reset at once) and open ones are cut. */
