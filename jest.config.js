@@ -6,13 +6,19 @@ const common = {
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
   rootDir: '.',
+  setupFiles: ['<rootDir>/test/setup/worker-databases.mjs'],
 };
+const allModulesOn = [...common.setupFiles, '<rootDir>/test/setup/all-modules-on.mjs'];
 
 /** @type {import('jest').Config} */
 export default {
   globalSetup: '<rootDir>/test/setup/global-setup.mjs',
   globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
   testTimeout: 30000,
+  // Two files at a time (this machine kind has 2 cores; Jest's default would be 1): each worker
+  // has its own databases (test/setup/worker-databases.mjs), brokers that tests stop are each
+  // file's own, and every wait is on a condition. TEST_WORKERS=1 runs them one by one.
+  maxWorkers: Number(process.env.TEST_WORKERS ?? 2),
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
@@ -26,7 +32,7 @@ export default {
       ...common,
       displayName: 'e2e-all-modules',
       testMatch: ['<rootDir>/test/e2e/*.e2e-spec.ts'],
-      setupFiles: ['<rootDir>/test/setup/all-modules-on.mjs'],
+      setupFiles: allModulesOn,
     },
     // The same attachment behaviour on the S3 store, against a real S3Proxy (started by the
     // global setup only when this project runs).
@@ -40,7 +46,7 @@ export default {
       testMatch: ['broker-outage', 'cross-instance', 'instance-failure', 'two-apps'].map(
         (f) => `<rootDir>/test/kafka/${f}.kafka-spec.ts`,
       ),
-      setupFiles: ['<rootDir>/test/setup/all-modules-on.mjs'],
+      setupFiles: allModulesOn,
     },
     // The client SDK (packages/sdk) against the real service: in-process apps and real processes.
     { ...common, displayName: 'sdk', testMatch: ['<rootDir>/test/sdk/**/*.sdk-spec.ts'] },

@@ -76,7 +76,24 @@ async function createMigratedDatabase(serverUrl, dbName, flagEnv) {
   return url.toString();
 }
 
-export default async function globalSetup() {
+/**
+ * One copy of a migrated database per Jest worker (`CREATE DATABASE … TEMPLATE`), so test files
+ * running at the same time never share tables: a scheduled-message sender or a sweeper of one
+ * file then never acts on another file's rows. test/setup/worker-databases.mjs picks the copy.
+ */
+async function cloneForWorkers(serverUrl, templateUrl, workers) {
+  const template = new URL(templateUrl).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    for (let w = 1; w <= workers; w++)
+      await admin.query(`CREATE DATABASE "${template}_w${w}" TEMPLATE "${template}"`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export default async function globalSetup(globalConfig) {
   if (suitesSelected(process.argv, 's3')) {
     // A real S3-compatible server (S3Proxy, scripts/s3proxy.mjs) on a free loopback port; the
     // teardown stops it. Each S3 suite creates its own bucket.
@@ -134,6 +151,12 @@ export default async function globalSetup() {
   const stamp = `${Date.now()}_${process.pid}`;
   const coreUrl = await createMigratedDatabase(serverUrl, `chat_test_${stamp}`, {});
   const enterpriseUrl = await createMigratedDatabase(serverUrl, `chat_test_${stamp}_ent`, ALL_ON);
+  const workers = Math.max(1, Number(globalConfig?.maxWorkers) || 1);
+  if (workers > 1) {
+    await cloneForWorkers(serverUrl, coreUrl, workers);
+    await cloneForWorkers(serverUrl, enterpriseUrl, workers);
+    process.env.TEST_DB_WORKERS = String(workers);
+  }
   process.env.TEST_DB_SERVER_URL = serverUrl;
   process.env.DATABASE_URL = coreUrl;
   process.env.CORE_DATABASE_URL = coreUrl;

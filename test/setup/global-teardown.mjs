@@ -6,9 +6,11 @@ const dbName = (url) => (url ? new URL(url).pathname.slice(1) : null);
 
 export default async function globalTeardown() {
   const server = process.env.TEST_DB_SERVER_URL;
+  const workers = Number(process.env.TEST_DB_WORKERS ?? 0);
   const dbs = [process.env.CORE_DATABASE_URL, process.env.ENTERPRISE_DATABASE_URL]
     .map(dbName)
-    .filter((d) => d?.startsWith('chat_test_'));
+    .filter((d) => d?.startsWith('chat_test_'))
+    .flatMap((d) => [d, ...Array.from({ length: workers }, (_, i) => `${d}_w${i + 1}`)]);
   if (server && dbs.length > 0 && process.env.KEEP_TEST_DB !== '1') {
     const admin = new pg.Client({ connectionString: server });
     await admin.connect();
