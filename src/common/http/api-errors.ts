@@ -17,17 +17,19 @@ export class ErrorResponseDto {
   requestId?: string;
 }
 
-const DESCRIPTIONS: Record<number, string> = {
+/** The statuses whose codes are the same on every route. */
+type CommonErrorStatus = 400 | 401 | 403 | 404 | 429;
+
+const DESCRIPTIONS: Record<CommonErrorStatus, string> = {
   400: 'Validation failed; the message names the field',
   401: 'Missing, invalid or expired credentials',
   403: 'Not allowed',
   404: 'Unknown id, or a private room the caller is not in',
-  409: 'Conflict',
   429: 'Too many requests; see the Retry-After header',
 };
 
 /** The codes a status means on any route that documents it without its own table. */
-const COMMON_CODES: Record<number, ErrorCodeMeanings> = {
+const COMMON_CODES: Record<CommonErrorStatus, ErrorCodeMeanings> = {
   400: {
     VALIDATION_FAILED: 'a malformed id, query or field; the message names it',
     MALFORMED_JSON: 'the body is not JSON',
@@ -43,15 +45,19 @@ const COMMON_CODES: Record<number, ErrorCodeMeanings> = {
   429: { RATE_LIMITED: 'too many requests; retry after Retry-After seconds' },
 };
 
-/** Documents the contract's error body for each status a route can answer with. */
-export function ApiErrors(...statuses: number[]) {
+/**
+ * Documents the contract's error body for each status a route can answer with, with the codes
+ * that status means on any route. A status whose codes depend on the route (409, 413, ...) has
+ * no common codes: the route lists its own with ApiErrorCodes.
+ */
+export function ApiErrors(...statuses: CommonErrorStatus[]) {
   return applyDecorators(
     ...statuses.map((status) =>
       ApiResponse({
         status,
-        description: describe(status, COMMON_CODES[status] ?? {}, DESCRIPTIONS[status]),
+        description: describe(status, COMMON_CODES[status], DESCRIPTIONS[status]),
         type: ErrorResponseDto,
-        examples: examplesOf(status, COMMON_CODES[status] ?? {}),
+        examples: examplesOf(status, COMMON_CODES[status]),
         ...(status === 429
           ? {
               headers: {

@@ -8,7 +8,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiErrors } from '../../common/http/api-errors.js';
+import { ApiErrorCodes, ApiErrors } from '../../common/http/api-errors.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import {
@@ -35,7 +35,10 @@ export class OrgStructureController {
   @ApiOperation({ summary: 'Create a department, at the top level or under a parent' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: DepartmentDto })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrorCodes({
+    409: { DEPARTMENT_NAME_TAKEN: 'a department with this name exists at this place in the tree' },
+  })
   async createDepartment(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -49,7 +52,13 @@ export class OrgStructureController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'deptId', format: 'uuid' })
   @ApiOkResponse({ type: DepartmentDto })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrorCodes({
+    409: {
+      DEPARTMENT_NAME_TAKEN: 'a department with this name exists at this place in the tree',
+      DEPARTMENT_CYCLE: 'a move under the department itself or one of its sub-departments',
+    },
+  })
   async updateDepartment(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -68,7 +77,10 @@ export class OrgStructureController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'deptId', format: 'uuid' })
   @ApiNoContentResponse({ description: 'deleted' })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrorCodes({
+    409: { DEPARTMENT_NOT_EMPTY: 'the department has sub-departments: move or delete them first' },
+  })
   async deleteDepartment(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -81,7 +93,10 @@ export class OrgStructureController {
   @ApiOperation({ summary: 'Create a position' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: PositionDto })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrorCodes({
+    409: { POSITION_NAME_TAKEN: 'a position with this name exists in this organisation' },
+  })
   async createPosition(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -95,7 +110,10 @@ export class OrgStructureController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'posId', format: 'uuid' })
   @ApiOkResponse({ type: PositionDto })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrorCodes({
+    409: { POSITION_NAME_TAKEN: 'a position with this name exists in this organisation' },
+  })
   async updatePosition(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,

@@ -8,7 +8,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiErrors } from '../../common/http/api-errors.js';
+import { ApiErrorCodes, ApiErrors } from '../../common/http/api-errors.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
@@ -35,7 +35,8 @@ export class OrganizationsController {
   @Post()
   @ApiOperation({ summary: 'Create an organisation; the creator becomes its owner' })
   @ApiCreatedResponse({ type: OrgDto })
-  @ApiErrors(400, 401, 409, 429)
+  @ApiErrors(400, 401, 429)
+  @ApiErrorCodes({ 409: { ORG_NAME_TAKEN: 'an organisation with this name exists' } })
   async create(@CurrentUser() p: Principal, @Body() body: CreateOrgDto): Promise<OrgDto> {
     const { org, role } = await this.orgs.create(p, body.name);
     return OrgDto.from(org, role);
@@ -114,7 +115,8 @@ export class OrganizationsController {
   @ApiParam({ name: 'userId', format: 'uuid' })
   @ApiCreatedResponse({ type: OrgMemberDto, description: 'the user was added' })
   @ApiOkResponse({ type: OrgMemberDto, description: 'the membership was updated' })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrorCodes({ 409: { ORG_LAST_OWNER: 'demoting the last owner of the organisation' } })
   async putMember(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -136,7 +138,10 @@ export class OrganizationsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'userId', format: 'uuid' })
   @ApiNoContentResponse({ description: 'removed' })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrorCodes({
+    409: { ORG_LAST_OWNER: 'the last owner of the organisation cannot leave it or be removed' },
+  })
   async removeMember(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,

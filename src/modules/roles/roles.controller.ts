@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { RequirePermission } from '../../common/authz/require-permission.js';
-import { ApiErrors } from '../../common/http/api-errors.js';
+import { ApiErrorCodes, ApiErrors } from '../../common/http/api-errors.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import {
@@ -40,7 +40,8 @@ export class RolesController {
   @RequirePermission('role.manage')
   @ApiOperation({ summary: 'Create a custom role (global role.manage)' })
   @ApiCreatedResponse({ type: RoleDto })
-  @ApiErrors(400, 401, 403, 409, 429)
+  @ApiErrors(400, 401, 403, 429)
+  @ApiErrorCodes({ 409: { ROLE_NAME_TAKEN: 'another role has this name (case-insensitively)' } })
   async create(@Body() body: CreateRoleDto): Promise<RoleDto> {
     return RoleDto.from(await this.roles.create(body));
   }
@@ -52,7 +53,8 @@ export class RolesController {
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: RoleDto })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrorCodes({ 409: { ROLE_NAME_TAKEN: 'another role has this name (case-insensitively)' } })
   async update(@UuidParam('id') id: string, @Body() body: UpdateRoleDto): Promise<RoleDto> {
     return RoleDto.from(await this.roles.update(id, body));
   }

@@ -8,7 +8,7 @@ import {
   ApiTags,
   ApiOperation,
 } from '@nestjs/swagger';
-import { ApiErrors } from '../../common/http/api-errors.js';
+import { ApiErrorCodes, ApiErrors } from '../../common/http/api-errors.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
@@ -29,7 +29,13 @@ export class InvitesController {
     description:
       "owner only, private rooms only; the invitee's sockets get invite.received, and POST /join without a password then lets them in once. An organisation's room takes only the organisation's members (403 NOT_ORG_MEMBER)",
   })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrorCodes({
+    409: {
+      INVITE_EXISTS: 'this user already has an open invite to this room',
+      ALREADY_MEMBER: 'this user is already a member of the room',
+    },
+  })
   async create(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,

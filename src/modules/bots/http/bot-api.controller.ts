@@ -1,6 +1,6 @@
 import { Body, Controller, Post, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiParam, ApiTags, ApiOperation } from '@nestjs/swagger';
-import { ApiErrors } from '../../../common/http/api-errors.js';
+import { ApiErrorCodes, ApiErrors } from '../../../common/http/api-errors.js';
 import { UuidParam } from '../../../common/http/uuid-param.js';
 import { Public } from '../../auth/principal.js';
 import { MessageDto } from '../../messages/dto/message.dto.js';
@@ -29,7 +29,10 @@ export class BotApiController {
     description:
       'stored with type "bot" as the bot\'s user (a member of the room); a repeated clientMsgId answers the first message',
   })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrorCodes({
+    409: { CLIENT_MSG_ID_CONFLICT: 'this clientMsgId was used for a message in another room' },
+  })
   async send(
     @CurrentBot() bot: BotPrincipal,
     @UuidParam('id') id: string,

@@ -8,7 +8,7 @@ import {
   ApiTags,
   ApiOperation,
 } from '@nestjs/swagger';
-import { ApiErrors } from '../../../common/http/api-errors.js';
+import { ApiErrorCodes, ApiErrors } from '../../../common/http/api-errors.js';
 import { PageQueryDto } from '../../../common/http/pagination.js';
 import { UuidParam } from '../../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../../auth/principal.js';
@@ -37,7 +37,10 @@ export class BotsController {
     type: BotWithTokenDto,
     description: 'the bot, with its token: shown this once (only its SHA-256 is kept)',
   })
-  @ApiErrors(400, 401, 409, 429)
+  @ApiErrors(400, 401, 429)
+  @ApiErrorCodes({
+    409: { BOT_NAME_TAKEN: 'another bot or user has this name (case-insensitively)' },
+  })
   async create(@CurrentUser() p: Principal, @Body() body: CreateBotDto): Promise<BotWithTokenDto> {
     const { bot, token } = await this.bots.create(p, body);
     return BotWithTokenDto.withToken(bot, token);
@@ -65,7 +68,10 @@ export class BotsController {
   @Patch(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: BotDto })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
+  @ApiErrorCodes({
+    409: { BOT_NAME_TAKEN: 'another bot or user has this name (case-insensitively)' },
+  })
   async update(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,

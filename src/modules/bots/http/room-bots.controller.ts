@@ -47,7 +47,7 @@ export class RoomBotsController {
   @ApiNoContentResponse({
     description: 'members see member.left (reason "kicked"); 404 when the bot is not in the room',
   })
-  @ApiErrors(400, 401, 403, 404, 409, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
   async remove(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
