@@ -287,6 +287,41 @@ describe('messaging', () => {
   }, 60_000);
 });
 
+describe('a server that drops sends over its frame rate limit', () => {
+  let limited: TestApp;
+  beforeAll(async () => {
+    // 5 frames a second with a bucket of 10: a burst of 20 sends loses 10 without an answer
+    // each (the server says RATE_LIMITED once, naming no send).
+    limited = await startTestApp({ RATE_LIMIT_WS_PER_SEC: '5', RATE_LIMIT_WS_BURST: '10' });
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it('writes a send left without an answer again until it is acknowledged: each stored once', async () => {
+    const alice = track(newClient(limited.baseUrl, { resendAfterMs: 1_000 }));
+    await signUp(alice);
+    const roomId = await newRoom(alice);
+    alice.connect();
+    await whenOpen(alice);
+    const refusals: string[] = [];
+    alice.on('error', (e) => refusals.push(e.code));
+    let opens = 0;
+    alice.on('state', (s) => s.state === 'open' && opens++);
+
+    const contents = texts(20, 'limited');
+    const acked = await Promise.all(contents.map((c) => alice.send(roomId, c)));
+    expect(refusals).toContain('RATE_LIMITED'); // the server did drop some
+    expect(opens).toBe(0); // written again on the same connection, not after a reconnect
+    expect(alice.pending()).toEqual([]);
+    expect(new Set(acked.map((a) => a.seq))).toEqual(new Set(contents.map((_, i) => i + 1)));
+
+    const stored = await history(alice, roomId);
+    expect(stored).toHaveLength(20);
+    expect(stored.map((m) => m.content).sort()).toEqual([...contents].sort());
+  }, 60_000);
+});
+
 describe('a service restarted in the middle of sends', () => {
   let svc: ServiceProcess | undefined;
   afterAll(async () => {

@@ -52,6 +52,12 @@ export interface ChatClientOptions {
   refreshSkewMs?: number;
   /** Application-level ping interval; a missing pong within it closes the socket (default 25 s). */
   heartbeatMs?: number;
+  /**
+   * A send written on an open connection and neither acknowledged nor refused within this time is
+   * written again, with the same clientMsgId (the server stores it once): the server may have
+   * dropped it (over its frame rate limit) without a word. Default 10 s.
+   */
+  resendAfterMs?: number;
 }
 
 export interface SendOptions {
@@ -68,6 +74,10 @@ interface OutboxEntry {
   frame: ClientEvents['message.send'];
   resolve: (ack: Ack) => void;
   reject: (err: Error) => void;
+  /** When to write it again if no ack or refusal came (epoch ms); unset until written. */
+  resendAt?: number;
+  /** Writes again on this connection: the back-off after a temporary refusal grows with it. */
+  retries: number;
 }
 
 interface Subscription {
@@ -111,6 +121,7 @@ export class ChatClient {
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private resendTimer: ReturnType<typeof setInterval> | undefined;
   private awaitingPong = false;
   private connState: ConnectionState = 'idle';
   private readonly subs = new Map<string, Subscription>();
@@ -273,7 +284,7 @@ export class ChatClient {
   disconnect(): void {
     this.wanted = false;
     clearTimeout(this.reconnectTimer);
-    this.stopHeartbeat();
+    this.stopSocketTimers();
     const s = this.socket;
     this.socket = null;
     s?.close(1000, 'client closed');
@@ -290,7 +301,7 @@ export class ChatClient {
       s.onclose = s.onmessage = s.onerror = null;
       s.close(4000, 'reconnecting');
     }
-    this.stopHeartbeat();
+    this.stopSocketTimers();
     void this.open();
   }
 
@@ -344,17 +355,20 @@ export class ChatClient {
     if (ws !== this.socket) return;
     this.attempt = 0;
     this.setState('open');
-    this.startHeartbeat(ws);
+    this.startSocketTimers(ws);
     // Resume every room from its cursor, then resend what was never acknowledged, in order.
     for (const [roomId, sub] of this.subs)
       this.write(ws, 'room.subscribe', subscribeFrame(roomId, sub));
-    for (const entry of this.outbox.values()) this.write(ws, 'message.send', entry.frame);
+    for (const entry of this.outbox.values()) {
+      entry.retries = 0;
+      this.writeSend(ws, entry);
+    }
   }
 
   private onSocketClosed(ws: WebSocketLike, code: number, reason: string): void {
     if (ws !== this.socket) return;
     this.socket = null;
-    this.stopHeartbeat();
+    this.stopSocketTimers();
     if (!this.wanted) return;
     if (code === CloseCodes.sessionEnded) {
       // Logged out elsewhere, token family revoked, or the account disabled: try the refresh
@@ -385,8 +399,9 @@ export class ChatClient {
     this.emit('state', { state, attempt: this.attempt, retryInMs, error });
   }
 
-  private startHeartbeat(ws: WebSocketLike): void {
-    this.stopHeartbeat();
+  /** The connection's timers: the heartbeat, and the resend of sends left without an answer. */
+  private startSocketTimers(ws: WebSocketLike): void {
+    this.stopSocketTimers();
     this.awaitingPong = false;
     const every = this.opts.heartbeatMs ?? 25_000;
     this.heartbeatTimer = setInterval(() => {
@@ -400,11 +415,36 @@ export class ChatClient {
       this.write(ws, 'ping', {});
     }, every);
     (this.heartbeatTimer as { unref?: () => void }).unref?.();
+    const resendAfter = this.opts.resendAfterMs ?? 10_000;
+    this.resendTimer = setInterval(() => this.resendDue(ws), Math.min(250, resendAfter));
+    (this.resendTimer as { unref?: () => void }).unref?.();
   }
 
-  private stopHeartbeat(): void {
+  private stopSocketTimers(): void {
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
+    clearInterval(this.resendTimer);
+    this.resendTimer = undefined;
+  }
+
+  /**
+   * Writes again, oldest first, the sends whose answer is overdue (or whose temporary refusal's
+   * back-off is over). Sends written after one of them may be stored before it; none is stored
+   * twice.
+   */
+  private resendDue(ws: WebSocketLike): void {
+    if (ws !== this.socket || this.outbox.size === 0) return;
+    const now = Date.now();
+    for (const entry of this.outbox.values())
+      if (entry.resendAt !== undefined && entry.resendAt <= now) {
+        entry.retries++;
+        this.writeSend(ws, entry);
+      }
+  }
+
+  private writeSend(ws: WebSocketLike, entry: OutboxEntry): void {
+    if (this.write(ws, 'message.send', entry.frame))
+      entry.resendAt = Date.now() + (this.opts.resendAfterMs ?? 10_000);
   }
 
   private write<E extends keyof ClientEvents>(
@@ -462,6 +502,9 @@ export class ChatClient {
       case 'error': {
         const err = data as unknown as ServerEvents['error'];
         const entry = err.ref ? this.outbox.get(err.ref) : undefined;
+        // Refused for now: written again after a jittered back-off, on this connection.
+        if (entry && RETRYABLE.has(err.code))
+          entry.resendAt = Date.now() + backoffDelay(entry.retries, this.opts.backoff);
         if (entry && err.ref && !RETRYABLE.has(err.code)) {
           this.outbox.delete(err.ref);
           entry.reject(new SendError(err.code, err.message, err.ref));
@@ -524,8 +567,9 @@ export class ChatClient {
     if (opts.threadRootId) frame.threadRootId = opts.threadRootId;
     if (opts.attachmentIds?.length) frame.attachmentIds = opts.attachmentIds;
     return new Promise<Ack>((resolve, reject) => {
-      this.outbox.set(clientMsgId, { frame, resolve, reject });
-      this.writeNow('message.send', frame);
+      const entry: OutboxEntry = { frame, resolve, reject, retries: 0 };
+      this.outbox.set(clientMsgId, entry);
+      if (this.socket) this.writeSend(this.socket, entry);
     });
   }
 
@@ -582,7 +626,7 @@ function codeOf(body: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Error codes after which a send stays in the outbox (the resend after a reconnect may pass). */
+/** Error codes after which a send stays in the outbox and is written again after a back-off. */
 const RETRYABLE = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'INTERNAL_ERROR']);
 
 function subscribeFrame(roomId: string, sub: Subscription): ClientEvents['room.subscribe'] {
