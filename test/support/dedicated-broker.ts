@@ -32,20 +32,38 @@ async function script(): Promise<BrokerScript> {
   return (await import(path)) as BrokerScript;
 }
 
+/** Slots per Jest worker: a file's slot must stay below this. */
+const SLOTS_PER_WORKER = 10;
+
 /**
- * Ports for a test file's dedicated broker: slot n is KAFKA_PORT + 2n (and + 2n + 1 for its
- * controller) when KAFKA_PORT is set, so runs given different ports never meet; else 19190 + 2n.
- * Each file that starts a dedicated broker takes a slot of its own (files run in parallel).
+ * The Jest worker running this file (1 when run in band): files run two at a time, and one file
+ * may run in two projects at once (broker-outage in kafka and in kafka-all-modules), so each
+ * worker has its own block of ports and its own broker directories.
+ */
+function jestWorker(): number {
+  return Math.max(1, Number(process.env.JEST_WORKER_ID ?? 1));
+}
+
+/**
+ * Ports for a test file's dedicated broker: slot n (0-9) of this Jest worker's block is
+ * base + 2n (and + 2n + 1 for its controller), where base is KAFKA_PORT when set (runs given
+ * different ports never meet), else 19190, plus 20 per worker after the first. Each file that
+ * starts a dedicated broker takes a slot of its own.
  */
 export function dedicatedPorts(slot: number): { port: number; controllerPort: number } {
-  const base = process.env.KAFKA_PORT ? Number(process.env.KAFKA_PORT) : 19190;
+  if (slot < 0 || slot >= SLOTS_PER_WORKER) throw new Error(`dedicated broker slot ${slot} > 9`);
+  const base =
+    (process.env.KAFKA_PORT ? Number(process.env.KAFKA_PORT) : 19190) +
+    2 * SLOTS_PER_WORKER * (jestWorker() - 1);
   return { port: base + 2 * slot, controllerPort: base + 2 * slot + 1 };
 }
 
 export interface DedicatedBrokerOptions {
   port: number;
   controllerPort: number;
-  /** The broker lives in <dataDir>/kafka; the directory is deleted by destroy(). */
+  /**
+   * The broker lives in <dataDir>-w<Jest worker>/kafka; that directory is deleted by destroy().
+   */
   dataDir: string;
   /** For a node of a cluster (see KafkaCluster): its id and every voter, id@host:port,... */
   nodeId?: number;
@@ -57,15 +75,17 @@ export interface DedicatedBrokerOptions {
 export class DedicatedBroker {
   readonly brokers: string;
   readonly env: Record<string, string>;
+  private readonly dataDir: string;
 
-  constructor(private readonly opts: DedicatedBrokerOptions) {
+  constructor(opts: DedicatedBrokerOptions) {
     if (resolve(opts.dataDir) === resolve(REPO_ROOT, '.data'))
       throw new Error('a dedicated broker needs a data directory of its own, not .data');
+    this.dataDir = `${opts.dataDir}-w${jestWorker()}`;
     this.brokers = `127.0.0.1:${opts.port}`;
     this.env = {
       KAFKA_PORT: String(opts.port),
       KAFKA_CONTROLLER_PORT: String(opts.controllerPort),
-      DATA_DIR: opts.dataDir,
+      DATA_DIR: this.dataDir,
       // The jars the shared broker fetched: no second Maven download.
       KAFKA_LIBS_DIR: process.env.KAFKA_LIBS_DIR ?? join(REPO_ROOT, '.data', 'kafka', 'libs'),
       KAFKA_STOP_TIMEOUT: '10',
@@ -97,6 +117,6 @@ export class DedicatedBroker {
   /** Stops it and deletes its data directory (afterAll; also before a run, for a clean start). */
   async destroy(): Promise<void> {
     await this.stop(true).catch(() => undefined);
-    rmSync(this.opts.dataDir, { recursive: true, force: true });
+    rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
