@@ -311,6 +311,19 @@ describe('retention and export', () => {
       expect(items.filter((i) => i.event === 'message.new').map((i) => i.data.seq)).toEqual([4, 5]);
     });
 
+    it('REST: history afterSeq below the window is 409 RESYNC_REQUIRED; at its edge the rest, in order', async () => {
+      const { room, users } = await sweptRoom();
+      const [, bob] = users;
+      for (const q of ['?afterSeq=0', '?afterSeq=2'])
+        expectError(await history(bob, room.id, q), 409, 'RESYNC_REQUIRED');
+      const edge = await history(bob, room.id, '?afterSeq=3');
+      expect(edge.status).toBe(200);
+      expect((edge.body.items as Msg[]).map((m) => m.seq)).toEqual([4, 5]);
+      const end = await history(bob, room.id, '?afterSeq=5');
+      expect(end.status).toBe(200);
+      expect(end.body.items).toEqual([]);
+    });
+
     it('WS: room.subscribe below the window (afterEventSeq or afterSeq) answers error RESYNC_REQUIRED with ref roomId and replays nothing', async () => {
       const { room, users, boundary } = await sweptRoom();
       const [, bob] = users;

@@ -2696,7 +2696,7 @@ export interface operations {
     MessagesController_history: {
         parameters: {
             query?: {
-                /** @description the `limit` messages right after this seq */
+                /** @description the `limit` messages right after this seq; 409 RESYNC_REQUIRED when those are no longer kept (retention) */
                 afterSeq?: number;
                 /** @description the `limit` messages right before this seq */
                 beforeSeq?: number;
@@ -2749,6 +2749,15 @@ export interface operations {
             };
             /** @description Not Found: ROOM_NOT_FOUND (no such room, or a private room the caller is not in) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Conflict: RESYNC_REQUIRED (the messages right after afterSeq are no longer kept (retention): reload the room) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -26,6 +26,10 @@ export const MessageRouteErrors = {
     },
     403: notMember,
     404: noRoom,
+    409: {
+      RESYNC_REQUIRED:
+        'the messages right after afterSeq are no longer kept (retention): reload the room',
+    },
   }),
   send: ApiErrorCodes({
     400: {

@@ -16,6 +16,7 @@ import {
   MessageAttachments,
   type AttachmentClaim,
 } from '../attachments/message-attachments.service.js';
+import { checkRetained } from '../room-events/domain/room-event-cursor.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import {
   checkClientMsgId,
@@ -295,6 +296,10 @@ export class MessagesService {
     const n = query.limit + 1;
     if (query.kind === 'after') {
       const rows = await this.messages.findAfterSeq(roomId, query.seq, n, opts);
+      // Retention deletes a room's oldest messages and nothing in between: a first row past
+      // afterSeq + 1 means the ones right after the cursor are gone, so the answer is
+      // RESYNC_REQUIRED rather than a page with a hole before it. (A thread's replies have gaps.)
+      if (!query.threadRootId && rows.length > 0) checkRetained(query.seq, rows[0].seq, 'afterSeq');
       const items = rows.slice(0, query.limit).map((m) => this.urls.present(m));
       return {
         items,

@@ -160,7 +160,8 @@ export class HistoryQueryDto {
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 0,
-    description: 'the `limit` messages right after this seq',
+    description:
+      'the `limit` messages right after this seq; 409 RESYNC_REQUIRED when those are no longer kept (retention)',
   })
   @IsOptional()
   @Transform(toIntQuery)
