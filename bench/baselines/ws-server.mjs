@@ -3,8 +3,11 @@
 // room.subscribe -> room.subscribed; message.send -> message.ack, then message.new to every
 // subscriber of the room, the sender too; ping -> pong. No auth, no persistence. Each
 // message.new frame is encoded once to a Buffer and that Buffer goes to every subscriber.
+// With CORK=1 (the "ws corked" baseline) it also corks each socket it writes to and uncorks
+// them all at the end of the event-loop turn, as the chat backend does: the frames of one turn
+// leave a socket in one write, the fair ceiling for a server that batches its writes.
 //
-//   PORT=4001 node bench/baselines/ws-server.mjs
+//   PORT=4001 [CORK=1] node bench/baselines/ws-server.mjs
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
@@ -28,7 +31,30 @@ const wss = new WebSocketServer({
   maxPayload: 64 * 1024,
 });
 
-const send = (ws, event, data) => ws.send(JSON.stringify({ event, data }));
+const corking = process.env.CORK === '1';
+const corked = [];
+let uncorkScheduled = false;
+function uncorkAll() {
+  uncorkScheduled = false;
+  for (const raw of corked.splice(0)) if (!raw.destroyed) raw.uncork();
+}
+/** Writes a frame; with CORK=1 the socket stays corked until the end of this turn. */
+function write(ws, frame) {
+  if (corking) {
+    const raw = ws._socket;
+    if (raw && raw.writableCorked === 0) {
+      raw.cork();
+      corked.push(raw);
+      if (!uncorkScheduled) {
+        uncorkScheduled = true;
+        setImmediate(uncorkAll);
+      }
+    }
+  }
+  ws.send(frame, { binary: false });
+}
+
+const send = (ws, event, data) => write(ws, JSON.stringify({ event, data }));
 
 wss.on('connection', (ws) => {
   const joined = new Set();
@@ -75,7 +101,7 @@ wss.on('connection', (ws) => {
           createdAt: message.createdAt,
         });
         const frame = Buffer.from(JSON.stringify({ event: 'message.new', data: message }));
-        for (const member of room.members) member.send(frame, { binary: false });
+        for (const member of room.members) write(member, frame);
         return;
       }
       case 'ping':

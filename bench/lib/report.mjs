@@ -4,8 +4,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const IMPL_LABEL = { ours: 'ours', ws: 'bare ws', socketio: 'Socket.IO', 'pg-direct': 'pg direct' };
-const COLORS = { ours: '#2563eb', ws: '#6b7280', socketio: '#f59e0b', 'pg-direct': '#10b981' };
+const IMPL_LABEL = {
+  ours: 'ours',
+  ws: 'bare ws',
+  'ws-corked': 'ws corked',
+  socketio: 'Socket.IO',
+  'pg-direct': 'pg direct',
+};
+const COLORS = {
+  ours: '#2563eb',
+  ws: '#6b7280',
+  'ws-corked': '#374151',
+  socketio: '#f59e0b',
+  'pg-direct': '#10b981',
+};
 const color = (impl) => COLORS[impl] ?? '#8b5cf6';
 
 function fmt(v, unit) {

@@ -140,12 +140,19 @@ export class ServerProc {
 export async function startBaseline(impl, { logDir }) {
   const port = await freePort();
   const script =
-    impl === 'ws' ? 'bench/baselines/ws-server.mjs' : 'bench/baselines/socketio-server.mjs';
+    impl === 'ws' || impl === 'ws-corked'
+      ? 'bench/baselines/ws-server.mjs'
+      : 'bench/baselines/socketio-server.mjs';
   const s = new ServerProc({
     name: `${impl} baseline`,
     impl,
     args: [script],
-    env: { ...process.env, PORT: String(port), BENCH_TOKEN: 'bench' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      BENCH_TOKEN: 'bench',
+      CORK: impl === 'ws-corked' ? '1' : '0',
+    },
     port,
     logFile: path.join(logDir, `${impl}-${port}.log`),
     readyPath: '/health',
