@@ -3,14 +3,15 @@
 // badge; an edit, a reaction, typing and a thread reply show up live. Saves its screenshots under
 // .data/screenshots, or with UPDATE_SCREENSHOTS=1 over the README's (docs/screenshots), so a test
 // run leaves the checkout as it was. Attachments (an image rendered from its signed URL, a file
-// link, a refused empty upload) and message search (a hit opening its room) are in there too.
+// link, a refused empty upload) and message search (a hit opening its room) are in there too;
+// a second test goes back in history (older pages, search "Load more", a hit older than the page).
 // Every wait is on a condition, never a fixed sleep.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { uniqueName } from '../support/http.js';
+import { http, login, uniqueName } from '../support/http.js';
 import {
   newJwtSecret,
   REPO_ROOT,
@@ -283,5 +284,78 @@ it('two people chat; one goes offline and comes back to the messages, edits and 
   } finally {
     await ctxA.close();
     await ctxB.close();
+  }
+}, 180_000);
+
+it('goes back in history: older pages on demand, a search hit older than the loaded page, more search results', async () => {
+  const ctx = await browser!.newContext({ viewport: { width: 1100, height: 720 } });
+  try {
+    const { page, name } = await person(ctx);
+    const first = uniqueName('past').slice(0, 24);
+    await page.getByLabel('New room name').fill(first);
+    await page.getByRole('button', { name: 'Create room' }).click();
+    await page.getByRole('heading', { name: `# ${first}` }).waitFor(WAIT);
+    // 70 messages over REST as the same user: more than the 50 a room opens with.
+    const session = await login(svc!.baseUrl, name, 'correct horse battery');
+    expect(session.status).toBe(200);
+    const token = session.body.accessToken as string;
+    const mine = await http(svc!.baseUrl, 'GET', '/api/users/me/rooms', { token });
+    const id = (mine.body.items as { id: string; name: string }[]).find(
+      (r) => r.name === first,
+    )!.id;
+    for (let i = 1; i <= 70; i++) {
+      const sent = await http(svc!.baseUrl, 'POST', `/api/rooms/${id}/messages`, {
+        token,
+        body: { content: `haystack ${i} token${i}q` },
+      });
+      expect(sent.status).toBe(201);
+    }
+    await message(page, 'token70q').waitFor(WAIT);
+
+    // Coming back later (a new page load: nothing cached), the room opens with its newest 50
+    // and offers the older ones.
+    const reload = async () => {
+      await page.reload();
+      await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor(WAIT);
+    };
+    await reload();
+    await page
+      .getByRole('button', { name: new RegExp(first) })
+      .first()
+      .click();
+    await message(page, 'token21q').waitFor(WAIT);
+    expect(await page.locator('#timeline > li').count()).toBe(50);
+    await page.getByRole('button', { name: 'Load older messages' }).click();
+    await message(page, 'token1q').waitFor(WAIT);
+    expect(await page.locator('#timeline > li').count()).toBe(70);
+    await page.getByRole('button', { name: 'Load older messages' }).waitFor({
+      state: 'hidden',
+      ...WAIT,
+    });
+
+    // Search: 70 hits come 20 at a time.
+    await reload();
+    const search = page.getByRole('searchbox', { name: 'Search messages' });
+    await search.fill('haystack');
+    await search.press('Enter');
+    const results = page.getByRole('list', { name: 'Search results' }).getByRole('button');
+    await page.getByText('20 messages so far.').waitFor(WAIT);
+    expect(await results.count()).toBe(20);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.getByText('40 messages so far.').waitFor(WAIT);
+    expect(await results.count()).toBe(40);
+
+    // A hit older than the page a room opens with: the room loads back to it and shows it.
+    await search.fill('token3q');
+    await search.press('Enter');
+    const hit = results.filter({ hasText: 'token3q' });
+    await hit.waitFor(WAIT);
+    await hit.click();
+    await page.getByRole('heading', { name: `# ${first}` }).waitFor(WAIT);
+    const found = page.locator('#timeline li.found').filter({ hasText: 'token3q' });
+    await found.waitFor(WAIT);
+    expect(await found.isVisible()).toBe(true);
+  } finally {
+    await ctx.close();
   }
 }, 180_000);

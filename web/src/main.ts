@@ -29,6 +29,10 @@ const typingByRoom = new Map<string, Map<string, { username: string; until: numb
 let currentRoomId: string | null = null;
 let threadRootId: string | null = null;
 let editingId: string | null = null;
+/** beforeSeq of the open room's next page of older history; null once its oldest is loaded. */
+let olderCursor: string | null = null;
+/** How far back a search hit's room is loaded to reach it (pages of 50). */
+const HIT_PAGES_MAX = 20;
 let lastTypingSent = 0;
 
 client.on('session', ({ session }) => {
@@ -134,7 +138,7 @@ async function showMain(): Promise<void> {
             const r = rooms.get(id);
             return r ? roomLabel(r) : 'A room';
           },
-          openRoom: (id, messageId) => void openRoom(id, messageId),
+          openRoom: (id, hit) => void openRoom(id, hit),
         }),
         newRoomForm(),
         browseRoomsForm(),
@@ -385,12 +389,16 @@ function dropRoom(roomId: string): void {
 
 // ---- a room's timeline --------------------------------------------------------------------
 
-/** Opens a room at its newest messages; `messageId` (a search hit) is scrolled to if loaded. */
-async function openRoom(roomId: string, messageId?: string): Promise<void> {
+/**
+ * Opens a room at its newest messages. A search hit older than those is reached by loading older
+ * pages (up to HIT_PAGES_MAX), then marked and scrolled to.
+ */
+async function openRoom(roomId: string, hit?: { id: string; seq: number }): Promise<void> {
   const room = rooms.get(roomId);
   if (!room) return;
   currentRoomId = roomId;
   editingId = null;
+  olderCursor = null;
   closeThread();
   document.body.classList.add('room-open');
   const log = h('ol', {
@@ -417,6 +425,17 @@ async function openRoom(roomId: string, messageId?: string): Promise<void> {
       ),
       h('h2', {}, roomLabel(room)),
     ),
+    h(
+      'button',
+      {
+        type: 'button',
+        id: 'older',
+        class: 'older',
+        hidden: true,
+        onclick: () => void loadOlder(roomId),
+      },
+      'Load older messages',
+    ),
     log,
     h('ul', { id: 'pending', class: 'pending', 'aria-label': 'Not yet sent' }),
     h('p', { id: 'typing', class: 'typing', 'aria-live': 'polite' }),
@@ -430,15 +449,48 @@ async function openRoom(roomId: string, messageId?: string): Promise<void> {
   for (const m of data?.items ?? []) store({ sentBy: null, ...m });
   if (currentRoomId !== roomId) return;
   for (const m of sortedMessages(roomId, null)) renderMessage(m);
+  setOlderCursor(data?.nextCursor ?? null);
   refreshPending();
   log.lastElementChild?.scrollIntoView({ block: 'end' });
   markSeen(roomId);
-  const hit = messageId && document.getElementById(`m-${messageId}`);
   if (hit) {
-    hit.classList.add('found');
-    hit.scrollIntoView({ block: 'center' });
+    for (let pages = 0; oldestLoadedSeq(roomId) > hit.seq && pages < HIT_PAGES_MAX; pages++)
+      if (!(await loadOlder(roomId))) break;
+    const el = currentRoomId === roomId && document.getElementById(`m-${hit.id}`);
+    if (el) {
+      el.classList.add('found');
+      el.scrollIntoView({ block: 'center' });
+    }
   }
   (document.getElementById(`composer-${roomId}`) as HTMLTextAreaElement | null)?.focus();
+}
+
+/** One page of older history into the open room's timeline; false when none came. */
+async function loadOlder(roomId: string): Promise<boolean> {
+  if (currentRoomId !== roomId || olderCursor === null) return false;
+  const { data } = await client.api.GET('/api/rooms/{id}/messages', {
+    params: { path: { id: roomId }, query: { beforeSeq: Number(olderCursor), limit: 50 } },
+  });
+  if (!data || currentRoomId !== roomId) return false;
+  for (const m of data.items) {
+    const view = { sentBy: null, ...m };
+    store(view);
+    renderMessage(view);
+  }
+  setOlderCursor(data.nextCursor ?? null);
+  return data.items.length > 0;
+}
+
+function setOlderCursor(cursor: string | null): void {
+  olderCursor = cursor;
+  const button = document.getElementById('older');
+  if (button) button.hidden = cursor === null;
+}
+
+function oldestLoadedSeq(roomId: string): number {
+  let oldest = Infinity;
+  for (const m of messages.get(roomId)?.values() ?? []) oldest = Math.min(oldest, m.seq);
+  return oldest;
 }
 
 function closeRoom(): void {

@@ -13,7 +13,8 @@ export interface SearchDeps {
   client: ChatClient;
   currentRoomId(): string | null;
   roomLabel(roomId: string): string;
-  openRoom(roomId: string, messageId: string): void;
+  /** Opens the hit's room scrolled to it (loading older history as far as it). */
+  openRoom(roomId: string, hit: { id: string; seq: number }): void;
 }
 
 /** The highlight's text with each range in a <mark>. */
@@ -108,7 +109,7 @@ function resultItem(hit: SearchHit, deps: SearchDeps): HTMLElement {
       {
         type: 'button',
         class: 'hit',
-        onclick: () => deps.openRoom(m.roomId, m.id),
+        onclick: () => deps.openRoom(m.roomId, { id: m.id, seq: m.seq }),
       },
       h(
         'span',
