@@ -45,6 +45,7 @@ const ROUTES: [string, string, string, Record<string, string[]>][] = [
       400: ['VALIDATION_FAILED'],
       403: ['NOT_ROOM_MEMBER'],
       404: ['ROOM_NOT_FOUND'],
+      409: ['RESYNC_REQUIRED'],
     },
   ],
   [
