@@ -101,8 +101,13 @@ describe('a 3-broker cluster (replication factor 3, min.insync.replicas 2)', () 
           ]);
           [a, b] = started;
           mark(`boot ${i}: both instances ready after ${Date.now() - t} ms`);
-          // One of them created it (the other found it, or lost the race to create it).
-          expect([...a.lines('created topic'), ...b.lines('created topic')]).toHaveLength(1);
+          // One of them created it (the other found it, or lost the race to create it). At most
+          // one says so: on a busy machine the creator's createTopics can fail retriably after the
+          // controller made the topic (UNKNOWN_TOPIC_OR_PARTITION while waiting for its leaders);
+          // its retry then finds the topic and says nothing. The topic is checked below.
+          expect(
+            [...a.lines('created topic'), ...b.lines('created topic')].length,
+          ).toBeLessThanOrEqual(1);
           const parts = await cluster.partitions(topic);
           expect(parts).toHaveLength(3);
           const minIsr = await cluster.withAdmin(async (admin) => {
