@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { DedicatedBroker, dedicatedPorts } from '../support/dedicated-broker.js';
 import { createRoom, http, joinRoom, registerUser, sendMessage } from '../support/http.js';
-import { testBrokers } from '../support/kafka.js';
+import { listTopics, testBrokers } from '../support/kafka.js';
 import {
   newJwtSecret,
   REPO_ROOT,
@@ -194,7 +194,10 @@ describe('instances recover from broker outages at the worst moments', () => {
         mark('boot: broker started');
         late = await starting;
         mark('boot: late instance ready');
-        expect(late.lines('created topic').length).toBe(1);
+        // It made its topic. Its log says so at most once: a createTopics that fails retriably
+        // after the broker made the topic (a busy machine) is retried, finds it, and says nothing.
+        expect(late.lines('created topic').length).toBeLessThanOrEqual(1);
+        expect(await listTopics(broker.brokers)).toContain(lateTopic);
 
         const u = await registerUser(late.baseUrl);
         const room = await createRoom(late.baseUrl, u);

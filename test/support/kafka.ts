@@ -43,6 +43,17 @@ export async function produceRaw(
   }
 }
 
+/** The topics the cluster has now. */
+export async function listTopics(brokers: string): Promise<string[]> {
+  const admin = kafkaClient(brokers, 'chat-test-admin').admin();
+  await admin.connect();
+  try {
+    return await admin.listTopics();
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 /** Best-effort removal of a test's topics (afterAll); never throws. */
 export async function deleteTopics(brokers: string, topics: string[]): Promise<void> {
   const admin = kafkaClient(brokers, 'chat-test-admin').admin();
