@@ -122,6 +122,8 @@ export class ChatClient {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private resendTimer: ReturnType<typeof setInterval> | undefined;
+  /** See ChatClientOptions.resendAfterMs. */
+  private readonly resendAfterMs: number;
   private awaitingPong = false;
   private connState: ConnectionState = 'idle';
   private readonly subs = new Map<string, Subscription>();
@@ -129,6 +131,7 @@ export class ChatClient {
   private readonly handlers = new Map<ChatEventName, Set<Handler<never>>>();
 
   constructor(private readonly opts: ChatClientOptions = {}) {
+    this.resendAfterMs = opts.resendAfterMs ?? 10_000;
     const loc = (globalThis as { location?: { origin: string } }).location;
     const base = opts.baseUrl ?? loc?.origin;
     if (!base) throw new Error('ChatClient: baseUrl is required outside a browser');
@@ -415,8 +418,7 @@ export class ChatClient {
       this.write(ws, 'ping', {});
     }, every);
     (this.heartbeatTimer as { unref?: () => void }).unref?.();
-    const resendAfter = this.opts.resendAfterMs ?? 10_000;
-    this.resendTimer = setInterval(() => this.resendDue(ws), Math.min(250, resendAfter));
+    this.resendTimer = setInterval(() => this.resendDue(ws), Math.min(250, this.resendAfterMs));
     (this.resendTimer as { unref?: () => void }).unref?.();
   }
 
@@ -444,7 +446,7 @@ export class ChatClient {
 
   private writeSend(ws: WebSocketLike, entry: OutboxEntry): void {
     if (this.write(ws, 'message.send', entry.frame))
-      entry.resendAt = Date.now() + (this.opts.resendAfterMs ?? 10_000);
+      entry.resendAt = Date.now() + this.resendAfterMs;
   }
 
   private write<E extends keyof ClientEvents>(

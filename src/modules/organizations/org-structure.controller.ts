@@ -21,6 +21,13 @@ import {
 } from './dto/organization.dto.js';
 import { OrganizationsService } from './organizations.service.js';
 
+const DEPARTMENT_NAME_TAKEN = {
+  DEPARTMENT_NAME_TAKEN: 'a department with this name exists at this place in the tree',
+};
+const POSITION_NAME_TAKEN = {
+  POSITION_NAME_TAKEN: 'a position with this name exists in this organisation',
+};
+
 /**
  * An organisation's departments and positions. Every route needs the org owner or admin role,
  * or the org.manage permission (403 PERMISSION_DENIED for other members, 404 for non-members).
@@ -36,9 +43,7 @@ export class OrgStructureController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: DepartmentDto })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes({
-    409: { DEPARTMENT_NAME_TAKEN: 'a department with this name exists at this place in the tree' },
-  })
+  @ApiErrorCodes({ 409: DEPARTMENT_NAME_TAKEN })
   async createDepartment(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -55,7 +60,7 @@ export class OrgStructureController {
   @ApiErrors(400, 401, 403, 404, 429)
   @ApiErrorCodes({
     409: {
-      DEPARTMENT_NAME_TAKEN: 'a department with this name exists at this place in the tree',
+      ...DEPARTMENT_NAME_TAKEN,
       DEPARTMENT_CYCLE: 'a move under the department itself or one of its sub-departments',
     },
   })
@@ -94,9 +99,7 @@ export class OrgStructureController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: PositionDto })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes({
-    409: { POSITION_NAME_TAKEN: 'a position with this name exists in this organisation' },
-  })
+  @ApiErrorCodes({ 409: POSITION_NAME_TAKEN })
   async createPosition(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -111,9 +114,7 @@ export class OrgStructureController {
   @ApiParam({ name: 'posId', format: 'uuid' })
   @ApiOkResponse({ type: PositionDto })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes({
-    409: { POSITION_NAME_TAKEN: 'a position with this name exists in this organisation' },
-  })
+  @ApiErrorCodes({ 409: POSITION_NAME_TAKEN })
   async updatePosition(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,

@@ -21,6 +21,10 @@ import {
 } from './dto/role.dto.js';
 import { RolesService } from './roles.service.js';
 
+const NAME_TAKEN = {
+  409: { ROLE_NAME_TAKEN: 'another role has this name (case-insensitively)' },
+};
+
 @ApiTags('roles')
 @ApiBearerAuth()
 @Controller()
@@ -41,7 +45,7 @@ export class RolesController {
   @ApiOperation({ summary: 'Create a custom role (global role.manage)' })
   @ApiCreatedResponse({ type: RoleDto })
   @ApiErrors(400, 401, 403, 429)
-  @ApiErrorCodes({ 409: { ROLE_NAME_TAKEN: 'another role has this name (case-insensitively)' } })
+  @ApiErrorCodes(NAME_TAKEN)
   async create(@Body() body: CreateRoleDto): Promise<RoleDto> {
     return RoleDto.from(await this.roles.create(body));
   }
@@ -54,7 +58,7 @@ export class RolesController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: RoleDto })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes({ 409: { ROLE_NAME_TAKEN: 'another role has this name (case-insensitively)' } })
+  @ApiErrorCodes(NAME_TAKEN)
   async update(@UuidParam('id') id: string, @Body() body: UpdateRoleDto): Promise<RoleDto> {
     return RoleDto.from(await this.roles.update(id, body));
   }

@@ -24,6 +24,11 @@ import {
   UpdateBotDto,
 } from '../dto/bot.dto.js';
 
+/** A bot's name is its user's: unique among users and bots alike. */
+const NAME_TAKEN = {
+  409: { BOT_NAME_TAKEN: 'another bot or user has this name (case-insensitively)' },
+};
+
 /** Managing bots: their owner, or a holder of the bot.manage permission. */
 @ApiTags('bots')
 @ApiBearerAuth()
@@ -38,9 +43,7 @@ export class BotsController {
     description: 'the bot, with its token: shown this once (only its SHA-256 is kept)',
   })
   @ApiErrors(400, 401, 429)
-  @ApiErrorCodes({
-    409: { BOT_NAME_TAKEN: 'another bot or user has this name (case-insensitively)' },
-  })
+  @ApiErrorCodes(NAME_TAKEN)
   async create(@CurrentUser() p: Principal, @Body() body: CreateBotDto): Promise<BotWithTokenDto> {
     const { bot, token } = await this.bots.create(p, body);
     return BotWithTokenDto.withToken(bot, token);
@@ -69,9 +72,7 @@ export class BotsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: BotDto })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes({
-    409: { BOT_NAME_TAKEN: 'another bot or user has this name (case-insensitively)' },
-  })
+  @ApiErrorCodes(NAME_TAKEN)
   async update(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
