@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import type { Message } from '../../src/modules/messages/domain/message.js';
@@ -233,6 +234,97 @@ describe('SqlMessageRepository on a real PostgreSQL', () => {
         clientMsgId: null,
       }),
     ).toBeNull();
+  });
+
+  describe('attachments claimed by the send', () => {
+    /** An upload of `user` in `room`, claimed under `token` (as MessageAttachments.claim does). */
+    const claimedUpload = async (room: string, user: string, token: string | null) => {
+      const [{ id }] = await ds.query<{ id: string }[]>(
+        `INSERT INTO attachments (room_id, uploader_id, object_key, filename, content_type, size,
+                                  uploaded_at, claim_token, claimed_at)
+         VALUES ($1, $2, gen_random_uuid()::text, 'f.txt', 'text/plain', 3, now(), $3, now())
+         RETURNING id`,
+        [room, user, token],
+      );
+      return { id, filename: 'f.txt', contentType: 'text/plain', size: 3 };
+    };
+    const rowsOf = (ids: string[]) =>
+      ds.query<
+        {
+          id: string;
+          message_id: string | null;
+          message_seq: string | null;
+          claim_token: string | null;
+        }[]
+      >(
+        `SELECT id, message_id, message_seq, claim_token FROM attachments WHERE id = ANY($1::uuid[]) ORDER BY id`,
+        [ids],
+      );
+
+    it('are bound to the message by the statement that stores it', async () => {
+      const owner = await insertUser(ds);
+      const room = await insertRoom(ds, owner);
+      const token = randomUUID();
+      const files = [
+        await claimedUpload(room, owner, token),
+        await claimedUpload(room, owner, token),
+      ];
+      const plain = repo.appendToRoom({
+        roomId: room,
+        userId: owner,
+        content: 'no files',
+        type: 'text',
+        clientMsgId: null,
+      });
+      const sent = await repo.appendToRoom({
+        roomId: room,
+        userId: owner,
+        content: 'two files',
+        type: 'text',
+        clientMsgId: null,
+        attachments: files,
+        attachmentClaim: token,
+      });
+      expect((await plain)!.created).toBe(true);
+      expect(sent!.message.attachments).toEqual(files);
+      for (const row of await rowsOf(files.map((f) => f.id)))
+        expect(row).toMatchObject({
+          message_id: sent!.message.id,
+          message_seq: String(sent!.message.seq),
+          claim_token: null,
+        });
+    });
+
+    it('a claim that no longer holds every upload stores nothing and binds nothing', async () => {
+      const owner = await insertUser(ds);
+      const room = await insertRoom(ds, owner);
+      const mine = randomUUID();
+      const kept = await claimedUpload(room, owner, mine);
+      // The other upload's claim went stale and another send took it.
+      const taken = await claimedUpload(room, owner, randomUUID());
+      const before = await ds.query<{ last_seq: string; last_event_seq: string }[]>(
+        `SELECT last_seq, last_event_seq FROM rooms WHERE id = $1`,
+        [room],
+      );
+      expect(
+        await repo.appendToRoom({
+          roomId: room,
+          userId: owner,
+          content: 'lost one',
+          type: 'text',
+          clientMsgId: 'lost-claim',
+          attachments: [kept, taken],
+          attachmentClaim: mine,
+        }),
+      ).toBeNull();
+      expect(
+        await ds.query(`SELECT last_seq, last_event_seq FROM rooms WHERE id = $1`, [room]),
+      ).toEqual(before);
+      expect(await ds.query(`SELECT 1 FROM messages WHERE room_id = $1`, [room])).toHaveLength(0);
+      expect((await rowsOf([kept.id])).map((r) => [r.message_id, r.claim_token])).toEqual([
+        [null, mine],
+      ]);
+    });
   });
 
   it('pages after, before and latest exactly', async () => {

@@ -17,7 +17,7 @@ import {
   type StoredObjectInfo,
   type UploadTarget,
 } from './domain/attachment-store.js';
-import { MessageAttachments } from './message-attachments.service.js';
+import { MessageAttachments, type AttachmentClaim } from './message-attachments.service.js';
 
 const ROOM = '00000000-0000-4000-8000-000000000001';
 const ROOM2 = '00000000-0000-4000-8000-000000000002';
@@ -82,10 +82,13 @@ class InMemoryAttachments extends AttachmentRepository {
         .filter((r): r is Row => !!r && !!messageId && r.messageId === messageId),
     );
   }
-  bind(token: string, m: { id: string; roomId: string; seq: number }) {
+  claimed(token: string) {
+    return Promise.resolve([...this.rows.values()].filter((r) => r.claim === token).length);
+  }
+  /** What the message append does with a send's claim (MessageRepository, in its statement). */
+  storeMessage(claim: AttachmentClaim, m: { id: string; roomId: string; seq: number }) {
     for (const r of this.rows.values())
-      if (r.claim === token) Object.assign(r, { claim: null, messageId: m.id, seq: m.seq });
-    return Promise.resolve();
+      if (r.claim === claim.token) Object.assign(r, { claim: null, messageId: m.id, seq: m.seq });
   }
   release(token: string) {
     for (const r of this.rows.values()) if (r.claim === token) r.claim = null;
@@ -194,7 +197,7 @@ describe('MessageAttachments', () => {
     expect(
       await code(s.messages.claim({ senderId: ME, roomId: ROOM, ids: [a], clientMsgId: null })),
     ).toBe('ATTACHMENT_INVALID');
-    await s.messages.bind(claim, { id: 'm1', roomId: ROOM, seq: 1 });
+    s.repo.storeMessage(claim, { id: 'm1', roomId: ROOM, seq: 1 });
     expect(s.repo.rows.get(a)).toMatchObject({ messageId: 'm1', claim: null });
     expect(
       await code(s.messages.claim({ senderId: ME, roomId: ROOM, ids: [a], clientMsgId: null })),
@@ -222,6 +225,20 @@ describe('MessageAttachments', () => {
     ).not.toBeNull();
   });
 
+  it('a claim that lost an upload to another send (gone stale) is refused, an intact one not', async () => {
+    const a = await s.upload(ME, ROOM);
+    const b = await s.upload(ME, ROOM);
+    const claim = await s.messages.claim({
+      senderId: ME,
+      roomId: ROOM,
+      ids: [a, b],
+      clientMsgId: null,
+    });
+    await expect(s.messages.assertHeld(claim)).resolves.toBeUndefined();
+    s.repo.rows.get(b)!.claim = 'another-send';
+    expect(await code(s.messages.assertHeld(claim))).toBe('ATTACHMENT_INVALID');
+  });
+
   it('released after a failed send, the uploads can be sent again', async () => {
     const a = await s.upload(ME, ROOM);
     const claim = await s.messages.claim({
@@ -244,7 +261,7 @@ describe('MessageAttachments', () => {
       ids: [a],
       clientMsgId: 'c1',
     });
-    await s.messages.bind(first, { id: 'm1', roomId: ROOM, seq: 1 });
+    s.repo.storeMessage(first, { id: 'm1', roomId: ROOM, seq: 1 });
     s.repo.sends.set(`${ME}:c1`, 'm1');
     const again = await s.messages.claim({
       senderId: ME,
@@ -261,7 +278,7 @@ describe('MessageAttachments', () => {
   it('discarding a deleted message’s attachments deletes their files', async () => {
     const a = await s.upload(ME, ROOM);
     const key = s.repo.rows.get(a)!.objectKey;
-    await s.messages.bind(
+    s.repo.storeMessage(
       await s.messages.claim({ senderId: ME, roomId: ROOM, ids: [a], clientMsgId: null }),
       {
         id: 'm1',
@@ -297,7 +314,7 @@ describe('AttachmentUploadsService', () => {
       new RegExp(`^/api/attachments/${a}/content\\?`),
     );
     expect(await code(s.uploads.freshUrlFor(YOU, a))).toBe('ATTACHMENT_NOT_FOUND');
-    await s.messages.bind(
+    s.repo.storeMessage(
       await s.messages.claim({ senderId: ME, roomId: ROOM, ids: [a], clientMsgId: null }),
       {
         id: 'm1',

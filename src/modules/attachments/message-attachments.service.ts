@@ -9,7 +9,11 @@ import {
 import { AttachmentRepository } from './domain/attachment.repository.js';
 import { AttachmentStore } from './domain/attachment-store.js';
 
-/** A send's hold on its uploads, from before the message is stored until it is (or is not). */
+/**
+ * A send's hold on its uploads, from before the message is stored until it is (or is not). The
+ * message append binds them in the statement that stores the message (NewMessage's
+ * attachmentClaim); a send that stored nothing releases them.
+ */
 export interface AttachmentClaim {
   /** What the message carries, in the sender's order. */
   summaries: AttachmentSummary[];
@@ -71,9 +75,13 @@ export class MessageAttachments {
     }
   }
 
-  /** The message is stored: its uploads are its own from now on. */
-  async bind(claim: AttachmentClaim, message: { id: string; roomId: string; seq: number }) {
-    if (claim.token) await this.repo.bind(claim.token, message);
+  /**
+   * A send the append left out although its room exists: its claim must still hold every
+   * upload, else (a claim gone stale, taken by another send) ATTACHMENT_INVALID.
+   */
+  async assertHeld(claim: AttachmentClaim): Promise<void> {
+    if (claim.token && (await this.repo.claimed(claim.token)) < claim.summaries.length)
+      throw invalidAttachments('an upload of this send was taken by another send; send again');
   }
 
   /** The send failed or stored nothing new: the uploads are free again. */

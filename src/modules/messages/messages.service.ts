@@ -107,7 +107,8 @@ export class MessagesService {
     // A reply: one read of its root (only then), so the rule is checked before the append.
     if (input.threadRootId)
       assertThreadRoot(await this.messages.findById(roomId, input.threadRootId));
-    // Attachments: claimed now (checked against the store), bound once the message is stored.
+    // Attachments: claimed now (checked against the store), bound by the append that stores
+    // the message (one statement: no message lists files that are not its own).
     const claim =
       input.attachmentIds && input.attachmentIds.length > 0
         ? await this.attachments.claim({
@@ -127,6 +128,7 @@ export class MessagesService {
       threadRootId: input.threadRootId ?? null,
       mentionNames: parseMentionNames(input.content),
       attachments: claim?.summaries ?? null,
+      attachmentClaim: claim?.token ?? null,
     });
     return { stored: this.completeSend(roomId, appended, attempt, claim) };
   }
@@ -151,16 +153,18 @@ export class MessagesService {
     let result: Appended | null;
     try {
       result = await appended;
-      if (!result) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
+      if (!result) {
+        // Left out: the room is gone, or the claim went stale and another send took an upload.
+        if (claim) await this.attachments.assertHeld(claim);
+        throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
+      }
       checkSameSend(result.message, roomId);
     } catch (err) {
       if (claim) await this.attachments.release(claim);
       throw err;
     }
-    if (claim) {
-      if (result.created) await this.attachments.bind(claim, result.message);
-      else await this.attachments.release(claim);
-    }
+    // A repeated clientMsgId stored nothing: the claimed uploads are free again.
+    if (claim && !result.created) await this.attachments.release(claim);
     const message = this.urls.present(result.message);
     if (result.event) {
       this.metrics.messagesSent.inc();

@@ -20,8 +20,8 @@ export interface ClaimRequest {
 
 /**
  * Persistence port for attachments. A send claims its uploads (so two sends cannot take the
- * same one), the message is stored, then the claim is bound to it (or released when the send
- * failed). One method per use case.
+ * same one); the statement that stores the message binds the claim to it (MessageRepository's
+ * append), or the claim is released when the send stored nothing. One method per use case.
  */
 export abstract class AttachmentRepository {
   abstract create(a: NewAttachment): Promise<Attachment>;
@@ -43,7 +43,8 @@ export abstract class AttachmentRepository {
     senderId: string,
     clientMsgId: string,
   ): Promise<Attachment[]>;
-  abstract bind(token: string, message: { id: string; roomId: string; seq: number }): Promise<void>;
+  /** How many uploads the claim still holds (binding them is the message append's job). */
+  abstract claimed(token: string): Promise<number>;
   abstract release(token: string): Promise<void>;
   /**
    * A deleted message's attachments: `removeObjects` deletes their bytes, then the rows go (a

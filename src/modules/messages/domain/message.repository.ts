@@ -18,6 +18,12 @@ export interface NewMessage {
   mentionNames?: string[];
   /** What the message carries (checked and claimed by the caller). */
   attachments?: AttachmentSummary[] | null;
+  /**
+   * The claim under which the caller holds those uploads: the append binds them to the message
+   * in the same statement, and stores nothing when the claim no longer holds all of them.
+   * Null with attachments: a re-send whose uploads are already on its first message.
+   */
+  attachmentClaim?: string | null;
 }
 
 export interface Appended {
@@ -52,7 +58,8 @@ export abstract class MessageRepository {
   /**
    * Stores the message with its room's next seq (gapless: a failed insert leaves no hole).
    * With a clientMsgId the sender already used, nothing is stored and the first message is
-   * returned with `created: false`. Returns null when the room does not exist.
+   * returned with `created: false`. Returns null when the room does not exist, or when
+   * `attachmentClaim` no longer holds every upload (nothing is stored then either).
    */
   abstract appendToRoom(msg: NewMessage): Promise<Appended | null>;
   /** Up to `limit` messages with seq > afterSeq, ascending. */

@@ -106,12 +106,12 @@ export class SqlAttachmentRepository extends AttachmentRepository {
     return inOrder(ids, rows);
   }
 
-  async bind(token: string, message: { id: string; roomId: string; seq: number }): Promise<void> {
-    await this.ds.query(
-      `UPDATE attachments SET message_id = $2, message_seq = $3, claim_token = NULL, claimed_at = NULL
-        WHERE claim_token = $1 AND room_id = $4`,
-      [token, message.id, message.seq, message.roomId],
+  async claimed(token: string): Promise<number> {
+    const [row] = await this.ds.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM attachments WHERE claim_token = $1`,
+      [token],
     );
+    return row.n;
   }
 
   async release(token: string): Promise<void> {

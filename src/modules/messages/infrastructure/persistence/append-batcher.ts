@@ -28,19 +28,26 @@ interface Pending {
  * next seq, and its message.new room event the room's next eventSeq, by the rule of
  * room-position.ts (rooms locked in id order, each advanced once by its number of rows, rows
  * numbered in arrival order). In the same statement: the mentioned members (message_mentions,
- * for unread mention counts), the thread roots' summaries, and the room events, whose data is built once here by chat_message_view
- * (the relay publishes it as stored); each message keeps its event's eventSeq. Rows whose
- * (sender, clientMsgId) already exists are left out; the caller answers those with the stored
- * message.
+ * for unread mention counts), the thread roots' summaries, the uploads the send claimed (bound to
+ * the message here, so a message never lists files that are not its own), and the room events,
+ * whose data is built once here by chat_message_view (the relay publishes it as stored); each
+ * message keeps its event's eventSeq. Left out, for the caller to answer: rows whose (sender,
+ * clientMsgId) already exists (answered with the stored message), and rows whose claim no longer
+ * holds every upload the message lists (a claim gone stale and taken by another send).
  */
 const APPEND_SQL = `
   WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $10::text[])
-                  WITH ORDINALITY AS t(room_id, user_id, content, type, client_msg_id, sent_by, thread_root_id, mention_names, attachments, ord)),
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $10::text[], $11::uuid[])
+                  WITH ORDINALITY AS t(room_id, user_id, content, type, client_msg_id, sent_by, thread_root_id, mention_names, attachments, claim_token, ord)),
        fresh AS (
          SELECT i.* FROM input i
-          WHERE i.client_msg_id IS NULL
-             OR NOT EXISTS (SELECT 1 FROM messages m WHERE m.user_id = i.user_id AND m.client_msg_id = i.client_msg_id)),
+          WHERE (i.client_msg_id IS NULL
+                 OR NOT EXISTS (SELECT 1 FROM messages m WHERE m.user_id = i.user_id AND m.client_msg_id = i.client_msg_id))
+            AND (i.claim_token IS NULL
+                 OR (SELECT count(*) FROM (SELECT 1 FROM attachments a
+                                            WHERE a.claim_token = i.claim_token AND a.room_id = i.room_id
+                                              AND a.message_seq IS NULL FOR UPDATE) held)
+                    = jsonb_array_length(i.attachments::jsonb))),
        locked AS (${lockRooms('SELECT room_id FROM fresh')}),
        counts AS (
          SELECT f.room_id, count(*) AS messages, count(*) AS events
@@ -65,6 +72,13 @@ const APPEND_SQL = `
                   WHERE mt.room_id = n.room_id AND mt.seq = n.seq)
            FROM numbered n
          RETURNING *),
+       bound AS (
+         UPDATE attachments a
+            SET message_id = n.id, message_seq = n.seq, claim_token = NULL, claimed_at = NULL
+           FROM (SELECT ins.id, ins.room_id, ins.seq, nb.claim_token
+                   FROM ins JOIN numbered nb ON nb.room_id = ins.room_id AND nb.seq = ins.seq
+                  WHERE nb.claim_token IS NOT NULL) n
+          WHERE a.claim_token = n.claim_token AND a.room_id = n.room_id),
        mm AS (
          INSERT INTO message_mentions (room_id, seq, user_id) SELECT room_id, seq, user_id FROM mentioned),
        roots AS (
@@ -174,6 +188,7 @@ export class AppendBatcher {
       batch.map((m) =>
         m.attachments && m.attachments.length > 0 ? JSON.stringify(m.attachments) : null,
       ),
+      batch.map((m) => m.attachmentClaim ?? null),
     ]);
   }
 
