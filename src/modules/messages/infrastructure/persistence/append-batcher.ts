@@ -35,7 +35,7 @@ interface Pending {
  * clientMsgId) already exists (answered with the stored message), and rows whose claim no longer
  * holds every upload the message lists (a claim gone stale and taken by another send).
  */
-const APPEND_SQL = `
+export const APPEND_SQL = `
   WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $10::text[], $11::uuid[])
                   WITH ORDINALITY AS t(room_id, user_id, content, type, client_msg_id, sent_by, thread_root_id, mention_names, attachments, claim_token, ord)),
