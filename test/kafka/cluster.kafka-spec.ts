@@ -8,6 +8,7 @@
 // than two replicas were in sync is either acked and delivered or refused with a clear error; the
 // stall is measured and logged. The suites on the single broker are unchanged.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import {
   assertReceivedExactly,
@@ -423,6 +424,12 @@ describe('a 3-broker cluster (replication factor 3, min.insync.replicas 2)', () 
           }
         events.sort();
         mark(`summary ${JSON.stringify(summary)}`);
+        // bench/kafka-cluster.mjs runs this test several times and reports the stalls' medians.
+        if (process.env.KAFKA_CLUSTER_REPORT)
+          writeFileSync(
+            process.env.KAFKA_CLUSTER_REPORT,
+            JSON.stringify({ summary, events }, null, 2),
+          );
       },
       timeline,
     ),
