@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import type { Message } from '../../src/modules/messages/domain/message.js';
+import type { HistoryQuery, Message } from '../../src/modules/messages/domain/message.js';
 import {
   assertCanReact,
   checkReactionLimit,
@@ -339,9 +339,53 @@ describe('SqlMessageRepository on a real PostgreSQL', () => {
         clientMsgId: null,
       });
     expect((await repo.findAfterSeq(room, 3, 4)).map((m) => m.seq)).toEqual([4, 5, 6, 7]);
-    expect((await repo.findBeforeSeq(room, 5, 3)).map((m) => m.seq)).toEqual([2, 3, 4]);
-    expect((await repo.findLatest(room, 3)).map((m) => m.seq)).toEqual([8, 9, 10]);
-    expect((await repo.findBeforeSeq(room, 2, 50)).map((m) => m.seq)).toEqual([1]);
+    // The rendered history pages: the items' JSON in seq order, the edges, whether more lie past.
+    const page = async (query: HistoryQuery) => {
+      const p = await repo.readPage(room, query, owner);
+      const items = JSON.parse(p.itemsJson) as Message[];
+      return { seqs: items.map((m) => m.seq), first: p.firstSeq, last: p.lastSeq, more: p.more };
+    };
+    expect(await page({ kind: 'after', seq: 3, limit: 4 })).toEqual({
+      seqs: [4, 5, 6, 7],
+      first: 4,
+      last: 7,
+      more: true,
+    });
+    expect(await page({ kind: 'after', seq: 6, limit: 4 })).toEqual({
+      seqs: [7, 8, 9, 10],
+      first: 7,
+      last: 10,
+      more: false,
+    });
+    expect(await page({ kind: 'before', seq: 5, limit: 3 })).toEqual({
+      seqs: [2, 3, 4],
+      first: 2,
+      last: 4,
+      more: true,
+    });
+    expect(await page({ kind: 'latest', limit: 3 })).toEqual({
+      seqs: [8, 9, 10],
+      first: 8,
+      last: 10,
+      more: true,
+    });
+    expect(await page({ kind: 'before', seq: 2, limit: 50 })).toEqual({
+      seqs: [1],
+      first: 1,
+      last: 1,
+      more: false,
+    });
+    expect(await page({ kind: 'after', seq: 10, limit: 50 })).toEqual({
+      seqs: [],
+      first: null,
+      last: null,
+      more: false,
+    });
+    // A message as the page renders it is the message as findById reads it.
+    const [rendered] = JSON.parse(
+      (await repo.readPage(room, { kind: 'after', seq: 0, limit: 1 }, owner)).itemsJson,
+    ) as Message[];
+    expect(rendered).toEqual(await repo.findById(room, rendered.id, owner));
   });
   describe('reactions', () => {
     const rules = (m: Message, n: number, there: boolean) => {

@@ -8,7 +8,7 @@ import {
 import { Errors } from '../../common/errors/domain-error.js';
 import type { RoomEvent } from '../../common/events/chat-events.js';
 import { EventBus } from '../../common/events/event-bus.js';
-import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
+import { DEFAULT_LIMIT } from '../../common/http/pagination.js';
 import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import { AttachmentUrls } from '../attachments/attachment-urls.js';
 import { checkAttachmentIds } from '../attachments/domain/attachment.js';
@@ -289,35 +289,27 @@ export class MessagesService {
     return m && this.urls.present(m);
   }
 
+  /**
+   * A page of history, rendered by the database (RenderedPage): the items' JSON is served as it
+   * is, decoded only to sign attachment URLs when the page has attachments.
+   */
   async history(
     caller: { userId: string },
     roomId: string,
     query: HistoryQuery,
-  ): Promise<Page<Message>> {
+  ): Promise<{ itemsJson: string; nextCursor: string | null }> {
     await this.rooms.assertMember(caller.userId, roomId);
-    const opts = { readerId: caller.userId, threadRootId: query.threadRootId };
-    // Ask for one more than the page to know whether another page exists.
-    const n = query.limit + 1;
-    if (query.kind === 'after') {
-      const rows = await this.messages.findAfterSeq(roomId, query.seq, n, opts);
-      // Retention deletes a room's oldest messages and nothing in between: a first row past
-      // afterSeq + 1 means the ones right after the cursor are gone, so the answer is
-      // RESYNC_REQUIRED rather than a page with a hole before it. (A thread's replies have gaps.)
-      if (!query.threadRootId && rows.length > 0) checkRetained(query.seq, rows[0].seq, 'afterSeq');
-      const items = rows.slice(0, query.limit).map((m) => this.urls.present(m));
-      return {
-        items,
-        nextCursor: rows.length > query.limit ? String(items[items.length - 1].seq) : null,
-      };
-    }
-    const rows =
-      query.kind === 'before'
-        ? await this.messages.findBeforeSeq(roomId, query.seq, n, opts)
-        : await this.messages.findLatest(roomId, n, opts);
-    const items = (rows.length > query.limit ? rows.slice(1) : rows).map((m) =>
-      this.urls.present(m),
-    );
-    return { items, nextCursor: rows.length > query.limit ? String(items[0].seq) : null };
+    const page = await this.messages.readPage(roomId, query, caller.userId);
+    // Retention deletes a room's oldest messages and nothing in between: a first row past
+    // afterSeq + 1 means the ones right after the cursor are gone, so the answer is
+    // RESYNC_REQUIRED rather than a page with a hole before it. (A thread's replies have gaps.)
+    if (query.kind === 'after' && !query.threadRootId && page.firstSeq !== null)
+      checkRetained(query.seq, page.firstSeq, 'afterSeq');
+    const edge = query.kind === 'after' ? page.lastSeq : page.firstSeq;
+    const itemsJson = page.withAttachments
+      ? JSON.stringify((JSON.parse(page.itemsJson) as Message[]).map((m) => this.urls.present(m)))
+      : page.itemsJson;
+    return { itemsJson, nextCursor: page.more && edge !== null ? String(edge) : null };
   }
 
   /** For a v1 (afterSeq) replay: the messages a subscriber missed, in seq order, as they are now. */

@@ -1,6 +1,6 @@
 import type { RoomEvent } from '../../../common/events/chat-events.js';
 import type { AttachmentView } from '../../../common/events/chat-events.js';
-import type { Message, MessageType } from './message.js';
+import type { HistoryQuery, Message, MessageType } from './message.js';
 
 type AttachmentSummary = Omit<AttachmentView, 'url'>;
 
@@ -42,9 +42,24 @@ export interface Changed {
   event: RoomEvent | null;
 }
 
+/**
+ * A page of history as the database renders it: the messages' JSON, ready to serve, so the
+ * history route neither decodes nor re-encodes them (a page of 50 is most of its CPU and
+ * garbage otherwise).
+ */
+export interface RenderedPage {
+  /** `[...]`: the page's messages in seq order, each a Message (attachments without url). */
+  itemsJson: string;
+  /** Lowest and highest seq on the page (null: an empty page). */
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** Another message lies past the page in the direction read. */
+  more: boolean;
+  /** Some message carries attachments (their URLs are signed per request). */
+  withAttachments: boolean;
+}
+
 export interface ReadOptions {
-  /** Only this thread's replies. */
-  threadRootId?: string;
   /** Whose `me` the reactions show; none: false everywhere. */
   readerId?: string;
 }
@@ -69,14 +84,12 @@ export abstract class MessageRepository {
     limit: number,
     opts?: ReadOptions,
   ): Promise<Message[]>;
-  /** Up to `limit` messages with seq < beforeSeq, ascending (the ones right before). */
-  abstract findBeforeSeq(
-    roomId: string,
-    beforeSeq: number,
-    limit: number,
-    opts?: ReadOptions,
-  ): Promise<Message[]>;
-  abstract findLatest(roomId: string, limit: number, opts?: ReadOptions): Promise<Message[]>;
+  /**
+   * A history page, rendered: after the cursor (ascending), before it or the latest (the ones
+   * right before it, or the newest), `limit` at most, of the room or of one thread; `me` in
+   * reactions for `readerId`.
+   */
+  abstract readPage(roomId: string, query: HistoryQuery, readerId: string): Promise<RenderedPage>;
   abstract findById(roomId: string, id: string, readerId?: string): Promise<Message | null>;
   /**
    * Under the room's lock: reads the message, asks `decide` (the domain rules; it may throw)

@@ -5,7 +5,7 @@ import type { RoomEvent, RoomEventDraft } from '../../../../common/events/chat-e
 import { OutboxPolicy } from '../../../../common/events/outbox.js';
 import { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
 import { inRoomEventTx } from '../../../room-events/infrastructure/persistence/room-event-tx.js';
-import type { Message } from '../../domain/message.js';
+import type { HistoryQuery, Message } from '../../domain/message.js';
 import {
   MessageRepository,
   type Appended,
@@ -13,9 +13,18 @@ import {
   type MessageChange,
   type NewMessage,
   type ReadOptions,
+  type RenderedPage,
 } from '../../domain/message.repository.js';
 import { AppendBatcher } from './append-batcher.js';
 import { REACTION_ADD, REACTION_REMOVE, REACTION_STATE } from './reaction-statements.js';
+
+interface PageRow {
+  items: string;
+  first_seq: string | null;
+  last_seq: string | null;
+  more: boolean;
+  att: boolean;
+}
 
 /** chat_message_view (see the RoomEvents migration) is the one JSON shape of a Message. */
 const toMessage = (v: Record<string, unknown>): Message => {
@@ -88,59 +97,58 @@ export class SqlMessageRepository extends MessageRepository {
     return rows[0] ? { existing: rows[0].v } : null;
   }
 
-  private async read(
-    name: string,
-    where: string,
-    order: 'ASC' | 'DESC',
-    params: unknown[],
-    opts: ReadOptions,
-  ): Promise<Message[]> {
-    // Fixed texts per variant (prepared statements): the thread filter is its own statement.
-    const thread = opts.threadRootId !== undefined;
-    const all = [...params, opts.readerId ?? null, ...(thread ? [opts.threadRootId] : [])];
-    const readerParam = `$${params.length + 1}`;
-    const threadCond = thread ? ` AND m.thread_root_id = $${params.length + 2}` : '';
-    const rows = await this.prepared.query<{ v: Record<string, unknown> }>(
-      thread ? `${name}_thread` : name,
-      `SELECT ${view(readerParam)} ${FROM} WHERE ${where}${threadCond} ORDER BY m.seq ${order} LIMIT $${params.length}`,
-      all,
-    );
-    const list = rows.map((r) => toMessage(r.v));
-    return order === 'DESC' ? list.reverse() : list;
-  }
-
-  findAfterSeq(
+  async findAfterSeq(
     roomId: string,
     afterSeq: number,
     limit: number,
     opts: ReadOptions = {},
   ): Promise<Message[]> {
-    return this.read(
+    const rows = await this.prepared.query<{ v: Record<string, unknown> }>(
       'messages_after',
-      'm.room_id = $1 AND m.seq > $2',
-      'ASC',
-      [roomId, afterSeq, limit],
-      opts,
+      `SELECT ${view('$4')} ${FROM} WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3`,
+      [roomId, afterSeq, limit, opts.readerId ?? null],
     );
+    return rows.map((r) => toMessage(r.v));
   }
 
-  findBeforeSeq(
-    roomId: string,
-    beforeSeq: number,
-    limit: number,
-    opts: ReadOptions = {},
-  ): Promise<Message[]> {
-    return this.read(
-      'messages_before',
-      'm.room_id = $1 AND m.seq < $2',
-      'DESC',
-      [roomId, beforeSeq, limit],
-      opts,
+  async readPage(roomId: string, query: HistoryQuery, readerId: string): Promise<RenderedPage> {
+    // One fixed text per variant (prepared statements): $1 room, $2 limit, $3 reader, then the
+    // cursor and the thread when there are.
+    const params: unknown[] = [roomId, query.limit, readerId];
+    let where = 'm.room_id = $1';
+    if (query.kind !== 'latest') {
+      params.push(query.seq);
+      where +=
+        query.kind === 'after'
+          ? ` AND m.seq > $${params.length}`
+          : ` AND m.seq < $${params.length}`;
+    }
+    if (query.threadRootId !== undefined) {
+      params.push(query.threadRootId);
+      where += ` AND m.thread_root_id = $${params.length}`;
+    }
+    const order = query.kind === 'after' ? 'ASC' : 'DESC';
+    const name = `history_${query.kind}${query.threadRootId !== undefined ? '_thread' : ''}`;
+    // limit + 1 rows read: the last one only tells whether there is more.
+    const [row] = await this.prepared.query<PageRow>(
+      name,
+      `SELECT COALESCE('[' || string_agg(p.v::text, ',' ORDER BY p.seq) FILTER (WHERE p.rn <= $2) || ']', '[]') AS items,
+              min(p.seq) FILTER (WHERE p.rn <= $2) AS first_seq,
+              max(p.seq) FILTER (WHERE p.rn <= $2) AS last_seq,
+              count(*) > $2 AS more,
+              COALESCE(bool_or(p.att) FILTER (WHERE p.rn <= $2), false) AS att
+         FROM (SELECT m.seq, m.attachments IS NOT NULL AS att,
+                      row_number() OVER (ORDER BY m.seq ${order}) AS rn, ${view('$3')}
+                 ${FROM} WHERE ${where} ORDER BY m.seq ${order} LIMIT $2 + 1) p`,
+      params,
     );
-  }
-
-  findLatest(roomId: string, limit: number, opts: ReadOptions = {}): Promise<Message[]> {
-    return this.read('messages_latest', 'm.room_id = $1', 'DESC', [roomId, limit], opts);
+    return {
+      itemsJson: row.items,
+      firstSeq: row.first_seq === null ? null : Number(row.first_seq),
+      lastSeq: row.last_seq === null ? null : Number(row.last_seq),
+      more: row.more,
+      withAttachments: row.att,
+    };
   }
 
   async findById(roomId: string, id: string, readerId?: string): Promise<Message | null> {
