@@ -12,6 +12,7 @@
 // from /proc, and all PostgreSQL processes' CPU, which adds WAL writing, checkpoints, vacuum).
 //
 //   npm run build && node bench/experiments/append-cost.mjs [--seconds 6] [--rounds 3] [--batch 20] [--conns 4]
+//                                                         [--members 2] [--mentions] [--variants full,...] [--explain]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import pg from 'pg';
@@ -27,6 +28,10 @@ const only = process.argv.includes('--variants')
   ? process.argv[process.argv.indexOf('--variants') + 1].split(',')
   : null;
 const ROOMS = 100;
+// Members per room (the first two are the senders); big rooms show what a send costs per member.
+const MEMBERS = arg('members', 2);
+// Each message mentions a member (one of the shared ones: needs --members 3 or more).
+const MENTIONS = process.argv.includes('--mentions');
 const admin = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const name = `exp_append_${Date.now()}`;
 const dbUrl = admin.replace(/\/[^/]*$/, `/${name}`);
@@ -98,7 +103,7 @@ async function main() {
     const users = (
       await db.query(
         `INSERT INTO users (username, email, password_hash)
-         SELECT 'u' || g, 'u' || g || '@x.test', 'x' FROM generate_series(1, ${ROOMS * 2}) g RETURNING id`,
+         SELECT 'u' || g, 'u' || g || '@x.test', 'x' FROM generate_series(1, ${ROOMS * 2 + MEMBERS}) g RETURNING id`,
       )
     ).rows.map((r) => r.id);
     const rooms = [];
@@ -113,6 +118,11 @@ async function main() {
         `INSERT INTO room_members (room_id, user_id, role) VALUES ($1, $2, 'owner'), ($1, $3, 'member')`,
         [r.id, users[2 * i], users[2 * i + 1]],
       );
+      if (MEMBERS > 2)
+        await db.query(
+          `INSERT INTO room_members (room_id, user_id, role) SELECT $1, u, 'member' FROM unnest($2::uuid[]) u`,
+          [r.id, users.slice(ROOMS * 2, ROOMS * 2 + MEMBERS - 2)],
+        );
       rooms.push({ id: r.id, users: [users[2 * i], users[2 * i + 1]] });
     }
     const clients = await Promise.all(
@@ -143,7 +153,7 @@ async function main() {
         picked.map(() => null),
         picked.map(() => null),
         picked.map(() => null),
-        picked.map(() => null),
+        picked.map(() => (MENTIONS ? `u${ROOMS * 2 + 1}` : null)),
         false,
         picked.map(() => null),
         picked.map(() => null),

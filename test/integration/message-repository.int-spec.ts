@@ -6,6 +6,7 @@ import {
   assertCanReact,
   checkReactionLimit,
 } from '../../src/modules/messages/domain/message-rules.js';
+import { APPEND_SQL } from '../../src/modules/messages/infrastructure/persistence/append-batcher.js';
 import { SqlMessageRepository } from '../../src/modules/messages/infrastructure/persistence/sql-message.repository.js';
 import { insertRoom, insertUser, openDataSource } from '../support/db.js';
 
@@ -234,6 +235,70 @@ describe('SqlMessageRepository on a real PostgreSQL', () => {
         clientMsgId: null,
       }),
     ).toBeNull();
+  });
+
+  it("a send's mentions cost what it mentions, not what its room holds: no member scan", async () => {
+    const owner = await insertUser(ds);
+    const room = await insertRoom(ds, owner);
+    const named = await insertUser(ds);
+    const [{ username }] = await ds.query<{ username: string }[]>(
+      `SELECT lower(username) AS username FROM users WHERE id = $1`,
+      [named],
+    );
+    await ds.query(
+      `INSERT INTO room_members (room_id, user_id, role)
+       SELECT $1, u, 'member' FROM unnest($2::uuid[]) u`,
+      [room, [named, ...(await Promise.all(Array.from({ length: 300 }, () => insertUser(ds))))]],
+    );
+    await ds.query('ANALYZE room_members');
+    // The plan the app's prepared statement settles on (a generic one), on 20 sends at once.
+    const qr = ds.createQueryRunner();
+    try {
+      await qr.startTransaction();
+      await qr.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
+      await qr.query(`PREPARE mention_cost AS ${APPEND_SQL}`);
+      const membersRead = async (mentions: (string | null)[]) => {
+        const n = mentions.length;
+        // EXECUTE takes its arguments as SQL literals (EXPLAIN has no parameters of its own).
+        const lit = (v: string | null) => (v === null ? 'NULL' : `'${v.replace(/'/g, "''")}'`);
+        const arr = (vs: (string | null)[], type: string) =>
+          `ARRAY[${vs.map(lit).join(', ')}]::${type}[]`;
+        const none = Array<null>(n).fill(null);
+        const args = [
+          arr(Array<string>(n).fill(room), 'uuid'),
+          arr(Array<string>(n).fill(owner), 'uuid'),
+          arr(
+            mentions.map((m, i) => (m ? `@${m} ${i}` : `plain ${i}`)),
+            'text',
+          ),
+          arr(Array<string>(n).fill('text'), 'text'),
+          arr(none, 'text'),
+          arr(none, 'uuid'),
+          arr(none, 'uuid'),
+          arr(mentions, 'text'),
+          'false',
+          arr(none, 'text'),
+          arr(none, 'uuid'),
+        ];
+        const [{ 'QUERY PLAN': plan }] = (await qr.query(
+          `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE mention_cost(${args.join(', ')})`,
+        )) as { 'QUERY PLAN': unknown }[];
+        let rows = 0;
+        const walk = (node: Record<string, unknown>) => {
+          if (node['Relation Name'] === 'room_members')
+            rows += Number(node['Actual Rows']) * Number(node['Actual Loops']);
+          for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? [])
+            walk(child);
+        };
+        walk((plan as { Plan: Record<string, unknown> }[])[0].Plan);
+        return rows;
+      };
+      expect(await membersRead(Array(20).fill(null))).toBe(0);
+      expect(await membersRead([username, ...Array(19).fill(null)])).toBeLessThanOrEqual(1);
+    } finally {
+      await qr.rollbackTransaction();
+      await qr.release();
+    }
   });
 
   describe('attachments claimed by the send', () => {
