@@ -18,6 +18,7 @@
 // none missing or doubled.
 //
 // ws and Socket.IO keep no history and have no resume: ours only.
+import { readdirSync } from 'node:fs';
 import http from 'node:http';
 import pg from 'pg';
 import { cpuPressureUs, sleep, sourceAddresses, startImpl } from '../lib/harness.mjs';
@@ -71,8 +72,7 @@ async function pooled(items, concurrency, fn) {
 }
 
 /** Number of open descriptors of a process (its sockets, mostly). */
-async function fdCount(pid) {
-  const { readdirSync } = await import('node:fs');
+function fdCount(pid) {
   try {
     return readdirSync(`/proc/${pid}/fd`).length;
   } catch {
@@ -168,7 +168,7 @@ export async function run(ctx) {
         localAddress: addrs0[i % addrs0.length],
       }),
     );
-    const fds0 = await fdCount(server.pid);
+    const fds0 = fdCount(server.pid);
     const t0 = performance.now();
     const opened = await pool.all(
       'rOpen',
@@ -209,12 +209,11 @@ export async function run(ctx) {
       throw new Error(`reconnect: only ${out.beforeDrop.atTarget}/${n} saw the live message`);
 
     // The drop: client side, abrupt. Wait (bounded) until the server has let the sockets go.
-    const fdsHeld = await fdCount(server.pid);
+    const fdsHeld = fdCount(server.pid);
     await pool.all('rTerminate');
     const dropDeadline = performance.now() + 15_000;
-    while (performance.now() < dropDeadline && (await fdCount(server.pid)) > fds0 + 50)
-      await sleep(100);
-    out.drop = { fdsBefore: fds0, fdsHeld, fdsAfter: await fdCount(server.pid) };
+    while (performance.now() < dropDeadline && fdCount(server.pid) > fds0 + 50) await sleep(100);
+    out.drop = { fdsBefore: fds0, fdsHeld, fdsAfter: fdCount(server.pid) };
 
     // While they are away: `missed` messages per room, the ones that must not be missed.
     const t1 = performance.now();
@@ -266,7 +265,7 @@ export async function run(ctx) {
     })();
     const storm = pool.all(
       'rStorm',
-      (w) => ({
+      () => ({
         t0: stormT0,
         targets,
         concurrency,
