@@ -18,7 +18,7 @@
 // none missing or doubled.
 //
 // ws and Socket.IO keep no history and have no resume: ours only.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import pg from 'pg';
 import { cpuPressureUs, sleep, sourceAddresses, startImpl } from '../lib/harness.mjs';
@@ -75,6 +75,22 @@ async function pooled(items, concurrency, fn) {
 function fdCount(pid) {
   try {
     return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The kernel's count of connections dropped because a listen queue was full (TcpExt
+ * ListenOverflows, machine-wide): each one costs its client a SYN retransmit (1 s, then 3 s).
+ */
+function listenOverflows() {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    const k = lines.findIndex((l) => l.startsWith('TcpExt:'));
+    const names = lines[k].split(/\s+/);
+    const values = lines[k + 1].split(/\s+/);
+    return Number(values[names.indexOf('ListenOverflows')]);
   } catch {
     return null;
   }
@@ -243,6 +259,7 @@ export async function run(ctx) {
     const s0 = server.stats();
     const d0 = await dbBackendsCpu(ctx.db);
     const psi0 = cpuPressureUs();
+    const lo0 = listenOverflows();
     const tStorm = performance.now();
     const stormT0 = performance.timeOrigin + tStorm;
     // Live messages during the storm, open loop at a modest rate, until all resumed or timeout.
@@ -285,6 +302,7 @@ export async function run(ctx) {
     }
     const wallMs = performance.now() - tStorm;
     const psi1 = cpuPressureUs();
+    const lo1 = listenOverflows();
     const s1 = server.stats();
     const d1 = await dbBackendsCpu(ctx.db);
     const cpu = await pool.cpuSince(mark);
@@ -340,6 +358,7 @@ export async function run(ctx) {
       atFinal: sum(fin, 'atTarget'),
       subscribeFailed: sum(fin, 'subFailed'),
       closes: sum(fin, 'closes'),
+      listenOverflows: lo0 !== null && lo1 !== null ? lo1 - lo0 : null,
       liveSent,
       liveFailed,
       missedEvents:
@@ -387,6 +406,7 @@ export async function run(ctx) {
     row('handshake p99', r.handshake.p99, { unit: 'ms', better: 'lower' }),
     row('subscribe answer p99', r.subscribeAnswer.p99, { unit: 'ms', better: 'lower' }),
     row('all opened in', r.openedAllMs / 1000, { unit: 's', better: 'lower' }),
+    row('listen queue overflows', r.listenOverflows, { better: 'lower' }),
     row('events missing', r.missing, { better: 'lower', target: '0', pass: r.missing === 0 }),
     row('events doubled', r.doubled, { better: 'lower', target: '0', pass: r.doubled === 0 }),
     row('errors (open+subscribe+closed)', r.openFailed + r.subscribeFailed + r.closes, {
@@ -401,6 +421,7 @@ export async function run(ctx) {
   notes.push(
     `${n} sockets over ${nRooms} rooms of ${members} (${nUsers} users, many sockets per user), each dropped (client terminate) and resumed with afterEventSeq; ${r.missedEvents} events sent while away (${missed} per room, REST), ${r.liveSent} live sends during the storm (${liveRate}/s, REST)`,
     `storm: at most ${concurrency} handshakes in flight per worker x ${workers} workers; resume time from the storm's start to room.subscribed plus every event up to max(lastEventSeq at the start, the answer's); handshake p50 ${r.handshake.p50} ms, waited for a slot p99 ${r.queuedForHandshake.p99} ms, subscribe answer p50 ${r.subscribeAnswer.p50} ms`,
+    "listen queue overflows: TcpExt ListenOverflows over the storm (machine-wide), handshakes the kernel dropped because the server's accept queue was full; each costs its client a SYN retransmit (1 s, then 3 s)",
     `missing = gaps in eventSeq plus events short of the room's final lastEventSeq after settling; ${r.atFinal}/${n} sockets at the final position`,
     'ws and Socket.IO keep no history and have no resume: ours only',
   );
