@@ -483,7 +483,8 @@ const commands = {
     let resumed = 0;
     let lastResumedAt = null;
     let atTarget = 0;
-    let short = 0;
+    let short = 0; // events short of the target, over the sockets that are back
+    let notBack = 0;
     let gaps = 0;
     let dups = 0;
     let subFailed = 0;
@@ -498,11 +499,14 @@ const commands = {
       }
       if (s.subscribedAt && s.connectedAt)
         subscribed.record((s.subscribedAt - s.connectedAt) * 1000);
+      // Back: open and answered for every room (before the storm: open).
+      const back = s.open && (!s.storm || s.rooms.every((r) => s.subLast.has(r)));
+      if (!back) notBack++;
       if (a.targets) {
         let behind = 0;
         for (const r of s.rooms)
           behind += Math.max(0, (a.targets[r] ?? 0) - (s.cursor.get(r) ?? 0));
-        short += behind;
+        if (back) short += behind;
         if (behind === 0) atTarget++;
       }
     }
@@ -513,6 +517,7 @@ const commands = {
       lastResumedAt,
       atTarget,
       short,
+      notBack,
       gaps,
       dups,
       subFailed,

@@ -356,6 +356,7 @@ export async function run(ctx) {
       short: sum(fin, 'short'),
       doubled: sum(fin, 'dups'),
       atFinal: sum(fin, 'atTarget'),
+      notBack: sum(fin, 'notBack'),
       subscribeFailed: sum(fin, 'subFailed'),
       closes: sum(fin, 'closes'),
       listenOverflows: lo0 !== null && lo1 !== null ? lo1 - lo0 : null,
@@ -409,6 +410,11 @@ export async function run(ctx) {
     row('listen queue overflows', r.listenOverflows, { better: 'lower' }),
     row('events missing', r.missing, { better: 'lower', target: '0', pass: r.missing === 0 }),
     row('events doubled', r.doubled, { better: 'lower', target: '0', pass: r.doubled === 0 }),
+    row('sockets not back (open or subscribe failed)', r.notBack, {
+      better: 'lower',
+      target: '0',
+      pass: r.notBack === 0,
+    }),
     row('errors (open+subscribe+closed)', r.openFailed + r.subscribeFailed + r.closes, {
       better: 'lower',
     }),
@@ -422,7 +428,7 @@ export async function run(ctx) {
     `${n} sockets over ${nRooms} rooms of ${members} (${nUsers} users, many sockets per user), each dropped (client terminate) and resumed with afterEventSeq; ${r.missedEvents} events sent while away (${missed} per room, REST), ${r.liveSent} live sends during the storm (${liveRate}/s, REST)`,
     `storm: at most ${concurrency} handshakes in flight per worker x ${workers} workers; resume time from the storm's start to room.subscribed plus every event up to max(lastEventSeq at the start, the answer's); handshake p50 ${r.handshake.p50} ms, waited for a slot p99 ${r.queuedForHandshake.p99} ms, subscribe answer p50 ${r.subscribeAnswer.p50} ms`,
     "listen queue overflows: TcpExt ListenOverflows over the storm (machine-wide), handshakes the kernel dropped because the server's accept queue was full; each costs its client a SYN retransmit (1 s, then 3 s)",
-    `missing = gaps in eventSeq plus events short of the room's final lastEventSeq after settling; ${r.atFinal}/${n} sockets at the final position`,
+    `missing = gaps in eventSeq plus events short of the room's final lastEventSeq after settling, over the sockets that are back (open and answered); ${r.atFinal}/${n} sockets at the final position, ${r.notBack} not back`,
     'ws and Socket.IO keep no history and have no resume: ours only',
   );
   if (r.errors.length) notes.push(`errors: ${r.errors.join('; ')}`);
