@@ -96,6 +96,14 @@ function listenOverflows() {
   }
 }
 
+/** Transactions of the bench database so far (each statement the pool runs alone is one). */
+async function dbTransactions(client) {
+  const { rows } = await client.query(
+    `SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  return Number(rows[0].n);
+}
+
 async function lastEventSeqs(client, ids) {
   const { rows } = await client.query(
     `SELECT id, last_event_seq FROM rooms WHERE id = ANY($1::uuid[])`,
@@ -260,6 +268,7 @@ export async function run(ctx) {
     const d0 = await dbBackendsCpu(ctx.db);
     const psi0 = cpuPressureUs();
     const lo0 = listenOverflows();
+    const x0 = await dbTransactions(client);
     const tStorm = performance.now();
     const stormT0 = performance.timeOrigin + tStorm;
     // Live messages during the storm, open loop at a modest rate, until all resumed or timeout.
@@ -327,6 +336,10 @@ export async function run(ctx) {
       await sleep(100);
     }
 
+    // An idle backend flushes its statistics within 10 s (PostgreSQL 15's idle interval).
+    await sleep(11_000);
+    const dbXacts = (await dbTransactions(client)) - x0;
+
     const resume = new Histogram();
     for (const x of st) resume.merge(x.resume);
     const connect = new Histogram();
@@ -360,6 +373,10 @@ export async function run(ctx) {
       subscribeFailed: sum(fin, 'subFailed'),
       closes: sum(fin, 'closes'),
       listenOverflows: lo0 !== null && lo1 !== null ? lo1 - lo0 : null,
+      dbTransactions: dbXacts,
+      serverCpuMsPerSocket: (s1.cpuMs - s0.cpuMs) / n,
+      dbCpuMsPerSocket: d0 && d1 ? (d1.cpuMs - d0.cpuMs) / n : null,
+      loadgenCpuMsPerSocket: cpu.cpuMs / n,
       liveSent,
       liveFailed,
       missedEvents:
@@ -420,6 +437,10 @@ export async function run(ctx) {
     }),
     row('server CPU (storm)', r.serverCpuPct, { unit: '%' }),
     row('db backends CPU (storm)', r.dbCpuPct, { unit: '%' }),
+    row('server CPU per socket', r.serverCpuMsPerSocket, { unit: 'ms', better: 'lower' }),
+    row('db CPU per socket', r.dbCpuMsPerSocket, { unit: 'ms', better: 'lower' }),
+    row('loadgen CPU per socket', r.loadgenCpuMsPerSocket, { unit: 'ms', better: 'lower' }),
+    row('db transactions per socket', r.dbTransactions / n, { better: 'lower' }),
     row('loadgen CPU (storm)', r.loadgenCpuPct, { unit: '%' }),
     row('cpu pressure at rest', out.rest.cpuPressurePct, { unit: '%' }),
     row('cpu pressure (storm)', r.cpuPressurePct, { unit: '%' }),
@@ -428,6 +449,7 @@ export async function run(ctx) {
     `${n} sockets over ${nRooms} rooms of ${members} (${nUsers} users, many sockets per user), each dropped (client terminate) and resumed with afterEventSeq; ${r.missedEvents} events sent while away (${missed} per room, REST), ${r.liveSent} live sends during the storm (${liveRate}/s, REST)`,
     `storm: at most ${concurrency} handshakes in flight per worker x ${workers} workers; resume time from the storm's start to room.subscribed plus every event up to max(lastEventSeq at the start, the answer's); handshake p50 ${r.handshake.p50} ms, waited for a slot p99 ${r.queuedForHandshake.p99} ms, subscribe answer p50 ${r.subscribeAnswer.p50} ms`,
     "listen queue overflows: TcpExt ListenOverflows over the storm (machine-wide), handshakes the kernel dropped because the server's accept queue was full; each costs its client a SYN retransmit (1 s, then 3 s)",
+    `per socket: CPU over the storm / ${n}; db transactions (pg_stat_database, from the storm's start to after settling) / ${n}, the ${r.liveSent} live sends' transactions included`,
     `missing = gaps in eventSeq plus events short of the room's final lastEventSeq after settling, over the sockets that are back (open and answered); ${r.atFinal}/${n} sockets at the final position, ${r.notBack} not back`,
     'ws and Socket.IO keep no history and have no resume: ours only',
   );
