@@ -4,7 +4,7 @@
 //   node bench/run.mjs [scenario...] [--quick] [--out bench/results] [--impl ours,ws,socketio]
 //                      [--profile] [--sio-client raw|official] [--embedded] [--<knob>=<value>]
 //
-// Scenarios: idle fanout latency throughput edits history sidebar search export bus (default: all but bus; bus too when
+// Scenarios: idle fanout latency throughput edits history sidebar search export reconnect bus (default: all but bus; bus too when
 // KAFKA_BROKERS is set; --quick runs every scenario for a few seconds: the smoke mode).
 // The server under test runs pinned to one core (BENCH_SERVER_CPU, default 0) and this process
 // and its load-generator workers to the other (BENCH_LOADGEN_CPU, default 1). See bench/README.md.
@@ -34,6 +34,7 @@ const ALL = [
   'sidebar',
   'search',
   'export',
+  'reconnect',
   'bus',
 ];
 

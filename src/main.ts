@@ -8,6 +8,10 @@ import { EmbeddedPostgresError } from './infrastructure/database/embedded-postgr
 import { resolveDatabase } from './infrastructure/database/resolve-database.js';
 import { createRootLogger } from './infrastructure/logging/logger.js';
 
+const LISTEN_BACKLOG = 4096;
+/** Nest passes the arguments after the port to Node's server.listen(port, backlog). */
+type ListenWithBacklog = (port: number, backlog: number) => Promise<unknown>;
+
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   // Every setting is validated here, before anything starts: a bad one is one line and EX_CONFIG.
@@ -56,7 +60,10 @@ async function bootstrap(): Promise<void> {
         .then(() => process.exit(0));
     });
   }
-  await app.listen(http.port);
+  // Node's default accept queue is 511: a reconnect storm (thousands of sockets opening at once
+  // after a deploy or a network blip) overflows it, and every dropped SYN costs its client a 1 s
+  // retransmit (then 3 s). The kernel caps the backlog at net.core.somaxconn.
+  await (app.listen.bind(app) as unknown as ListenWithBacklog)(http.port, LISTEN_BACKLOG);
   log.info({ port: http.port, url: await app.getUrl() }, 'chat backend listening');
 }
 

@@ -65,14 +65,21 @@ class ChatClient {
   }
 
   onFrame(buf) {
-    const head = buf.toString('latin1', 0, HEAD);
-    if (head.startsWith('{"event":"message.new"')) return this.o.onDelivery(buf);
+    // onRoomEvent (the reconnect scenario): every frame is parsed and every room event (any
+    // frame whose data has a roomId and an eventSeq) is handed over with its place in the log.
+    const track = this.o.onRoomEvent;
+    if (!track) {
+      const head = buf.toString('latin1', 0, HEAD);
+      if (head.startsWith('{"event":"message.new"')) return this.o.onDelivery(buf);
+    }
     let f;
     try {
       f = JSON.parse(buf.toString());
     } catch {
       return this.o.onError?.(new Error('non-JSON frame'));
     }
+    if (track && typeof f.data?.eventSeq === 'number' && f.data.roomId)
+      return track(f.data.roomId, f.data.eventSeq, f.event);
     switch (f.event) {
       case 'message.ack':
         return this.o.onAck(f.data.clientMsgId);
@@ -101,12 +108,13 @@ class ChatClient {
     }
   }
 
-  subscribe(roomId, ms = 10000) {
+  /** `from`: {afterEventSeq} to resume from a place in the room's log. */
+  subscribe(roomId, ms = 10000, from = {}) {
     const t = timeout(ms, `subscribe ${roomId}`);
     const p = new Promise((resolve, reject) =>
       this.waiters.set(`sub:${roomId}`, { resolve, reject }),
     );
-    this.ws.send(JSON.stringify({ event: 'room.subscribe', data: { roomId } }));
+    this.ws.send(JSON.stringify({ event: 'room.subscribe', data: { roomId, ...from } }));
     return Promise.race([p, t.p]).finally(t.clear);
   }
 

@@ -120,6 +120,56 @@ async function pooled(items, concurrency, fn) {
   await Promise.all(runners);
 }
 
+// Reconnect storm (scenarios/reconnect.mjs): sockets that remember, per room, the last eventSeq
+// they saw; they are dropped, then all reopened at once and resumed with afterEventSeq. Every
+// room event is checked against the socket's cursor: the next one in line, a duplicate (at or
+// below the cursor) or a gap (past cursor + 1). Times are epoch ms (performance.timeOrigin +
+// now), comparable across the worker processes of one machine.
+const rsocks = []; // {token, rooms, cursor: Map, subLast: Map, gaps, dups, resumedAt, ...}
+const epochMs = () => performance.timeOrigin + performance.now();
+let rcloses = 0;
+let rtargets = {}; // roomId -> eventSeq a resumed socket has reached
+
+function rTrack(s, roomId, seq) {
+  const last = s.cursor.get(roomId);
+  if (last === undefined) return; // not subscribed (yet): cannot happen, the answer comes first
+  if (seq === last + 1) s.cursor.set(roomId, seq);
+  else if (seq <= last) s.dups++;
+  else {
+    s.gaps += seq - last - 1;
+    s.cursor.set(roomId, seq);
+  }
+  rCheckResumed(s);
+}
+
+/** Resumed: answered for every room, and at or past max(target, the answer's lastEventSeq). */
+function rCheckResumed(s) {
+  if (!s.storm || s.resumedAt !== null) return;
+  for (const r of s.rooms) {
+    const answered = s.subLast.get(r);
+    if (answered === undefined) return;
+    if (s.cursor.get(r) < Math.max(answered, rtargets[r] ?? 0)) return;
+  }
+  s.resumedAt = epochMs();
+}
+
+function rClient(s, localAddress) {
+  return createClient(proto, {
+    url,
+    token: s.token,
+    localAddress,
+    onRoomEvent: (roomId, seq) => rTrack(s, roomId, seq),
+    onDelivery: () => undefined,
+    onAck: () => undefined,
+    onAckError: (ref, data) => noteError(`error frame (${ref}): ${JSON.stringify(data)}`),
+    onError: noteError,
+    onClose: () => {
+      if (s.open) rcloses++;
+      s.open = false;
+    },
+  });
+}
+
 const commands = {
   init(a) {
     workerId = a.workerId;
@@ -313,6 +363,172 @@ const commands = {
     };
   },
 
+  /**
+   * Reconnect scenario, before the drop: opens [{token, rooms, localAddress}] and subscribes
+   * each to its rooms from now (no cursor); the cursor starts at the answer's lastEventSeq.
+   */
+  async rOpen(a) {
+    let opened = 0;
+    let failed = 0;
+    let subscribed = 0;
+    await pooled(a.conns, a.concurrency ?? 100, async (spec) => {
+      const s = {
+        token: spec.token,
+        rooms: spec.rooms,
+        cursor: new Map(),
+        subLast: new Map(),
+        gaps: 0,
+        dups: 0,
+        open: false,
+        storm: false,
+        resumedAt: null,
+      };
+      rsocks.push(s);
+      s.client = rClient(s, spec.localAddress);
+      try {
+        await s.client.open();
+        s.open = true;
+        opened++;
+        for (const r of s.rooms) {
+          const d = await s.client.subscribe(r, 30_000);
+          if (!s.cursor.has(r)) s.cursor.set(r, d.lastEventSeq);
+          subscribed++;
+        }
+      } catch (err) {
+        failed++;
+        noteError(err);
+      }
+    });
+    return { opened, failed, subscribed, errorSamples };
+  },
+
+  /** Drops every socket from the client side, abruptly (no close handshake). */
+  rTerminate() {
+    let n = 0;
+    for (const s of rsocks) {
+      if (s.open) n++;
+      s.open = false;
+      s.client?.close();
+    }
+    return { terminated: n };
+  },
+
+  /**
+   * The storm: reopens every socket (at most `concurrency` handshakes in flight) from
+   * `localAddresses`, and right after each opens subscribes it with afterEventSeq = its cursor.
+   * Answers when every open was tried; resumption is followed with rStatus.
+   */
+  async rStorm(a) {
+    rtargets = a.targets;
+    const connect = new Histogram(); // handshake: TCP + upgrade + auth, from its own start
+    const queued = new Histogram(); // storm start -> this socket's handshake began
+    let opened = 0;
+    let failed = 0;
+    const deadline = a.t0 + a.timeoutMs;
+    const cpu0 = process.cpuUsage();
+    await pooled(rsocks, a.concurrency, async (s, k) => {
+      s.storm = true;
+      s.subLast.clear();
+      if (epochMs() > deadline) {
+        failed++;
+        return noteError('storm: open not tried before the deadline');
+      }
+      s.client = rClient(s, a.localAddresses[k % a.localAddresses.length]);
+      const t = epochMs();
+      queued.record((t - a.t0) * 1000);
+      try {
+        await s.client.open();
+      } catch (err) {
+        failed++;
+        return noteError(err);
+      }
+      s.open = true;
+      s.connectedAt = epochMs();
+      connect.record((s.connectedAt - t) * 1000);
+      opened++;
+      for (const r of s.rooms)
+        s.client
+          .subscribe(r, Math.max(1000, deadline - epochMs()), { afterEventSeq: s.cursor.get(r) })
+          .then(
+            (d) => {
+              s.subscribedAt = epochMs();
+              s.subLast.set(r, d.lastEventSeq);
+              rCheckResumed(s);
+            },
+            (err) => {
+              s.subFailed = (s.subFailed ?? 0) + 1;
+              noteError(err);
+            },
+          );
+    });
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      opened,
+      failed,
+      openedBy: epochMs(),
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      connect: connect.toJSON(),
+      queued: queued.toJSON(),
+    };
+  },
+
+  /**
+   * Where the sockets are: how many resumed (and their times from `t0`), and, against
+   * `targets` (a room's eventSeq every socket should have reached), how many events are
+   * missing (gaps + short of the target) and doubled.
+   */
+  rStatus(a) {
+    const resume = new Histogram();
+    const subscribed = new Histogram();
+    let resumed = 0;
+    let lastResumedAt = null;
+    let atTarget = 0;
+    let short = 0; // events short of the target, over the sockets that are back
+    let notBack = 0;
+    let gaps = 0;
+    let dups = 0;
+    let subFailed = 0;
+    for (const s of rsocks) {
+      gaps += s.gaps;
+      dups += s.dups;
+      subFailed += s.subFailed ?? 0;
+      if (s.resumedAt !== null) {
+        resumed++;
+        resume.record((s.resumedAt - a.t0) * 1000);
+        if (lastResumedAt === null || s.resumedAt > lastResumedAt) lastResumedAt = s.resumedAt;
+      }
+      if (s.subscribedAt && s.connectedAt)
+        subscribed.record((s.subscribedAt - s.connectedAt) * 1000);
+      // Back: open and answered for every room (before the storm: open).
+      const back = s.open && (!s.storm || s.rooms.every((r) => s.subLast.has(r)));
+      if (!back) notBack++;
+      if (a.targets) {
+        let behind = 0;
+        for (const r of s.rooms)
+          behind += Math.max(0, (a.targets[r] ?? 0) - (s.cursor.get(r) ?? 0));
+        if (back) short += behind;
+        if (behind === 0) atTarget++;
+      }
+    }
+    return {
+      total: rsocks.length,
+      open: rsocks.filter((s) => s.open).length,
+      resumed,
+      lastResumedAt,
+      atTarget,
+      short,
+      notBack,
+      gaps,
+      dups,
+      subFailed,
+      closes: rcloses,
+      resume: resume.toJSON(),
+      subscribed: subscribed.toJSON(),
+      errors,
+      errorSamples,
+    };
+  },
+
   cpu() {
     const u = process.cpuUsage();
     return { cpuMs: (u.user + u.system) / 1000, at: performance.now() };
@@ -320,6 +536,7 @@ const commands = {
 
   close() {
     for (const c of conns) c.client?.close();
+    for (const s of rsocks) s.client?.close();
     setTimeout(() => process.exit(0), 200).unref();
     return { closed: conns.length };
   },
