@@ -26,7 +26,7 @@ import { RoomsService } from '../rooms/rooms.service.js';
 import type { ChatConnection } from './chat-connection.js';
 import { PRINCIPAL, type AuthedRequest } from './chat-ws.adapter.js';
 import { ReadDto, RoomRefDto, SendDto, SubscribeDto } from './dto/ws.dto.js';
-import { RealtimeHub } from './realtime-hub.service.js';
+import { RealtimeHub, REPLAY_PAGE } from './realtime-hub.service.js';
 import { CloseCodes, frame } from './ws-protocol.js';
 import { errorFrameFor, WsErrorFilter } from './ws-exception.filter.js';
 
@@ -91,8 +91,8 @@ export class ChatGateway
           const { room } = await this.rooms.requireMember(conn.userId, body.roomId);
           if (body.afterEventSeq !== undefined)
             checkEventCursor(body.afterEventSeq, room.lastEventSeq);
-          await this.roomEvents.checkResume(body.roomId, room, body);
-          return { lastSeq: room.lastSeq, lastEventSeq: room.lastEventSeq };
+          const firstPage = await this.roomEvents.checkResume(body.roomId, room, body, REPLAY_PAGE);
+          return { lastSeq: room.lastSeq, lastEventSeq: room.lastEventSeq, firstPage };
         },
       );
     } catch (err) {

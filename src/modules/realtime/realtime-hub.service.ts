@@ -28,7 +28,7 @@ import {
   type DisconnectReason,
 } from './ws-close-reason.js';
 
-const REPLAY_PAGE = 500;
+export const REPLAY_PAGE = 500;
 /** Events the hub hands only to a room's subscribers (see onEvent): keyed by that room. */
 const ROOM_WIDE: ReadonlySet<ChatEvent['type']> = new Set<ChatEvent['type']>([
   'room.event',
@@ -177,7 +177,12 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     conn: ChatConnection,
     roomId: string,
     from: SubscribeFrom,
-    startPosition: () => Promise<{ lastSeq: number; lastEventSeq: number }>,
+    startPosition: () => Promise<{
+      lastSeq: number;
+      lastEventSeq: number;
+      /** The log's first REPLAY_PAGE events after afterEventSeq, if the check read them. */
+      firstPage?: RoomEvent[];
+    }>,
   ): Promise<void> {
     this.removeSubscription(conn, roomId);
     const sub = new RoomSubscription<RoomEvent>(
@@ -219,7 +224,7 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     if (!room)
       this.byRoom.set(roomId, (room = new Map<ChatConnection, RoomSubscription<RoomEvent>>()));
     room.set(conn, sub);
-    let position: { lastSeq: number; lastEventSeq: number };
+    let position: Awaited<ReturnType<typeof startPosition>>;
     try {
       position = await startPosition();
     } catch (err) {
@@ -232,12 +237,14 @@ export class RealtimeHub implements OnModuleInit, OnModuleDestroy {
     // The replay runs on its own (its failures go to the sink): the connection's next frames
     // need not wait for a long backlog.
     if (from.afterEventSeq !== undefined) {
-      void sub.start(from.afterEventSeq);
+      void sub.start(from.afterEventSeq, { firstPage: position.firstPage });
     } else if (from.afterSeq !== undefined && from.afterSeq < lastSeq) {
       // v1: the missed messages as they are now (up to the position read above), then every
       // room event after that position.
       const afterSeq = from.afterSeq;
-      void sub.start(lastEventSeq, () => this.replayMessages(conn, roomId, afterSeq, lastSeq));
+      void sub.start(lastEventSeq, {
+        before: () => this.replayMessages(conn, roomId, afterSeq, lastSeq),
+      });
     } else {
       void sub.start(lastEventSeq);
     }

@@ -49,22 +49,32 @@ export class RoomEventsService {
 
   /**
    * A resume (room.subscribe) from a client's last position: RESYNC_REQUIRED when what comes
-   * next is no longer kept (retention). Free when the client is up to date; else two primary
-   * key probes.
+   * next is no longer kept (retention). Free when the client is up to date. Behind by
+   * afterEventSeq: the replay's first page (up to `pageSize` events) is read now, its first
+   * event says whether the cursor is still kept, and it is returned for the replay to start
+   * with (one read for both). Behind by afterSeq: two primary key probes.
    */
   async checkResume(
     roomId: string,
     room: { lastSeq: number; lastEventSeq: number },
     from: { afterSeq?: number; afterEventSeq?: number },
-  ): Promise<void> {
+    pageSize: number,
+  ): Promise<RoomEvent[] | undefined> {
     const { afterSeq, afterEventSeq } = from;
-    const behindEvents = afterEventSeq !== undefined && afterEventSeq < room.lastEventSeq;
-    const behindMessages = afterSeq !== undefined && afterSeq < room.lastSeq;
-    if (!behindEvents && !behindMessages) return;
+    if (afterEventSeq !== undefined && afterEventSeq < room.lastEventSeq) {
+      const page = await this.events.findAfter(roomId, afterEventSeq, pageSize);
+      // Nothing after the cursor although the room is past it: swept too.
+      checkRetained(
+        afterEventSeq,
+        page.length > 0 ? page[0].eventSeq : room.lastEventSeq + 1,
+        'afterEventSeq',
+      );
+      return page;
+    }
+    if (afterSeq === undefined || afterSeq >= room.lastSeq) return undefined;
     const window = await this.events.retainedWindow(roomId);
-    if (!window) return; // the room is gone; the membership check answers that
-    if (behindEvents) checkRetained(afterEventSeq, window.fromEventSeq, 'afterEventSeq');
-    if (behindMessages) checkRetained(afterSeq, window.fromSeq, 'afterSeq');
+    if (window) checkRetained(afterSeq, window.fromSeq, 'afterSeq');
+    return undefined; // no window: the room is gone; the membership check answers that
   }
 
   /** For the v1 replay: where each message with seq in [fromSeq, toSeq] entered the log. */

@@ -65,6 +65,23 @@ describe('RoomSubscription', () => {
     expect(h.sent).toEqual([3, 4, 5, 6, 7, 8]);
   });
 
+  it('starts from a first page read beforehand (the resume check), reading the log only after it', async () => {
+    const h = harness(7, { pageSize: 3 });
+    // The first page after 2, read when the resume was checked; 6 arrives live meanwhile.
+    h.sub.offer(msg(6));
+    await h.sub.start(2, { firstPage: [msg(3), msg(4), msg(5)] });
+    expect(h.sent).toEqual([3, 4, 5, 6, 7]);
+    expect(h.fetches).toEqual([[6, 3]]);
+    expect(h.sub.isLive).toBe(true);
+  });
+
+  it('a short first page read beforehand is the whole replay: no read at all', async () => {
+    const h = harness(4, { pageSize: 3 });
+    await h.sub.start(2, { firstPage: [msg(3), msg(4)] });
+    expect(h.sent).toEqual([3, 4]);
+    expect(h.fetches).toEqual([]);
+  });
+
   it('holds live events back during replay and merges them without gap or duplicate', async () => {
     const h = harness(5, { pageSize: 2 });
     const release = h.hold();
@@ -84,9 +101,11 @@ describe('RoomSubscription', () => {
     const order: string[] = [];
     let releaseBefore!: () => void;
     const gate = new Promise<void>((r) => (releaseBefore = r));
-    const started = h.sub.start(4, async () => {
-      order.push('before');
-      await gate;
+    const started = h.sub.start(4, {
+      before: async () => {
+        order.push('before');
+        await gate;
+      },
     });
     // Events committed while the replay of messages runs: held, none sent yet.
     h.db.stored = 6;

@@ -39,6 +39,8 @@ export class RoomSubscription<E extends Sequenced> {
   private lastSent = -1;
   private replaying = true;
   private fetching = false;
+  /** start's firstPage, until the first catch-up takes it. */
+  private prefetched: E[] | null = null;
   private closed = false;
   private readonly pending = new Map<number, E>();
   private gapTimer: NodeJS.Timeout | null = null;
@@ -73,11 +75,18 @@ export class RoomSubscription<E extends Sequenced> {
    * Sends everything with eventSeq > afterEventSeq from the log, then switches to live delivery.
    * Live events offered before or during this are held back and merged in order. `before` runs
    * first, with live events already held back (the v1 afterSeq replay of messages).
+   * `firstPage`: the log's first page after afterEventSeq (up to pageSize events), already read
+   * after this subscription was registered (the resume check reads it): used instead of reading
+   * it again.
    */
-  async start(afterEventSeq: number, before?: () => Promise<void>): Promise<void> {
+  async start(
+    afterEventSeq: number,
+    opts: { before?: () => Promise<void>; firstPage?: E[] } = {},
+  ): Promise<void> {
     this.lastSent = afterEventSeq;
+    this.prefetched = opts.firstPage ?? null;
     try {
-      if (before) await before();
+      if (opts.before) await opts.before();
       await this.catchUp(Number.MAX_SAFE_INTEGER);
     } catch (err) {
       this.sink.fail(err);
@@ -149,8 +158,12 @@ export class RoomSubscription<E extends Sequenced> {
     this.fetching = true;
     try {
       while (!this.closed && this.lastSent < target) {
-        const want = Math.min(this.opts.pageSize, target - this.lastSent);
-        const rows = await this.sink.fetchAfter(this.lastSent, want);
+        let want = Math.min(this.opts.pageSize, target - this.lastSent);
+        let rows: E[];
+        if (this.prefetched) {
+          // Read with a limit of pageSize, from the start position.
+          [rows, want, this.prefetched] = [this.prefetched, this.opts.pageSize, null];
+        } else rows = await this.sink.fetchAfter(this.lastSent, want);
         // Paced frame by frame, not page by page: a page of large messages can be megabytes,
         // more than the send buffer a reader is allowed before it counts as too slow.
         for (const e of rows) {
