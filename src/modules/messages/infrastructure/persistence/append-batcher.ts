@@ -64,7 +64,9 @@ export const APPEND_SQL = `
            CROSS JOIN LATERAL unnest(string_to_array(n.mention_names, ' ')) AS nm(name)
            JOIN users u ON lower(u.username) = nm.name
           WHERE n.mention_names IS NOT NULL
-            AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = n.room_id AND rm.user_id = u.id)),
+            -- A scalar subquery, probed by primary key per named user: an EXISTS would be
+            -- planned as a semi-join that may read all of the room's members.
+            AND (SELECT true FROM room_members rm WHERE rm.room_id = n.room_id AND rm.user_id = u.id)),
        ins AS (
          INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, client_msg_id, sent_by, thread_root_id, attachments, mentions)
          SELECT n.room_id, n.seq, n.event_seq, n.user_id, n.content, n.type, n.client_msg_id, n.sent_by, n.thread_root_id,
