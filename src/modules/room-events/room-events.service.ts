@@ -52,7 +52,7 @@ export class RoomEventsService {
    * next is no longer kept (retention). Free when the client is up to date. Behind by
    * afterEventSeq: the replay's first page (up to `pageSize` events) is read now, its first
    * event says whether the cursor is still kept, and it is returned for the replay to start
-   * with (one read for both). Behind by afterSeq: two primary key probes.
+   * with (one read for both). Behind by afterSeq: one primary key probe of the messages' head.
    */
   async checkResume(
     roomId: string,
@@ -72,9 +72,10 @@ export class RoomEventsService {
       return page;
     }
     if (afterSeq === undefined || afterSeq >= room.lastSeq) return undefined;
-    const window = await this.events.retainedWindow(roomId);
-    if (window) checkRetained(afterSeq, window.fromSeq, 'afterSeq');
-    return undefined; // no window: the room is gone; the membership check answers that
+    const fromSeq = await this.events.retainedFromSeq(roomId);
+    // null: the room is gone; the membership check answers that.
+    if (fromSeq !== null) checkRetained(afterSeq, fromSeq, 'afterSeq');
+    return undefined;
   }
 
   /** For the v1 replay: where each message with seq in [fromSeq, toSeq] entered the log. */

@@ -24,16 +24,6 @@ export function checkEventCursor(afterEventSeq: number, lastEventSeq: number): v
 }
 
 /**
- * The start of what a room still keeps after retention (src/modules/retention): the lowest seq
- * and eventSeq left. Retention deletes prefixes of a room's logs only, so everything from these
- * up to lastSeq / lastEventSeq is there; an empty log's start is its last position + 1.
- */
-export interface RetainedWindow {
-  fromSeq: number;
-  fromEventSeq: number;
-}
-
-/**
  * A resume after `after` (the last position the client saw; a seq or an eventSeq) is whole only
  * if the next position is still kept. Below the retained window the answer is RESYNC_REQUIRED
  * (reload the room), never a replay with a hole in it.

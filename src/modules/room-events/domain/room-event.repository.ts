@@ -1,5 +1,4 @@
 import type { RoomEvent } from '../../../common/events/chat-events.js';
-import type { RetainedWindow } from './room-event-cursor.js';
 
 /** Reading a room's event log. Writers append inside their own transactions (RoomEventTx). */
 export abstract class RoomEventRepository {
@@ -13,6 +12,10 @@ export abstract class RoomEventRepository {
     toSeq: number,
   ): Promise<Map<number, number>>;
 
-  /** Where the room's logs start now (retention deletes their oldest rows); null: no room. */
-  abstract retainedWindow(roomId: string): Promise<RetainedWindow | null>;
+  /**
+   * The lowest seq a room still keeps (retention deletes prefixes of its messages only, so all
+   * from there to lastSeq is there; no message: lastSeq + 1). Null: no room. (Where the room
+   * event log starts, a resume by eventSeq learns from its first replay page.)
+   */
+  abstract retainedFromSeq(roomId: string): Promise<number | null>;
 }

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { RoomEvent } from '../../../../common/events/chat-events.js';
 import { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
-import type { RetainedWindow } from '../../domain/room-event-cursor.js';
 import { RoomEventRepository } from '../../domain/room-event.repository.js';
 
 interface EventRow {
@@ -55,19 +54,15 @@ export class SqlRoomEventRepository extends RoomEventRepository {
     return new Map(rows.map((r) => [Number(r.seq), Number(r.event_seq)]));
   }
 
-  /** Two primary key probes of the logs' heads, read in one snapshot with the room's positions. */
-  async retainedWindow(roomId: string): Promise<RetainedWindow | null> {
-    const rows = await this.prepared.query<{ from_seq: string; from_event_seq: string }>(
-      'room_retained_window',
+  /** One primary key probe of the messages' head, in one snapshot with the room's position. */
+  async retainedFromSeq(roomId: string): Promise<number | null> {
+    const rows = await this.prepared.query<{ from_seq: string }>(
+      'room_retained_from_seq',
       `SELECT COALESCE((SELECT m.seq FROM messages m WHERE m.room_id = r.id ORDER BY m.seq LIMIT 1),
-                       r.last_seq + 1) AS from_seq,
-              COALESCE((SELECT e.event_seq FROM room_events e WHERE e.room_id = r.id
-                         ORDER BY e.event_seq LIMIT 1),
-                       r.last_event_seq + 1) AS from_event_seq
+                       r.last_seq + 1) AS from_seq
          FROM rooms r WHERE r.id = $1`,
       [roomId],
     );
-    if (rows.length === 0) return null;
-    return { fromSeq: Number(rows[0].from_seq), fromEventSeq: Number(rows[0].from_event_seq) };
+    return rows.length === 0 ? null : Number(rows[0].from_seq);
   }
 }
