@@ -20,6 +20,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median, pressurePct, pressureTotalUs } from './lib/stats.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -88,9 +89,6 @@ function prepareBefore(commit, dir) {
   return { dir, sha: sha.slice(0, 7) };
 }
 
-const pressureTotal = () =>
-  Number(/some .*total=(\d+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1] ?? NaN);
-
 /** One run.mjs of the scenarios against one build; answers {scenario: {metric: value}}. */
 function runOnce(args, build, k) {
   const outDir = path.join(args.out, `${build.label}-${k}`);
@@ -106,7 +104,7 @@ function runOnce(args, build, k) {
     ...knobArgs,
   ];
   console.log(`compare: [${build.label} ${k}] node ${cmd.join(' ')}  (BENCH_APP_DIR=${build.dir})`);
-  const psi0 = pressureTotal();
+  const psi0 = pressureTotalUs();
   const t0 = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, cmd, {
@@ -141,19 +139,13 @@ function runOnce(args, build, k) {
         k,
         code,
         wallMs,
-        cpuPressurePct: (100 * (pressureTotal() - psi0)) / 1000 / wallMs,
+        cpuPressurePct: pressurePct(psi0, pressureTotalUs(), wallMs) ?? NaN,
         figures,
       });
     });
   });
 }
 
-const median = (xs) => {
-  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
 const fmt = (x, d = 2) => (x === null || x === undefined ? '-' : Number(x.toFixed(d)).toString());
 
 async function main() {

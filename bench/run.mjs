@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { OursFixture } from './lib/ours-setup.mjs';
 import { IMPL_LABEL, printTable, ratios, writeResults } from './lib/report.mjs';
+import { pressurePct, pressureTotalUs } from './lib/stats.mjs';
 import {
   APP_DIR,
   createBenchDatabase,
@@ -185,6 +186,7 @@ async function main() {
           console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${m}`),
       };
       const load0 = loadavg();
+      const psi0 = pressureTotalUs();
       try {
         const res = await mod.run(ctx);
         const rows = ratios(res.rows);
@@ -193,7 +195,13 @@ async function main() {
           title: mod.title,
           startedAt: new Date(t0).toISOString(),
           durationMs: Date.now() - t0,
-          env: { ...env, loadavgBefore: load0, loadavgAfter: loadavg() },
+          env: {
+            ...env,
+            loadavgBefore: load0,
+            loadavgAfter: loadavg(),
+            // The machine's CPU pressure while the scenario ran (its own load included).
+            cpuPressurePct: pressurePct(psi0, pressureTotalUs(), Date.now() - t0),
+          },
           rows,
           notes: res.notes,
           data: res.data,

@@ -86,8 +86,8 @@ export async function run(ctx) {
       better: 'lower',
       ...(t
         ? {
-            target: '<= 25 ms',
-            pass: r.latency.p99 <= 25 && r.lost === 0 && r.acked === r.sent,
+            target: '<= 10 ms',
+            pass: r.latency.p99 <= 10 && r.lost === 0 && r.acked === r.sent,
           }
         : {}),
     });
