@@ -20,9 +20,8 @@ import { EventBus } from '../../common/events/event-bus.js';
 import { createValidationPipe } from '../../common/http/validation.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { ReadStateService } from '../read-state/read-state.service.js';
-import { checkEventCursor, RoomEventErrorCodes } from '../room-events/domain/room-event-cursor.js';
+import { RoomEventErrorCodes } from '../room-events/domain/room-event-cursor.js';
 import { RoomEventsService } from '../room-events/room-events.service.js';
-import { RoomsService } from '../rooms/rooms.service.js';
 import type { ChatConnection } from './chat-connection.js';
 import { PRINCIPAL, type AuthedRequest } from './chat-ws.adapter.js';
 import { ReadDto, RoomRefDto, SendDto, SubscribeDto } from './dto/ws.dto.js';
@@ -47,7 +46,6 @@ export class ChatGateway
 
   constructor(
     private readonly hub: RealtimeHub,
-    private readonly rooms: RoomsService,
     private readonly messages: MessagesService,
     private readonly readState: ReadStateService,
     private readonly roomEvents: RoomEventsService,
@@ -88,10 +86,12 @@ export class ChatGateway
         body.roomId,
         { afterSeq: body.afterSeq, afterEventSeq: body.afterEventSeq },
         async () => {
-          const { room } = await this.rooms.requireMember(conn.userId, body.roomId);
-          if (body.afterEventSeq !== undefined)
-            checkEventCursor(body.afterEventSeq, room.lastEventSeq);
-          const firstPage = await this.roomEvents.checkResume(body.roomId, room, body, REPLAY_PAGE);
+          const { room, firstPage } = await this.roomEvents.resume(
+            conn.userId,
+            body.roomId,
+            body,
+            REPLAY_PAGE,
+          );
           return { lastSeq: room.lastSeq, lastEventSeq: room.lastEventSeq, firstPage };
         },
       );

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { RoomEvent } from '../../common/events/chat-events.js';
 import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
 import { AttachmentUrls } from '../attachments/attachment-urls.js';
+import { assertCanAccess, type Room } from '../rooms/domain/room.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { checkEventCursor, checkRetained } from './domain/room-event-cursor.js';
 import { RoomEventRepository } from './domain/room-event.repository.js';
@@ -21,21 +22,12 @@ export class RoomEventsService {
     afterEventSeq: number,
     limit = DEFAULT_LIMIT,
   ): Promise<Page<RoomEvent>> {
-    const { room } = await this.rooms.requireMember(caller.userId, roomId);
-    checkEventCursor(afterEventSeq, room.lastEventSeq);
-    const rows = await this.events.findAfter(roomId, afterEventSeq, limit + 1);
-    // The log has no gaps but the one retention leaves at its head: an event missing right
-    // after the cursor was deleted, and the client must reload rather than skip it.
-    checkRetained(
-      afterEventSeq,
-      rows.length > 0 ? rows[0].eventSeq : room.lastEventSeq + 1,
-      'afterEventSeq',
-    );
+    const { events } = await this.readAsMember(caller.userId, roomId, afterEventSeq, limit + 1);
     // message.new events as served: their attachments get fresh download URLs.
-    const items = rows.slice(0, limit).map((e) => this.urls.presentEvent(e));
+    const items = events.slice(0, limit).map((e) => this.urls.presentEvent(e));
     return {
       items,
-      nextCursor: rows.length > limit ? String(items[items.length - 1].eventSeq) : null,
+      nextCursor: events.length > limit ? String(items[items.length - 1].eventSeq) : null,
     };
   }
 
@@ -48,34 +40,60 @@ export class RoomEventsService {
   }
 
   /**
-   * A resume (room.subscribe) from a client's last position: RESYNC_REQUIRED when what comes
-   * next is no longer kept (retention). Free when the client is up to date. Behind by
-   * afterEventSeq: the replay's first page (up to `pageSize` events) is read now, its first
-   * event says whether the cursor is still kept, and it is returned for the replay to start
-   * with (one read for both). Behind by afterSeq: one primary key probe of the messages' head.
+   * A resume (room.subscribe) from a client's last position: the room (members only; its
+   * position starts the subscription) and RESYNC_REQUIRED when what comes next is no longer
+   * kept (retention). Behind by afterEventSeq: the replay's first page (up to `pageSize` events)
+   * is read in the same statement as the access check; its first event says whether the cursor
+   * is still kept, and it is returned for the replay to start with (one round trip for all).
+   * Behind by afterSeq: one primary key probe of the messages' head after the check.
    */
-  async checkResume(
+  async resume(
+    userId: string,
     roomId: string,
-    room: { lastSeq: number; lastEventSeq: number },
     from: { afterSeq?: number; afterEventSeq?: number },
     pageSize: number,
-  ): Promise<RoomEvent[] | undefined> {
+  ): Promise<{ room: Room; firstPage?: RoomEvent[] }> {
     const { afterSeq, afterEventSeq } = from;
-    if (afterEventSeq !== undefined && afterEventSeq < room.lastEventSeq) {
-      const page = await this.events.findAfter(roomId, afterEventSeq, pageSize);
-      // Nothing after the cursor although the room is past it: swept too.
-      checkRetained(
-        afterEventSeq,
-        page.length > 0 ? page[0].eventSeq : room.lastEventSeq + 1,
-        'afterEventSeq',
-      );
-      return page;
+    if (afterEventSeq !== undefined) {
+      const { room, events } = await this.readAsMember(userId, roomId, afterEventSeq, pageSize);
+      return { room, firstPage: afterEventSeq < room.lastEventSeq ? events : undefined };
     }
-    if (afterSeq === undefined || afterSeq >= room.lastSeq) return undefined;
-    const fromSeq = await this.events.retainedFromSeq(roomId);
-    // null: the room is gone; the membership check answers that.
-    if (fromSeq !== null) checkRetained(afterSeq, fromSeq, 'afterSeq');
-    return undefined;
+    const { room } = await this.rooms.requireMember(userId, roomId);
+    if (afterSeq !== undefined && afterSeq < room.lastSeq) {
+      const fromSeq = await this.events.retainedFromSeq(roomId);
+      // null: the room is gone since the check; the subscription finds out on its own.
+      if (fromSeq !== null) checkRetained(afterSeq, fromSeq, 'afterSeq');
+    }
+    return { room };
+  }
+
+  /**
+   * A member's read of the log after a cursor, with the access check in the same statement.
+   * Errors as requireMember, then checkEventCursor, then checkRetained answer them (a cursor
+   * that is not a non-negative integer is refused before the log is read).
+   */
+  private async readAsMember(
+    userId: string,
+    roomId: string,
+    afterEventSeq: number,
+    limit: number,
+  ): Promise<{ room: Room; events: RoomEvent[] }> {
+    if (!Number.isSafeInteger(afterEventSeq) || afterEventSeq < 0) {
+      const { room } = await this.rooms.requireMember(userId, roomId);
+      checkEventCursor(afterEventSeq, room.lastEventSeq); // throws
+    }
+    const found = await this.events.findAfterAsMember(roomId, userId, afterEventSeq, limit);
+    assertCanAccess(found?.room ?? null, found?.membership ?? null);
+    const { room, events } = found!;
+    checkEventCursor(afterEventSeq, room.lastEventSeq);
+    // The log has no gaps but the one retention leaves at its head: an event missing right
+    // after the cursor was deleted, and the client must reload rather than skip it.
+    checkRetained(
+      afterEventSeq,
+      events.length > 0 ? events[0].eventSeq : room.lastEventSeq + 1,
+      'afterEventSeq',
+    );
+    return { room, events };
   }
 
   /** For the v1 replay: where each message with seq in [fromSeq, toSeq] entered the log. */

@@ -3,6 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { RoomEvent } from '../../../../common/events/chat-events.js';
 import { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
+import type { Membership, Room } from '../../../rooms/domain/room.js';
+import {
+  ROOM_WITH_MEMBERSHIP_SQL,
+  type RoomWithMembershipRow,
+  toRoomWithMembership,
+} from '../../../rooms/infrastructure/persistence/sql-room.repository.js';
 import { RoomEventRepository } from '../../domain/room-event.repository.js';
 
 interface EventRow {
@@ -38,6 +44,32 @@ export class SqlRoomEventRepository extends RoomEventRepository {
       [roomId, afterEventSeq, limit],
     );
     return rows.map(toRoomEvent);
+  }
+
+  async findAfterAsMember(
+    roomId: string,
+    userId: string,
+    afterEventSeq: number,
+    limit: number,
+  ): Promise<{ room: Room; membership: Membership | null; events: RoomEvent[] } | null> {
+    // A resume's one round trip (it was two: the access check, then the page): the page is read
+    // by the log's primary key, and not at all for a caller who is not a member.
+    const rows = await this.prepared.query<RoomWithMembershipRow & { events: EventRow[] | null }>(
+      'room_events_after_as_member',
+      `SELECT rm.*,
+              CASE WHEN rm.m_role IS NOT NULL THEN
+                (SELECT COALESCE(json_agg(json_build_object(
+                          'event_seq', e.event_seq::text, 'kind', e.kind, 'data', e.data,
+                          'created_at', chat_iso(e.created_at)) ORDER BY e.event_seq), '[]'::json)
+                   FROM (SELECT event_seq, kind, data, created_at FROM room_events
+                          WHERE room_id = $1 AND event_seq > $3 ORDER BY event_seq LIMIT $4) e)
+              END AS events
+         FROM (${ROOM_WITH_MEMBERSHIP_SQL}) rm`,
+      [roomId, userId, afterEventSeq, limit],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return { ...toRoomWithMembership(r, userId), events: (r.events ?? []).map(toRoomEvent) };
   }
 
   /** A range of messages' message.new eventSeqs, by the messages primary key (room_id, seq). */

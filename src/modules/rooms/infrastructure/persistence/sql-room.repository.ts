@@ -85,6 +85,45 @@ function mapNameConflict(err: unknown): never {
   throw err;
 }
 
+/**
+ * The room ($1) and one user's ($2) membership in it: one row, none without the room. The
+ * access check's read; other modules' statements that check access in the same round trip as
+ * what they read select from it as a subquery, so the rule of what it reads has one owner.
+ */
+export const ROOM_WITH_MEMBERSHIP_SQL = `SELECT ${ROOM_COLS.split(', ')
+  .map((c) => 'r.' + c)
+  .join(', ')}, m.role AS m_role, m.joined_at AS m_joined_at, u.username AS m_username,
+              m.last_read_seq AS m_last_read_seq
+         FROM rooms r
+         LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2
+         LEFT JOIN users u ON u.id = m.user_id
+        WHERE r.id = $1`;
+
+export type RoomWithMembershipRow = RoomRow & {
+  m_role: MemberRole | null;
+  m_joined_at: Date | null;
+  m_username: string | null;
+  m_last_read_seq: string | null;
+};
+
+export function toRoomWithMembership(
+  r: RoomWithMembershipRow,
+  userId: string,
+): { room: Room; membership: Membership | null } {
+  const membership =
+    r.m_role && r.m_joined_at
+      ? {
+          roomId: r.id,
+          userId,
+          username: r.m_username ?? '',
+          role: r.m_role,
+          joinedAt: r.m_joined_at,
+          lastReadSeq: Number(r.m_last_read_seq ?? 0),
+        }
+      : null;
+  return { room: toRoom(r), membership };
+}
+
 /** Timestamps travel in cursors as ISO strings with microseconds kept by PostgreSQL's text form. */
 @Injectable()
 export class SqlRoomRepository extends RoomRepository {
@@ -180,39 +219,12 @@ export class SqlRoomRepository extends RoomRepository {
     userId: string,
   ): Promise<{ room: Room; membership: Membership | null } | null> {
     // Runs on every send: a prepared statement, planned once per connection.
-    const rows = await this.prepared.query<
-      RoomRow & {
-        m_role: MemberRole | null;
-        m_joined_at: Date | null;
-        m_username: string | null;
-        m_last_read_seq: string | null;
-      }
-    >(
+    const rows = await this.prepared.query<RoomWithMembershipRow>(
       'rooms_with_membership',
-      `SELECT ${ROOM_COLS.split(', ')
-        .map((c) => 'r.' + c)
-        .join(', ')}, m.role AS m_role, m.joined_at AS m_joined_at, u.username AS m_username,
-              m.last_read_seq AS m_last_read_seq
-         FROM rooms r
-         LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2
-         LEFT JOIN users u ON u.id = m.user_id
-        WHERE r.id = $1`,
+      ROOM_WITH_MEMBERSHIP_SQL,
       [roomId, userId],
     );
-    const r = rows[0];
-    if (!r) return null;
-    const membership =
-      r.m_role && r.m_joined_at
-        ? {
-            roomId,
-            userId,
-            username: r.m_username ?? '',
-            role: r.m_role,
-            joinedAt: r.m_joined_at,
-            lastReadSeq: Number(r.m_last_read_seq ?? 0),
-          }
-        : null;
-    return { room: toRoom(r), membership };
+    return rows[0] ? toRoomWithMembership(rows[0], userId) : null;
   }
 
   async listVisible(
