@@ -9,10 +9,12 @@
 //   node bench/repeat.mjs [scenario...] [--runs 3] [--out bench/results/median] [--rest-s 10]
 //                         [--quick] [--impl ours,ws,socketio] [--run-timeout-min 60]
 //                         [--<run.mjs knob>=<value> ...]
+//   node bench/repeat.mjs --from <out>/median.json [--out <out>]   (the outputs again, no run)
 //
 // No scenario: run.mjs's default set (every scenario but bus) and bus, which starts its own
 // broker when KAFKA_BROKERS is unset. Each run's own results stay under <out>/run-<k>/; the
-// aggregate is <out>/median.json and <out>/median.md.
+// aggregate is <out>/median.json and <out>/median.md, and <out>/<scenario>.json with the medians
+// as its rows (so `node bench/capacity.mjs --results <out>` projects from the medians).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -56,6 +58,7 @@ function parseArgs(argv) {
     else if (k === 'quick') a.quick = true;
     else if (k === 'impl') a.impl = value();
     else if (k === 'run-timeout-min') a.runTimeoutMin = Number(value());
+    else if (k === 'from') a.from = value();
     else a.knobs[k] = value();
   }
   if (!(a.runs >= 1)) throw new Error('--runs must be at least 1');
@@ -179,15 +182,15 @@ function fmt(v) {
   if (abs >= 10) return v.toFixed(1);
   return v.toFixed(2);
 }
-const pct = (xs) => xs.map((x) => (x === null ? '-' : `${x.toFixed(0)}%`)).join(' / ');
+const pct = (xs) => xs.map((x) => (x == null ? '-' : `${x.toFixed(0)}%`)).join(' / ');
 
-function markdown(args, runs, table, commit) {
+function markdown({ runs, table, appCommit, quick, scenarios }) {
   const lines = [
-    `# \`npm run bench\`, median of ${runs.length} runs (${commit})`,
+    `# Benchmark, median of ${runs.length} runs (${appCommit ?? 'unknown commit'})`,
     '',
-    `\`node bench/repeat.mjs --runs ${args.runs}${args.quick ? ' --quick' : ''} ${args.scenarios.join(' ')}\`; runs one after another, ` +
+    `\`node bench/repeat.mjs --runs ${runs.length}${quick ? ' --quick' : ''} ${scenarios.join(' ')}\`; runs one after another, ` +
       `${(runs.reduce((a, r) => a + r.wallMs, 0) / 60000).toFixed(0)} min in all. ` +
-      `CPU pressure (PSI some) at rest before each run: ${pct(runs.map((r) => r.restPct))}; over each whole run: ${pct(runs.map((r) => r.pressurePct))}. ` +
+      `CPU pressure (PSI some) at rest before each run: ${pct(runs.map((r) => r.restPressurePct))}; over each whole run: ${pct(runs.map((r) => r.pressurePct))}. ` +
       'Spread is min–max; "met" counts the runs whose own figure met the target; ratios are the median of each run\'s ratio to the baseline measured in that run.',
     '',
   ];
@@ -209,10 +212,43 @@ function markdown(args, runs, table, commit) {
   return lines.join('\n');
 }
 
+/**
+ * median.json, median.md, and per scenario a <scenario>.json shaped like run.mjs's whose rows
+ * hold the medians, so readers of results (bench/capacity.mjs --results <out>) take the medians.
+ */
+function writeOutputs(outDir, result) {
+  writeFileSync(path.join(outDir, 'median.json'), JSON.stringify(result, null, 2));
+  for (const t of result.table)
+    writeFileSync(
+      path.join(outDir, `${t.scenario}.json`),
+      JSON.stringify(
+        {
+          scenario: t.scenario,
+          medianOf: t.ran,
+          env: { appCommit: result.appCommit },
+          rows: t.rows.map(({ values: _values, min: _min, max: _max, median: value, ...r }) => ({
+            ...r,
+            value,
+          })),
+        },
+        null,
+        2,
+      ),
+    );
+  const md = markdown(result);
+  writeFileSync(path.join(outDir, 'median.md'), md);
+  console.log(`\n${md}\nrepeat: ${path.relative(ROOT, path.join(outDir, 'median.md'))}`);
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const outDir = path.resolve(ROOT, args.out);
   mkdirSync(outDir, { recursive: true });
+  if (args.from) {
+    // Only the outputs again, from an earlier run's median.json (no run).
+    writeOutputs(outDir, JSON.parse(readFileSync(path.resolve(ROOT, args.from), 'utf8')));
+    return 0;
+  }
   const started = Date.now();
   const runs = [];
   for (let k = 1; k <= args.runs; k++) {
@@ -233,6 +269,7 @@ async function main() {
     durationMs: Date.now() - started,
     appCommit: commit ?? null,
     scenarios: args.scenarios,
+    quick: args.quick,
     knobs: args.knobs,
     runs: runs.map((r) => ({
       k: r.k,
@@ -243,10 +280,7 @@ async function main() {
     })),
     table,
   };
-  writeFileSync(path.join(outDir, 'median.json'), JSON.stringify(result, null, 2));
-  const md = markdown(args, runs, table, commit ?? 'unknown commit');
-  writeFileSync(path.join(outDir, 'median.md'), md);
-  console.log(`\n${md}\nrepeat: ${path.relative(ROOT, path.join(outDir, 'median.md'))}`);
+  writeOutputs(outDir, result);
   return runs.every((r) => r.code === 0) ? 0 : 1;
 }
 
