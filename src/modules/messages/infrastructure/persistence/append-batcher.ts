@@ -1,6 +1,7 @@
 import type { PreparedQueries } from '../../../../infrastructure/database/prepared.js';
 import {
   advanceRooms,
+  insertEvents,
   lockRooms,
 } from '../../../room-events/infrastructure/persistence/room-position.js';
 import type { NewMessage } from '../../domain/message.repository.js';
@@ -90,13 +91,15 @@ export const APPEND_SQL = `
            FROM (SELECT room_id, thread_root_id, count(*)::int AS n, max(seq) AS last, max(created_at) AS at
                    FROM ins WHERE thread_root_id IS NOT NULL GROUP BY room_id, thread_root_id) t
           WHERE r.room_id = t.room_id AND r.id = t.thread_root_id),
-       ev AS (
-         INSERT INTO room_events (room_id, event_seq, kind, data, unpublished)
-         SELECT n.room_id, n.event_seq, 'message.new',
-                chat_message_view(ins::messages, u.username) || jsonb_build_object('eventSeq', n.event_seq),
-                $9
-           FROM ins JOIN numbered n ON n.room_id = ins.room_id AND n.seq = ins.seq
-           JOIN users u ON u.id = ins.user_id
+       ev AS (${insertEvents({
+         from: `ins JOIN numbered n ON n.room_id = ins.room_id AND n.seq = ins.seq
+           JOIN users u ON u.id = ins.user_id`,
+         roomId: 'n.room_id',
+         eventSeq: 'n.event_seq',
+         kind: `'message.new'`,
+         data: 'chat_message_view(ins::messages, u.username)',
+         unpublished: '$9',
+       })}
          RETURNING room_id, event_seq, data, created_at)
   SELECT ev.data, ev.event_seq, chat_iso(ev.created_at) AS event_created_at, n.ord
     FROM ev JOIN numbered n ON n.room_id = ev.room_id AND n.event_seq = ev.event_seq`;

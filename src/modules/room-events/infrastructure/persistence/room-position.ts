@@ -33,14 +33,37 @@ export function advanceRooms(counts: string): string {
 }
 
 /**
+ * Statement: inserts one room event per row of `from` (a relation, joins allowed): `roomId` and
+ * `eventSeq` are the row's position (taken by advanceRooms), `kind` and `data` SQL expressions
+ * (text; jsonb without its eventSeq, which this adds), `unpublished` a boolean one. The one shape
+ * of a room event row, for every writer.
+ */
+export function insertEvents(e: {
+  from: string;
+  roomId: string;
+  eventSeq: string;
+  kind: string;
+  data: string;
+  unpublished: string;
+}): string {
+  return `INSERT INTO room_events (room_id, event_seq, kind, data, unpublished)
+          SELECT ${e.roomId}, ${e.eventSeq}, ${e.kind},
+                 ${e.data} || jsonb_build_object('eventSeq', ${e.eventSeq}), ${e.unpublished}
+            FROM ${e.from}`;
+}
+
+/**
  * Statement: appends one room event for each row of the CTE `s` (advanceRooms' output, rooms
- * advanced by one event each): `kind` and `data` are SQL expressions (text; jsonb without its
- * eventSeq, which this adds), `unpublished` a boolean one. For writers of single events; the
- * message append numbers many events per room itself.
+ * advanced by one event each). For writers of single events; the message append numbers many
+ * events per room itself.
  */
 export function appendOneEvent(kind: string, data: string, unpublished: string): string {
-  return `INSERT INTO room_events (room_id, event_seq, kind, data, unpublished)
-          SELECT s.room_id, s.first_event_seq, ${kind},
-                 ${data} || jsonb_build_object('eventSeq', s.first_event_seq), ${unpublished}
-            FROM s`;
+  return insertEvents({
+    from: 's',
+    roomId: 's.room_id',
+    eventSeq: 's.first_event_seq',
+    kind,
+    data,
+    unpublished,
+  });
 }
