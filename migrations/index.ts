@@ -17,6 +17,7 @@ import { MessageSearch1766900000000 } from './1766900000000-MessageSearch.js';
 import { ScheduledMessages1767000000000 } from './1767000000000-ScheduledMessages.js';
 import { Attachments1767100000000 } from './1767100000000-Attachments.js';
 import { Retention1767200000000 } from './1767200000000-Retention.js';
+import { SearchRecentByRoom1767300000000 } from './1767300000000-SearchRecentByRoom.js';
 import { adminMigrations } from './admin/index.js';
 import { botsMigrations } from './bots/index.js';
 import { onlineStatsMigrations } from './online-stats/index.js';
@@ -47,6 +48,7 @@ export const coreMigrations: MigrationClass[] = [
   ScheduledMessages1767000000000,
   Attachments1767100000000,
   Retention1767200000000,
+  SearchRecentByRoom1767300000000,
 ];
 
 /** Each enterprise module's own migrations, keyed by the flag that turns it on. */

@@ -39,7 +39,7 @@ const dbUrl = admin.replace(/\/[^/]*$/, `/${name}`);
 const SEARCH_INDEXES = [
   `CREATE INDEX messages_search_trgm_idx ON messages USING gin (content gin_trgm_ops) WITH (fastupdate = on) WHERE deleted_at IS NULL`,
   `CREATE INDEX messages_search_words_idx ON messages USING gin (to_tsvector('simple'::regconfig, content)) WITH (fastupdate = on) WHERE deleted_at IS NULL`,
-  `CREATE INDEX messages_search_recent_idx ON messages (created_at DESC, room_id DESC, seq DESC) WHERE deleted_at IS NULL`,
+  `CREATE INDEX messages_search_room_recent_idx ON messages (room_id, created_at DESC, seq DESC) WHERE deleted_at IS NULL`,
 ];
 
 const evStart = APPEND_SQL.indexOf('ev AS (');
@@ -175,7 +175,7 @@ async function main() {
         if (!!spec.dropSearch !== searchDropped) {
           if (spec.dropSearch)
             await db.query(
-              `DROP INDEX messages_search_trgm_idx, messages_search_words_idx, messages_search_recent_idx`,
+              `DROP INDEX messages_search_trgm_idx, messages_search_words_idx, messages_search_room_recent_idx`,
             );
           else for (const s of SEARCH_INDEXES) await db.query(s);
           searchDropped = !!spec.dropSearch;

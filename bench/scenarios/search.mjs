@@ -8,6 +8,9 @@
 // it, the caller's rooms are read). Target (ours): p99 <= 50 ms per kind. The reference ("pg direct") is the very
 // statements the service runs (runSearch of the build under test), sent straight to
 // PostgreSQL with pg: the two take turns in 1 s slices through the same stretch of time.
+// Around the user's rooms, a busy server: as many messages again (--search-other-messages) in
+// 50 rooms the user is not in, over the same hours, so a search that reads other rooms' traffic
+// shows it.
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -75,6 +78,7 @@ export async function run(ctx) {
   const q = ctx.quick;
   const nMessages = ctx.opt('search-messages', q ? 20_000 : 1_000_000);
   const nRooms = ctx.opt('search-rooms', 50);
+  const nOther = ctx.opt('search-other-messages', nMessages);
   const rate = ctx.opt('search-rate', q ? 20 : 50);
   const durationMs = q ? 1000 : ctx.opt('search-duration-ms', 10_000);
   const sliceMs = q ? 150 : ctx.opt('search-slice-ms', 1000);
@@ -131,10 +135,33 @@ export async function run(ctx) {
         [ids, other.id, nRooms, nMessages, from, to],
       );
     }
+    // Other rooms' traffic in the same hours (the user is in none of them): a search must not
+    // pay for it.
+    const { rows: others } = await client.query(
+      `INSERT INTO rooms (name, owner_id, is_private, member_count)
+       SELECT $1 || '-other-' || g, $2, false, 1 FROM generate_series(1, 50) g RETURNING id`,
+      [tag, other.id],
+    );
+    const otherIds = others.map((r) => r.id);
+    await client.query(
+      `INSERT INTO room_members (room_id, user_id, role) SELECT r, $2::uuid, 'owner' FROM unnest($1::uuid[]) r`,
+      [otherIds, other.id],
+    );
+    for (let from = 1; from <= nOther; from += batch) {
+      const to = Math.min(nOther, from + batch - 1);
+      await client.query(
+        `INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, created_at)
+         SELECT ($1::uuid[])[1 + (g - 1) % 50], (g - 1) / 50 + 1, (g - 1) / 50 + 1, $2,
+                'chatter in another room, number ' || g, 'text',
+                now() - make_interval(secs => (($3::bigint - g) * $4::double precision / $3::bigint))
+           FROM generate_series($5::bigint, $6::bigint) AS g`,
+        [otherIds, other.id, nOther, nMessages, from, to],
+      );
+    }
     await client.query(
       `UPDATE rooms r SET last_seq = (SELECT max(seq) FROM messages m WHERE m.room_id = r.id)
         WHERE r.id = ANY($1::uuid[])`,
-      [ids],
+      [[...ids, ...otherIds]],
     );
     // VACUUM also merges the GIN pending lists, which a million inserts filled: searches then
     // read the indexes as they are in a steady state, not a backlog of the seed.
@@ -236,10 +263,18 @@ export async function run(ctx) {
   return {
     rows,
     notes: [
-      `${nMessages.toLocaleString('en-US')} messages in ${nRooms} rooms, all the searching user's (seeded in ${(seed.ms / 1000).toFixed(1)} s); pages of ${limit}, ${rate} searches/s open loop for ${durationMs / 1000} s per kind, ours over HTTP and the same statements straight to PostgreSQL taking turns in ${sliceMs / 1000} s slices`,
+      `${nMessages.toLocaleString('en-US')} messages in ${nRooms} rooms, all the searching user's, and ${nOther.toLocaleString('en-US')} over the same hours in 50 rooms the user is not in (seeded in ${(seed.ms / 1000).toFixed(1)} s); pages of ${limit}, ${rate} searches/s open loop for ${durationMs / 1000} s per kind, ours over HTTP and the same statements straight to PostgreSQL taking turns in ${sliceMs / 1000} s slices`,
       'ws and Socket.IO have no search: "pg direct" (the service\'s own statements, no HTTP) is the reference instead',
     ],
-    data: { messages: nMessages, rooms: nRooms, rate, durationMs, limit, per: out },
+    data: {
+      messages: nMessages,
+      rooms: nRooms,
+      otherMessages: nOther,
+      rate,
+      durationMs,
+      limit,
+      per: out,
+    },
     chart: {
       title: `Search: ${nMessages.toLocaleString('en-US')} messages in ${nRooms} rooms`,
       subtitle: `${rate} searches/s open loop per kind; ours over HTTP vs the same SQL direct`,

@@ -70,6 +70,7 @@ describe('migrations on a real PostgreSQL', () => {
       'ScheduledMessages1767000000000',
       'Attachments1767100000000',
       'Retention1767200000000',
+      'SearchRecentByRoom1767300000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending

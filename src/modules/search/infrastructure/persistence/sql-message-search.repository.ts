@@ -50,33 +50,42 @@ export const SEARCH_WINDOW = 5000;
 
 const ORDER = (a: string) => `${a}.created_at DESC, ${a}.room_id DESC, ${a}.seq DESC`;
 
-/**
- * The messages a request may find: the caller's rooms now (or the one room), no tombstones, and
- * after the keyset position. `$1` is the caller; the room and the position take the parameters
- * after `$start`. Answers the condition and the last parameter number it used.
- */
-function scope(withRoom: boolean, withCursor: boolean, start: number): { sql: string; n: number } {
-  let n = start;
-  const room = withRoom ? `AND rm.room_id = $${++n}::uuid` : '';
-  const after = withCursor
-    ? `AND (m.created_at, m.room_id, m.seq) < ($${++n}::timestamptz, $${++n}::uuid, $${++n}::bigint)`
+/** The keyset position at $p..$p+2 (none when 0); created_at alone too, where a scan starts. */
+const after = (withCursor: boolean, p: number, a: string) =>
+  withCursor
+    ? `AND ${a}.created_at <= $${p}::timestamptz
+         AND (${a}.created_at, ${a}.room_id, ${a}.seq) < ($${p}::timestamptz, $${p + 1}::uuid, $${p + 2}::bigint)`
     : '';
-  return {
-    sql: `m.room_id IN (SELECT rm.room_id FROM room_members rm WHERE rm.user_id = $1::uuid ${room})
-         AND m.deleted_at IS NULL
-         ${after}`,
-    n,
-  };
+
+/**
+ * The newest SEARCH_WINDOW messages of `roomCount` rooms (the uuid[] parameter $rooms), after
+ * the position at $position (0: none), newest first: one branch per room, read newest first
+ * through messages_search_room_recent_idx, merged.
+ */
+function newest(cols: string, roomCount: number, rooms: number, position: number): string {
+  const branches = Array.from(
+    { length: roomCount },
+    (_, i) => `(SELECT ${cols} FROM messages m
+            WHERE m.room_id = ($${rooms}::uuid[])[${i + 1}] AND m.deleted_at IS NULL
+                  ${after(position > 0, position, 'm')}
+            ORDER BY ${ORDER('m')} LIMIT ${SEARCH_WINDOW})`,
+  );
+  return `(${branches.join('\n          UNION ALL ')}
+          ORDER BY created_at DESC, room_id DESC, seq DESC LIMIT ${SEARCH_WINDOW})`;
 }
 
 /**
- * The statements for one shape of request: $1 the caller, $2 the page size (+1), then the
- * room ($3) if given, the keyset position if given, then one parameter per term. Membership is
- * read in the statement itself, so a room the caller left is out at once; `deleted_at IS NULL`
+ * The statements for one shape of request: $1 the caller, $2 the page size (+1), $3 the rooms
+ * to search (uuid[]: the caller's rooms now, or the one room, read just before; see runSearch),
+ * then the keyset position if given ($4..$6), then one parameter per term. `deleted_at IS NULL`
  * is the indexes' predicate (tombstones are in none of them).
- * - `recent`: the newest SEARCH_WINDOW messages of the caller's rooms in order
- *   (messages_search_recent_idx), each term checked on each, stopping as soon as the page is
- *   full: a common term costs a few hundred rows.
+ * - `recent`: the newest SEARCH_WINDOW messages of the rooms in order, each term checked on
+ *   each, stopping as soon as the page is full: a common term costs a few hundred rows. Each room
+ *   is read newest first through messages_search_room_recent_idx and the rooms are merged (a
+ *   Merge Append of one branch per room reads no more of a room than it hands on), so what other
+ *   rooms receive costs a search nothing. (A walk of one index over all messages in time order,
+ *   filtered by room, read every message the server stored since the window's start: a search in
+ *   quiet rooms on a busy server read millions of rows.)
  * - `all`: every match through the GIN indexes (a MATERIALIZED set, so the planner cannot turn
  *   it back into a walk in time order), then the newest. Run only when `recent` did not fill the
  *   page: a rare term, or terms that are common apart but rare together (the planner, assuming
@@ -86,42 +95,36 @@ function scope(withRoom: boolean, withCursor: boolean, start: number): { sql: st
  */
 export function searchSql(
   terms: SearchTerm[],
-  withRoom: boolean,
+  roomCount: number,
   withCursor: boolean,
 ): { recent: string; all: string; windowEnd: string } {
-  const { sql: mine, n: first } = scope(withRoom, withCursor, 2);
+  const first = withCursor ? 6 : 3;
   const conds = (alias: string) =>
     terms.map((t, i) => termCondition(t, first + i + 1, alias)).join('\n       AND ');
+  const all = after(withCursor, 4, 'm');
   const answer = (from: string) => `SELECT ${view('$1')},
         to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
    FROM ${from}
    JOIN messages m ON m.room_id = h.room_id AND m.seq = h.seq
    JOIN users u ON u.id = m.user_id`;
-  const unpaged = scope(withRoom, withCursor, 1).sql;
   return {
     recent: `${answer(`(SELECT w.room_id, w.seq, w.created_at
-           FROM (SELECT m.room_id, m.seq, m.created_at, m.content FROM messages m
-                  WHERE ${mine}
-                  ORDER BY ${ORDER('m')}
-                  LIMIT ${SEARCH_WINDOW}) w
+           FROM ${newest('m.room_id, m.seq, m.created_at, m.content', roomCount, 3, withCursor ? 4 : 0)} w
           WHERE ${conds('w')}
           ORDER BY ${ORDER('w')}
           LIMIT $2) h`)}
   ORDER BY ${ORDER('h')}`,
     all: `WITH hits AS MATERIALIZED (
          SELECT m.room_id, m.seq, m.created_at FROM messages m
-          WHERE ${mine}
+          WHERE m.room_id = ANY($3::uuid[]) AND m.deleted_at IS NULL ${all}
             AND ${conds('m')})
 ${answer(`(SELECT * FROM hits ORDER BY ${ORDER('hits')} LIMIT $2) h`)}
   ORDER BY ${ORDER('h')}`,
     // The oldest message of a full window (none when the window was not full): where the next
-    // page of a search that no index serves goes on. Parameters: those of `scope` from $1.
+    // page of a search that no index serves goes on. Parameters: $1 the rooms, then the position.
     windowEnd: `SELECT to_char(w.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts,
           w.room_id, w.seq::int AS seq
-     FROM (SELECT m.room_id, m.seq, m.created_at FROM messages m
-            WHERE ${unpaged}
-            ORDER BY ${ORDER('m')}
-            LIMIT ${SEARCH_WINDOW}) w
+     FROM ${newest('m.room_id, m.seq, m.created_at', roomCount, 1, withCursor ? 2 : 0)} w
     ORDER BY ${ORDER('w')} OFFSET ${SEARCH_WINDOW - 1} LIMIT 1`,
   };
 }
@@ -140,22 +143,27 @@ export async function runSearch(
   req: SearchRequest,
   query: <R = SearchRow>(text: string, values: unknown[]) => Promise<R[]>,
 ): Promise<SearchHits> {
-  const scoped: unknown[] = [req.userId];
-  if (req.roomId) scoped.push(req.roomId);
-  if (req.after) scoped.push(req.after.createdAt, req.after.roomId, req.after.seq);
-  const values: unknown[] = [scoped[0], req.limit + 1, ...scoped.slice(1)];
+  // The rooms to search: the caller's now (a room left is out at once), or the one asked for.
+  const [{ rooms }] = await query<{ rooms: string[] | null }>(
+    `SELECT array_agg(room_id ORDER BY room_id) AS rooms FROM room_members
+      WHERE user_id = $1::uuid AND ($2::uuid IS NULL OR room_id = $2::uuid)`,
+    [req.userId, req.roomId],
+  );
+  if (!rooms || rooms.length === 0) return { items: [], next: null };
+  const position = req.after ? [req.after.createdAt, req.after.roomId, req.after.seq] : [];
+  const values: unknown[] = [req.userId, req.limit + 1, rooms, ...position];
   values.push(...req.terms.map(termValue));
-  const sql = searchSql(req.terms, req.roomId !== null, req.after !== null);
+  const sql = searchSql(req.terms, rooms.length, req.after !== null);
   let rows = await query(sql.recent, values);
   if (rows.length <= req.limit && !req.terms.some(indexed)) {
     // No index can serve these terms (only 1-2 character ones of a script written without
     // spaces): reading every message of the caller's rooms would cost what the rooms hold, so a
     // page reads one window of them. What it found is the page, and the next page starts after
     // the window, if it was full: fewer than `limit` items (even none) with a nextCursor.
-    const [end] = await query<{ cursor_ts: string; room_id: string; seq: number }>(
-      sql.windowEnd,
-      scoped,
-    );
+    const [end] = await query<{ cursor_ts: string; room_id: string; seq: number }>(sql.windowEnd, [
+      rooms,
+      ...position,
+    ]);
     return {
       items: rows.map((r) => r.v),
       next: end ? { createdAt: end.cursor_ts, roomId: end.room_id, seq: end.seq } : null,
