@@ -145,7 +145,7 @@ export async function runSearch(
 ): Promise<SearchHits> {
   // The rooms to search: the caller's now (a room left is out at once), or the one asked for.
   const [{ rooms }] = await query<{ rooms: string[] | null }>(
-    `SELECT array_agg(room_id ORDER BY room_id) AS rooms FROM room_members
+    `SELECT array_agg(room_id::text ORDER BY room_id) AS rooms FROM room_members
       WHERE user_id = $1::uuid AND ($2::uuid IS NULL OR room_id = $2::uuid)`,
     [req.userId, req.roomId],
   );
