@@ -70,8 +70,8 @@ function newest(cols: string, roomCount: number, rooms: number, position: number
                   ${after(position > 0, position, 'm')}
             ORDER BY ${ORDER('m')} LIMIT ${SEARCH_WINDOW})`,
   );
-  return `(${branches.join('\n          UNION ALL ')}
-          ORDER BY created_at DESC, room_id DESC, seq DESC LIMIT ${SEARCH_WINDOW})`;
+  return `(SELECT * FROM (${branches.join('\n          UNION ALL ')}) b
+          ORDER BY b.created_at DESC, b.room_id DESC, b.seq DESC LIMIT ${SEARCH_WINDOW})`;
 }
 
 /**
