@@ -9,7 +9,8 @@
 // statements the service runs (runSearch of the build under test), sent straight to
 // PostgreSQL with pg: the two take turns in 1 s slices through the same stretch of time.
 // Around the user's rooms, a busy server: as many messages again (--search-other-messages) in
-// 50 rooms the user is not in, over the same hours, so a search that reads other rooms' traffic
+// 50 rooms the user is not in, all in the last hour (--search-other-minutes; the user's rooms get
+// one message a second, the others about 280), so a search that reads other rooms' traffic
 // shows it.
 import http from 'node:http';
 import path from 'node:path';
@@ -79,6 +80,7 @@ export async function run(ctx) {
   const nMessages = ctx.opt('search-messages', q ? 20_000 : 1_000_000);
   const nRooms = ctx.opt('search-rooms', 50);
   const nOther = ctx.opt('search-other-messages', nMessages);
+  const otherMinutes = ctx.opt('search-other-minutes', 60);
   const rate = ctx.opt('search-rate', q ? 20 : 50);
   const durationMs = q ? 1000 : ctx.opt('search-duration-ms', 10_000);
   const sliceMs = q ? 150 : ctx.opt('search-slice-ms', 1000);
@@ -135,8 +137,8 @@ export async function run(ctx) {
         [ids, other.id, nRooms, nMessages, from, to],
       );
     }
-    // Other rooms' traffic in the same hours (the user is in none of them): a search must not
-    // pay for it.
+    // Other rooms' traffic, dense in the last otherMinutes (the user is in none of them): a
+    // search must not pay for it.
     const { rows: others } = await client.query(
       `INSERT INTO rooms (name, owner_id, is_private, member_count)
        SELECT $1 || '-other-' || g, $2, false, 1 FROM generate_series(1, 50) g RETURNING id`,
@@ -155,7 +157,7 @@ export async function run(ctx) {
                 'chatter in another room, number ' || g, 'text',
                 now() - make_interval(secs => (($3::bigint - g) * $4::double precision / $3::bigint))
            FROM generate_series($5::bigint, $6::bigint) AS g`,
-        [otherIds, other.id, nOther, nMessages, from, to],
+        [otherIds, other.id, nOther, otherMinutes * 60, from, to],
       );
     }
     await client.query(
@@ -263,13 +265,14 @@ export async function run(ctx) {
   return {
     rows,
     notes: [
-      `${nMessages.toLocaleString('en-US')} messages in ${nRooms} rooms, all the searching user's, and ${nOther.toLocaleString('en-US')} over the same hours in 50 rooms the user is not in (seeded in ${(seed.ms / 1000).toFixed(1)} s); pages of ${limit}, ${rate} searches/s open loop for ${durationMs / 1000} s per kind, ours over HTTP and the same statements straight to PostgreSQL taking turns in ${sliceMs / 1000} s slices`,
+      `${nMessages.toLocaleString('en-US')} messages in ${nRooms} rooms, all the searching user's, and ${nOther.toLocaleString('en-US')} in the last ${otherMinutes} min in 50 rooms the user is not in (seeded in ${(seed.ms / 1000).toFixed(1)} s); pages of ${limit}, ${rate} searches/s open loop for ${durationMs / 1000} s per kind, ours over HTTP and the same statements straight to PostgreSQL taking turns in ${sliceMs / 1000} s slices`,
       'ws and Socket.IO have no search: "pg direct" (the service\'s own statements, no HTTP) is the reference instead',
     ],
     data: {
       messages: nMessages,
       rooms: nRooms,
       otherMessages: nOther,
+      otherMinutes,
       rate,
       durationMs,
       limit,
