@@ -8,6 +8,7 @@
 //   node bench/compare.mjs --before <commit> [--after <dir>] [--scenarios latency,throughput]
 //                          [--pairs 3] [--budget-min 45] [--out bench/results/compare]
 //                          [--before-dir <dir>] [--quick] [--<run.mjs knob>=<value> ...]
+//   node bench/compare.mjs --from <out>/compare.json   (the tables again from its runs, no run)
 //
 // --before: a commit; its build is made once in a detached worktree (--before-dir, default
 // <this checkout>/../bench-before-<commit>) with `npm ci` and `npm run build` when missing.
@@ -55,9 +56,10 @@ function parseArgs(argv) {
     else if (k === 'run-timeout-min') a.runTimeoutMin = Number(value());
     else if (k === 'out') a.out = value();
     else if (k === 'quick') a.quick = true;
+    else if (k === 'from') a.from = value();
     else a.knobs[k] = value();
   }
-  if (!a.before) throw new Error('--before <commit> is required');
+  if (!a.before && !a.from) throw new Error('--before <commit> is required');
   return a;
 }
 
@@ -87,6 +89,28 @@ function prepareBefore(commit, dir) {
     execFileSync('npm', ['run', 'build'], { cwd: dir, stdio: 'ignore' });
   }
   return { dir, sha: sha.slice(0, 7) };
+}
+
+/**
+ * One run's figures from its results directory: {scenario: {metric: value}}. Ours' rows by their
+ * metric; other rows (a reference such as "pg direct", the bus's two drivers) under
+ * "<impl>: <metric>", so rows of one metric name never overwrite each other.
+ */
+function figuresOf(outDir, scenarios) {
+  const figures = {};
+  for (const s of scenarios) {
+    try {
+      const res = JSON.parse(readFileSync(path.resolve(ROOT, outDir, `${s}.json`), 'utf8'));
+      figures[s] = Object.fromEntries(
+        res.rows
+          .filter((r) => typeof r.value === 'number')
+          .map((r) => [r.impl === 'ours' ? r.metric : `${r.impl}: ${r.metric}`, r.value]),
+      );
+    } catch {
+      figures[s] = null;
+    }
+  }
+  return figures;
 }
 
 /** One run.mjs of the scenarios against one build; answers {scenario: {metric: value}}. */
@@ -123,17 +147,7 @@ function runOnce(args, build, k) {
     child.on('exit', (code) => {
       clearTimeout(timer);
       const wallMs = Date.now() - t0;
-      const figures = {};
-      for (const s of args.scenarios) {
-        try {
-          const res = JSON.parse(readFileSync(path.resolve(ROOT, outDir, `${s}.json`), 'utf8'));
-          figures[s] = Object.fromEntries(
-            res.rows.filter((r) => typeof r.value === 'number').map((r) => [r.metric, r.value]),
-          );
-        } catch {
-          figures[s] = null;
-        }
-      }
+      const figures = figuresOf(outDir, args.scenarios);
       resolve({
         build: build.label,
         k,
@@ -150,6 +164,24 @@ const fmt = (x, d = 2) => (x === null || x === undefined ? '-' : Number(x.toFixe
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.from) {
+    // The tables again from an earlier comparison's runs (their results directories), no run.
+    const prev = JSON.parse(readFileSync(path.resolve(ROOT, args.from), 'utf8'));
+    args.out = path.dirname(path.resolve(ROOT, args.from));
+    args.scenarios = prev.scenarios;
+    args.knobs = prev.knobs;
+    const runs = prev.runs.map((r) => ({
+      ...r,
+      figures: figuresOf(path.join(args.out, `${r.build}-${r.k}`), prev.scenarios),
+    }));
+    return report(
+      args,
+      [prev.before, prev.after],
+      runs,
+      Date.parse(prev.startedAt),
+      prev.durationMs,
+    );
+  }
   const before = prepareBefore(args.before, args.beforeDir);
   if (!existsSync(path.join(args.after, 'dist/src/main.js')))
     throw new Error(`${args.after}/dist/src/main.js is missing: npm run build first`);
@@ -184,7 +216,11 @@ async function main() {
     }
   }
 
-  // Medians per build and ratios after / before, per scenario and metric.
+  return report(args, builds, runs, started, Date.now() - started);
+}
+
+/** Medians per build and ratios after / before, per scenario and metric: compare.json and .md. */
+function report(args, builds, runs, started, durationMs) {
   const table = [];
   for (const s of args.scenarios) {
     const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.figures[s] ?? {})))];
@@ -210,7 +246,7 @@ async function main() {
   }
   const result = {
     startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
+    durationMs,
     before: builds[0],
     after: builds[1],
     scenarios: args.scenarios,
