@@ -88,9 +88,6 @@ export class KafkaEventBus
   readonly fanout: FanoutConsumer;
   private queue: Pending[] = [];
   private flushing = false;
-  /** Published records not yet marked so, and the marking in progress (markPublished). */
-  private toMark: OutboxRef[] = [];
-  private marking: Promise<void> | null = null;
   private failing = false;
   private stopped = false;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -274,8 +271,6 @@ export class KafkaEventBus
     this.sharedConsumers.clear();
     // Whatever is still queued has its outbox record; another instance's sweeper takes it.
     await this.publisher.reset();
-    // Marks still in progress finish (or fail into a republish, which consumers drop).
-    await this.marking;
   }
 
   private onRecord(message: KafkaMessage, partition: number): void {
@@ -344,32 +339,16 @@ export class KafkaEventBus
           this.queue = [];
           return;
         }
-        this.markPublished(batch.flatMap((p) => (p.ref ? [p.ref] : [])));
+        const refs = batch.flatMap((p) => (p.ref ? [p.ref] : []));
+        // If this delete fails the sweeper republishes; consumers drop the duplicates.
+        if (refs.length > 0)
+          await this.store
+            .remove(refs)
+            .catch((err: unknown) => this.log.warn({ err: String(err) }, 'outbox cleanup failed'));
       }
     } finally {
       this.flushing = false;
     }
-  }
-
-  /**
-   * Marks published records as such off the publish path: the next batch goes to Kafka without
-   * waiting for this database round trip. One statement at a time; what arrives meanwhile goes in
-   * the next one. A record whose mark is late or fails is still unpublished in the log: after
-   * SWEEP_MIN_AGE_MS the sweeper publishes it again, and consumers drop the duplicate.
-   */
-  private markPublished(refs: OutboxRef[]): void {
-    if (refs.length === 0) return;
-    for (const r of refs) this.toMark.push(r);
-    this.marking ??= (async () => {
-      while (this.toMark.length > 0) {
-        const next = this.toMark;
-        this.toMark = [];
-        await this.store
-          .remove(next)
-          .catch((err: unknown) => this.log.warn({ err: String(err) }, 'outbox cleanup failed'));
-      }
-      this.marking = null;
-    })();
   }
 
   private enterFailing(err: unknown): void {
