@@ -20,22 +20,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IMPL_LABEL } from './lib/report.mjs';
+import { SCENARIOS } from './lib/scenario-list.mjs';
 import { median, pressurePct, pressureTotalUs } from './lib/stats.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DEFAULT_SCENARIOS = [
-  'idle',
-  'fanout',
-  'latency',
-  'throughput',
-  'edits',
-  'history',
-  'sidebar',
-  'search',
-  'export',
-  'reconnect',
-  'bus',
-];
+const DEFAULT_SCENARIOS = SCENARIOS;
 
 function parseArgs(argv) {
   const a = {

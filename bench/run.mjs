@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { OursFixture } from './lib/ours-setup.mjs';
 import { IMPL_LABEL, printTable, ratios, writeResults } from './lib/report.mjs';
+import { SCENARIOS } from './lib/scenario-list.mjs';
 import { pressurePct, pressureTotalUs } from './lib/stats.mjs';
 import {
   APP_DIR,
@@ -25,19 +26,7 @@ import {
   stopAllServers,
 } from './lib/servers.mjs';
 
-const ALL = [
-  'idle',
-  'fanout',
-  'latency',
-  'throughput',
-  'edits',
-  'history',
-  'sidebar',
-  'search',
-  'export',
-  'reconnect',
-  'bus',
-];
+const ALL = SCENARIOS;
 
 function parseArgs(argv) {
   const a = {
