@@ -263,6 +263,35 @@ export async function createBenchDatabase({ forceEmbedded = false } = {}) {
   };
 }
 
+/**
+ * CPU time (ms) of each PostgreSQL backend serving the bench database, with its
+ * application_name: take one before and one after a phase and pass both to dbCpuDelta.
+ */
+export async function dbBackendsByPid(db) {
+  const c = new pg.Client({ connectionString: db.url });
+  try {
+    await c.connect();
+    const r = await c.query(
+      `SELECT pid, application_name AS app FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    return new Map(r.rows.map(({ pid, app }) => [pid, { app, cpuMs: procStats(pid)?.cpuMs ?? 0 }]));
+  } catch {
+    return null;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** Database CPU (ms) between two dbBackendsByPid snapshots, per application_name. */
+export function dbCpuDelta(before, after) {
+  if (!before || !after) return null;
+  const out = {};
+  for (const [pid, { app, cpuMs }] of after)
+    out[app] = (out[app] ?? 0) + cpuMs - (before.get(pid)?.cpuMs ?? 0);
+  return out;
+}
+
 /** CPU time (ms) of the PostgreSQL backends serving the bench database. */
 export async function dbBackendsCpu(db) {
   const c = new pg.Client({ connectionString: db.url });

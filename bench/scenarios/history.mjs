@@ -9,7 +9,7 @@ import http from 'node:http';
 import pg from 'pg';
 import { startImpl } from '../lib/harness.mjs';
 import { openLoop } from '../lib/turns.mjs';
-import { procStats } from '../lib/servers.mjs';
+import { dbBackendsByPid, dbCpuDelta, procStats } from '../lib/servers.mjs';
 
 export const title = 'History';
 
@@ -26,7 +26,12 @@ export async function run(ctx) {
   const server = await startImpl(ctx, 'ours');
   const out = { ours: {}, 'pg-direct': {} };
   const client = new pg.Client({ connectionString: ctx.db.url });
-  const pool = new pg.Pool({ connectionString: ctx.db.url, max: 8 });
+  // Named, so the database CPU of its backends can be told from the service's ('chat-backend').
+  const pool = new pg.Pool({
+    connectionString: ctx.db.url,
+    max: 8,
+    application_name: 'bench-pg-direct',
+  });
   pool.on('error', () => undefined);
   try {
     const [owner] = await ctx.fixture.ensureUsers(server.url, 1);
@@ -133,6 +138,7 @@ export async function run(ctx) {
       const r = await withAgent(async () => {
         await openLoop({ rate, durationMs: q ? 300 : 2000, sliceMs: q ? 150 : 500, targets });
         const s0 = procStats(server.pid);
+        const d0 = await dbBackendsByPid(ctx.db);
         const res = await openLoop({
           rate,
           durationMs,
@@ -141,8 +147,12 @@ export async function run(ctx) {
           onSlow,
         });
         const s1 = procStats(server.pid);
+        const db = dbCpuDelta(d0, await dbBackendsByPid(ctx.db));
         // Over ours' slices: the server idles through PostgreSQL's.
         res.ours.serverCpuMs = s0 && s1 ? s1.cpuMs - s0.cpuMs : null;
+        // Each side's own backends: the service's pool, and pg direct's.
+        res.ours.dbCpuMs = db ? (db['chat-backend'] ?? 0) : null;
+        res['pg-direct'].dbCpuMs = db ? (db['bench-pg-direct'] ?? 0) : null;
         return res;
       });
       out.ours[kind] = r.ours;
@@ -187,6 +197,13 @@ export async function run(ctx) {
           value: cpuMs === null ? null : (100 * cpuMs) / r.activeMs,
           unit: '%',
         });
+      rows.push({
+        impl,
+        metric: `${kind} database CPU per page`,
+        value: r.dbCpuMs === null ? null : r.dbCpuMs / r.requests,
+        unit: 'ms',
+        better: 'lower',
+      });
       if (ours)
         rows.push({
           impl,
