@@ -18,6 +18,7 @@ import { ScheduledMessages1767000000000 } from './1767000000000-ScheduledMessage
 import { Attachments1767100000000 } from './1767100000000-Attachments.js';
 import { Retention1767200000000 } from './1767200000000-Retention.js';
 import { SearchRecentByRoom1767300000000 } from './1767300000000-SearchRecentByRoom.js';
+import { IsoTimeInlined1767400000000 } from './1767400000000-IsoTimeInlined.js';
 import { adminMigrations } from './admin/index.js';
 import { botsMigrations } from './bots/index.js';
 import { onlineStatsMigrations } from './online-stats/index.js';
@@ -49,6 +50,7 @@ export const coreMigrations: MigrationClass[] = [
   Attachments1767100000000,
   Retention1767200000000,
   SearchRecentByRoom1767300000000,
+  IsoTimeInlined1767400000000,
 ];
 
 /** Each enterprise module's own migrations, keyed by the flag that turns it on. */

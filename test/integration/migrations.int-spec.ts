@@ -71,6 +71,7 @@ describe('migrations on a real PostgreSQL', () => {
       'Attachments1767100000000',
       'Retention1767200000000',
       'SearchRecentByRoom1767300000000',
+      'IsoTimeInlined1767400000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending
@@ -135,6 +136,17 @@ describe('migrations on a real PostgreSQL', () => {
     } finally {
       await runner.release();
     }
+  });
+
+  it('a message is rendered with its timestamps inlined, not through a function call per value', async () => {
+    // chat_message_view and chat_iso are SQL functions the planner can inline; a call that is
+    // not inlined shows up by name in the plan (and costs the SQL-function executor per row).
+    const plan = await ds.query<{ 'QUERY PLAN': string }[]>(
+      `EXPLAIN (VERBOSE) SELECT chat_message_view(m, 'bob') FROM messages m`,
+    );
+    const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+    expect(text).toMatch(/to_char\(/);
+    expect(text).not.toMatch(/chat_iso|chat_message_view/);
   });
 
   it('the people search (username prefix, by name) is one range scan of its index, no sort', async () => {
