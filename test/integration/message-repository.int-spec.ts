@@ -516,6 +516,44 @@ describe('SqlMessageRepository on a real PostgreSQL', () => {
       );
     });
 
+    it('a history page shows each message with its own reactions, as findById reads it', async () => {
+      const [owner, other] = [await insertUser(ds), await insertUser(ds)];
+      const room = await insertRoom(ds, owner);
+      const messages: Message[] = [];
+      for (let i = 0; i < 8; i++) messages.push(await post(room, owner));
+      // Reactions inside and outside the pages read below, by the reader and by someone else,
+      // in an order that is not the emoji's.
+      const plan: [number, string, string][] = [
+        [0, other, '👍'],
+        [2, other, ':b:'],
+        [2, owner, ':a:'],
+        [2, other, ':a:'],
+        [3, owner, '🎉'],
+        [6, other, '👍'],
+        [7, owner, ':z:'],
+      ];
+      for (const [k, user, emoji] of plan)
+        await repo.react(room, messages[k].id, user, emoji, true, rules);
+      const reader = async (u: string) =>
+        Promise.all(messages.map((m) => repo.findById(room, m.id, u)));
+      for (const u of [owner, other]) {
+        const want = await reader(u);
+        for (const query of [
+          { kind: 'after', seq: 1, limit: 4 },
+          { kind: 'before', seq: 8, limit: 4 },
+          { kind: 'latest', limit: 3 },
+        ] as HistoryQuery[]) {
+          const items = JSON.parse((await repo.readPage(room, query, u)).itemsJson) as Message[];
+          expect(items.length).toBeGreaterThan(0);
+          for (const item of items) expect(item).toEqual(want[item.seq - 1]);
+        }
+      }
+      expect((await reader(owner))[2]!.reactions).toEqual([
+        { emoji: ':b:', count: 1, me: false },
+        { emoji: ':a:', count: 2, me: true },
+      ]);
+    });
+
     it('racing adds and removes leave the log replaying to exactly the stored reactions', async () => {
       const owner = await insertUser(ds);
       const room = await insertRoom(ds, owner);
