@@ -172,6 +172,10 @@ export async function phase(
     loadgenCpuPct: cpu.pct,
     serverCpuPct: s0 && s1 ? (100 * (s1.cpuMs - s0.cpuMs)) / wallMs : null,
     dbCpuPct: d0 && d1 ? (100 * (d1.cpuMs - d0.cpuMs)) / wallMs : null,
+    // Costs over the phase and its settling, for per-message figures that noise barely moves.
+    serverCpuMs: s0 && s1 ? s1.cpuMs - s0.cpuMs : null,
+    dbCpuMs: d0 && d1 ? d1.cpuMs - d0.cpuMs : null,
+    dbTransactions: d0 && d1 ? d1.transactions - d0.transactions : null,
     serverRssMb: s1 ? s1.rss / 1048576 : null,
     cpuPressurePct: psi0 !== null && psi1 !== null ? (100 * (psi1 - psi0)) / 1000 / wallMs : null,
     errors: [...new Set(results.flatMap((r) => r.errorSamples))].slice(0, 5),

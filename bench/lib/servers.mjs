@@ -292,7 +292,7 @@ export function dbCpuDelta(before, after) {
   return out;
 }
 
-/** CPU time (ms) of the PostgreSQL backends serving the bench database. */
+/** CPU time (ms) of the PostgreSQL backends serving the bench database, and its transactions so far. */
 export async function dbBackendsCpu(db) {
   const c = new pg.Client({ connectionString: db.url });
   try {
@@ -302,7 +302,12 @@ export async function dbBackendsCpu(db) {
     );
     let cpuMs = 0;
     for (const { pid } of r.rows) cpuMs += procStats(pid)?.cpuMs ?? 0;
-    return { cpuMs, backends: r.rows.length };
+    // Every statement the service runs alone is a transaction: per message, it says how
+    // many statements (batches) the sends took.
+    const x = await c.query(
+      `SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()`,
+    );
+    return { cpuMs, backends: r.rows.length, transactions: Number(x.rows[0].n) };
   } catch {
     return null;
   } finally {

@@ -109,6 +109,29 @@ export async function run(ctx) {
     rows.push({ impl, metric: 'server CPU', value: r.serverCpuPct, unit: '%' });
     if (t && r.dbCpuPct != null)
       rows.push({ impl, metric: 'db backends CPU', value: r.dbCpuPct, unit: '%' });
+    if (r.serverCpuMs != null && r.acked > 0)
+      rows.push({
+        impl,
+        metric: 'server CPU per message',
+        value: (1000 * r.serverCpuMs) / r.acked,
+        unit: 'µs',
+        better: 'lower',
+      });
+    if (t && r.dbCpuMs != null && r.acked > 0) {
+      rows.push({
+        impl,
+        metric: 'db CPU per message',
+        value: (1000 * r.dbCpuMs) / r.acked,
+        unit: 'µs',
+        better: 'lower',
+      });
+      rows.push({
+        impl,
+        metric: 'db transactions per message',
+        value: r.dbTransactions / r.acked,
+        better: 'lower',
+      });
+    }
     rows.push({ impl, metric: 'cpu pressure (machine)', value: r.cpuPressurePct, unit: '%' });
   }
   return {

@@ -141,6 +141,21 @@ export async function run(ctx) {
     });
     if (impl === 'ours' && best?.dbCpuPct != null)
       rows.push({ impl, metric: 'db backends CPU (best step)', value: best.dbCpuPct, unit: '%' });
+    if (impl === 'ours' && best?.dbCpuMs != null && best.acked > 0) {
+      rows.push({
+        impl,
+        metric: 'db CPU per message (best step)',
+        value: (1000 * best.dbCpuMs) / best.acked,
+        unit: 'µs',
+        better: 'lower',
+      });
+      rows.push({
+        impl,
+        metric: 'db transactions per message (best step)',
+        value: best.dbTransactions / best.acked,
+        better: 'lower',
+      });
+    }
     notes.push(
       firstFailure
         ? `${ctx.label(impl)} stopped at ${firstFailure.offeredRate.toFixed(0)} msg/s offered (failed twice): ${firstFailure.failure} (loadgen CPU ${firstFailure.loadgenCpuPct.toFixed(0)}%, server CPU ${firstFailure.serverCpuPct?.toFixed(0)}%, cpu pressure ${firstFailure.cpuPressurePct?.toFixed(0)}%)`
