@@ -110,6 +110,13 @@ export const APPEND_SQL = `
  * while those run, new sends queue up and form the next batch. Throughput is then no longer one
  * WAL flush per message. A lone send is the same statement with one row.
  *
+ * One statement in flight per instance (it was four): a statement costs the database about 1 ms
+ * of CPU whatever it carries, so at 1,000 sends/s four small ones in turn cost more than one
+ * that waits for the one before it (bench/results/compare-append-inflight/one-in-flight: database CPU per
+ * message 653 -> 510 µs at 1,000 msg/s, 262 -> 192 µs at full throughput, latency unchanged).
+ * The price: a statement held up by a room's lock (a room being deleted) holds up the instance's
+ * other sends with it, for as long as that lock.
+ *
  * Order: a room is in at most one statement at a time, and a failed batch is retried one send
  * after another, so sends to a room take their seqs in the order they reached the service (two
  * statements for one room running at once would take the room lock in either order, and a
@@ -131,7 +138,7 @@ export class AppendBatcher {
       msg: NewMessage,
     ) => Promise<{ existing: Record<string, unknown> } | null>,
     private readonly maxBatch = 100,
-    private readonly maxInFlight = 4,
+    private readonly maxInFlight = 1,
   ) {}
 
   append(msg: NewMessage): Promise<AppendOutcome> {
