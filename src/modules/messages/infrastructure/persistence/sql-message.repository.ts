@@ -18,21 +18,19 @@ import {
 import { AppendBatcher } from './append-batcher.js';
 import { REACTION_ADD, REACTION_REMOVE, REACTION_STATE } from './reaction-statements.js';
 
+interface PageRow {
+  items: string;
+  first_seq: string | null;
+  last_seq: string | null;
+  more: boolean;
+  att: boolean;
+}
+
 /** chat_message_view (see the RoomEvents migration) is the one JSON shape of a Message. */
 const toMessage = (v: Record<string, unknown>): Message => {
   const { eventSeq: _eventSeq, ...message } = v;
   return message as unknown as Message;
 };
-
-/**
- * A message's reactions as a reader (`reader`, a parameter) sees them, one row per emoji of the
- * messages `where` selects (grouped by `by` too): the one place their shape and order are said.
- */
-const reactionCounts = (reader: string, where: string, by = '') => `
-  SELECT ${by}mr.emoji, count(*)::int AS n, COALESCE(bool_or(mr.user_id = ${reader}::uuid), false) AS me,
-         min(mr.created_at) AS first
-    FROM message_reactions mr WHERE ${where} GROUP BY ${by}mr.emoji`;
-const REACTIONS_JSON = `jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count', r.n, 'me', r.me) ORDER BY r.first, r.emoji)`;
 
 /**
  * A message as a reader sees it: the view plus its reactions, `me` for the reader (`$R`).
@@ -41,19 +39,13 @@ const REACTIONS_JSON = `jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count', 
  */
 export const view = (reader: string) => `
   chat_message_view(m, u.username) || jsonb_build_object('reactions', COALESCE((
-    SELECT ${REACTIONS_JSON}
-      FROM (${reactionCounts(reader, 'mr.room_id = m.room_id AND mr.seq = m.seq')}) r), '[]'::jsonb)) AS v`;
+    SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count', r.n, 'me', r.me) ORDER BY r.first, r.emoji)
+      FROM (SELECT mr.emoji, count(*)::int AS n, COALESCE(bool_or(mr.user_id = ${reader}::uuid), false) AS me,
+                   min(mr.created_at) AS first
+              FROM message_reactions mr WHERE mr.room_id = m.room_id AND mr.seq = m.seq
+             GROUP BY mr.emoji) r), '[]'::jsonb)) AS v`;
 
 const FROM = `FROM messages m JOIN users u ON u.id = m.user_id`;
-
-/**
- * The reactions of a page's messages (CTE p, room $1, reader $3) per seq, as view() gives
- * them: one scan of message_reactions' primary key for all the page's seqs, not one per row.
- */
-const PAGE_REACTIONS = `
-  SELECT r.seq, ${REACTIONS_JSON} AS reactions
-    FROM (${reactionCounts('$3', 'mr.room_id = $1 AND mr.seq = ANY (ARRAY(SELECT seq FROM p))', 'mr.seq, ')}) r
-   GROUP BY r.seq`;
 
 /**
  * Plain SQL on the hot path: no entity hydration. A send is one statement (the append CTE, see
@@ -137,28 +129,25 @@ export class SqlMessageRepository extends MessageRepository {
     }
     const order = query.kind === 'after' ? 'ASC' : 'DESC';
     const name = `history_${query.kind}${query.threadRootId !== undefined ? '_thread' : ''}`;
-    // limit + 1 rows read: the last one only tells whether there is more. Each row comes as
-    // its JSON text, joined here (no aggregate over the page in the database).
-    const rows = await this.prepared.query<{ seq: string; att: boolean; v: string }>(
+    // limit + 1 rows read: the last one only tells whether there is more.
+    const [row] = await this.prepared.query<PageRow>(
       name,
-      `WITH p AS (SELECT m.seq, m.attachments IS NOT NULL AS att, chat_message_view(m, u.username) AS v
-                    ${FROM} WHERE ${where} ORDER BY m.seq ${order} LIMIT $2 + 1),
-            rx AS (${PAGE_REACTIONS})
-       SELECT p.seq, p.att,
-              (CASE WHEN rx.reactions IS NULL THEN p.v
-                    ELSE p.v || jsonb_build_object('reactions', rx.reactions) END)::text AS v
-         FROM p LEFT JOIN rx ON rx.seq = p.seq ORDER BY p.seq ${order}`,
+      `SELECT COALESCE('[' || string_agg(p.v::text, ',' ORDER BY p.seq) FILTER (WHERE p.rn <= $2) || ']', '[]') AS items,
+              min(p.seq) FILTER (WHERE p.rn <= $2) AS first_seq,
+              max(p.seq) FILTER (WHERE p.rn <= $2) AS last_seq,
+              count(*) > $2 AS more,
+              COALESCE(bool_or(p.att) FILTER (WHERE p.rn <= $2), false) AS att
+         FROM (SELECT m.seq, m.attachments IS NOT NULL AS att,
+                      row_number() OVER (ORDER BY m.seq ${order}) AS rn, ${view('$3')}
+                 ${FROM} WHERE ${where} ORDER BY m.seq ${order} LIMIT $2 + 1) p`,
       params,
     );
-    const more = rows.length > query.limit;
-    const page = more ? rows.slice(0, query.limit) : rows;
-    if (order === 'DESC') page.reverse();
     return {
-      itemsJson: `[${page.map((r) => r.v).join(',')}]`,
-      firstSeq: page.length ? Number(page[0].seq) : null,
-      lastSeq: page.length ? Number(page[page.length - 1].seq) : null,
-      more,
-      withAttachments: page.some((r) => r.att),
+      itemsJson: row.items,
+      firstSeq: row.first_seq === null ? null : Number(row.first_seq),
+      lastSeq: row.last_seq === null ? null : Number(row.last_seq),
+      more: row.more,
+      withAttachments: row.att,
     };
   }
 
