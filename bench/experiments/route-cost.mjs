@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Experiment: server CPU per HTTP request, route by route, one request at a time (no
 // queueing), read from /proc of the server process: which part of a history page costs what.
-//   npm run build && node bench/experiments/route-cost.mjs [--requests 3000]
+//   npm run build && node bench/experiments/route-cost.mjs [--requests 3000] [--only <route name part>]
+//       [--profile (a --cpu-prof of the service under $TMPDIR/route-cost-prof)] [--keep (the database)]
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { createBenchDatabase, procStats, startOurs } from '../lib/servers.mjs';
 import { OursFixture } from '../lib/ours-setup.mjs';
@@ -14,7 +17,9 @@ const db = await createBenchDatabase();
 const server = await startOurs(db, {
   logDir: '/tmp',
   label: 'route-cost',
-  profileDir: process.argv.includes('--profile') ? '/work/wt/prof-route' : undefined,
+  profileDir: process.argv.includes('--profile')
+    ? path.join(os.tmpdir(), 'route-cost-prof')
+    : undefined,
 });
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const get = (path, token) =>
