@@ -135,7 +135,8 @@ describe.each(['append', 'claim'] as const)(
         const content = `scheduled once ${stallAfter} @${bob.username}`;
         const created = await http(b.baseUrl, 'POST', `/api/rooms/${room.id}/scheduled`, {
           token: alice.accessToken,
-          body: { content, sendAt: new Date(Date.now() + 10_500).toISOString() },
+          // At least 10 s ahead when the request lands: 12 s leaves room for a busy machine.
+          body: { content, sendAt: new Date(Date.now() + 12_000).toISOString() },
         });
         expect(created.status).toBe(201);
         const id = created.body.id as string;
@@ -261,19 +262,20 @@ describe('two healthy instances and many scheduled messages due at once', () => 
       const [a, b] = [s1!, s2!];
       const alice = await registerUser(a.baseUrl);
       const room = await createRoom(a.baseUrl, alice);
-      const sendAt = new Date(Date.now() + 11_000).toISOString();
-      const ids: string[] = [];
-      for (let i = 0; i < 20; i++) {
-        const res = await http(
-          i % 2 ? b.baseUrl : a.baseUrl,
-          'POST',
-          `/api/rooms/${room.id}/scheduled`,
-          {
+      // sendAt must be at least 10 s ahead when each is created: 20 s leaves room for a busy
+      // machine (with 11 s, twenty requests one after another on a loaded CI ran past it).
+      const sendAt = new Date(Date.now() + 20_000).toISOString();
+      const created = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          http(i % 2 ? b.baseUrl : a.baseUrl, 'POST', `/api/rooms/${room.id}/scheduled`, {
             token: alice.accessToken,
             body: { content: `due together ${i}`, sendAt },
-          },
-        );
-        expect(res.status).toBe(201);
+          }),
+        ),
+      );
+      const ids: string[] = [];
+      for (const res of created) {
+        expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
         ids.push(res.body.id);
       }
       const rows = await waitFor(
