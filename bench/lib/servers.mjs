@@ -263,24 +263,48 @@ export async function createBenchDatabase({ forceEmbedded = false } = {}) {
   };
 }
 
-/**
- * CPU time (ms) of each PostgreSQL backend serving the bench database, with its
- * application_name: take one before and one after a phase and pass both to dbCpuDelta.
- */
-export async function dbBackendsByPid(db) {
+/** Answers fn(client) on a fresh connection to the bench database; null if it fails. */
+async function onBenchDb(db, fn) {
   const c = new pg.Client({ connectionString: db.url });
   try {
     await c.connect();
-    const r = await c.query(
-      `SELECT pid, application_name AS app FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-    );
-    return new Map(r.rows.map(({ pid, app }) => [pid, { app, cpuMs: procStats(pid)?.cpuMs ?? 0 }]));
+    return await fn(c);
   } catch {
     return null;
   } finally {
     await c.end().catch(() => undefined);
   }
+}
+
+/** The backends serving the bench database (but the asking one), each with its CPU time (ms). */
+async function backends(c) {
+  const r = await c.query(
+    `SELECT pid, application_name AS app FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+  );
+  return r.rows.map(({ pid, app }) => ({ pid, app, cpuMs: procStats(pid)?.cpuMs ?? 0 }));
+}
+
+/**
+ * Transactions of the bench database so far. Every statement the service runs alone is one:
+ * per message, it says how many statements (batches) the sends took.
+ */
+export async function dbTransactions(c) {
+  const { rows } = await c.query(
+    `SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  return Number(rows[0].n);
+}
+
+/**
+ * CPU time (ms) of each PostgreSQL backend serving the bench database, with its
+ * application_name: take one before and one after a phase and pass both to dbCpuDelta.
+ */
+export function dbBackendsByPid(db) {
+  return onBenchDb(
+    db,
+    async (c) => new Map((await backends(c)).map(({ pid, app, cpuMs }) => [pid, { app, cpuMs }])),
+  );
 }
 
 /** Database CPU (ms) between two dbBackendsByPid snapshots, per application_name. */
@@ -293,24 +317,13 @@ export function dbCpuDelta(before, after) {
 }
 
 /** CPU time (ms) of the PostgreSQL backends serving the bench database, and its transactions so far. */
-export async function dbBackendsCpu(db) {
-  const c = new pg.Client({ connectionString: db.url });
-  try {
-    await c.connect();
-    const r = await c.query(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-    );
-    let cpuMs = 0;
-    for (const { pid } of r.rows) cpuMs += procStats(pid)?.cpuMs ?? 0;
-    // Every statement the service runs alone is a transaction: per message, it says how
-    // many statements (batches) the sends took.
-    const x = await c.query(
-      `SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()`,
-    );
-    return { cpuMs, backends: r.rows.length, transactions: Number(x.rows[0].n) };
-  } catch {
-    return null;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
+export function dbBackendsCpu(db) {
+  return onBenchDb(db, async (c) => {
+    const rows = await backends(c);
+    return {
+      cpuMs: rows.reduce((a, r) => a + r.cpuMs, 0),
+      backends: rows.length,
+      transactions: await dbTransactions(c),
+    };
+  });
 }

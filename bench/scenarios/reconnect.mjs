@@ -24,7 +24,7 @@ import pg from 'pg';
 import { cpuPressureUs, sleep, sourceAddresses, startImpl } from '../lib/harness.mjs';
 import { Histogram } from '../lib/histogram.mjs';
 import { Pool } from '../lib/pool.mjs';
-import { dbBackendsCpu, hardNoFile } from '../lib/servers.mjs';
+import { dbBackendsCpu, dbTransactions, hardNoFile } from '../lib/servers.mjs';
 
 export const title = 'Reconnect storm';
 
@@ -94,14 +94,6 @@ function listenOverflows() {
   } catch {
     return null;
   }
-}
-
-/** Transactions of the bench database so far (each statement the pool runs alone is one). */
-async function dbTransactions(client) {
-  const { rows } = await client.query(
-    `SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()`,
-  );
-  return Number(rows[0].n);
 }
 
 async function lastEventSeqs(client, ids) {
