@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
 import { createValidationPipe, VALIDATION_OPTIONS } from '../../../common/http/validation.js';
 import { ReadDto, RoomRefDto, SendDto, SubscribeDto } from './ws.dto.js';
 
@@ -76,6 +77,20 @@ const doubtful: [new () => object, unknown][] = [
 ];
 
 describe('WebSocket frames that check themselves', () => {
+  it("each fast check's field list is exactly its class's decorated fields", () => {
+    // `fields` is written by hand beside the decorators: a field listed there but not decorated
+    // would pass the fast check where forbidNonWhitelisted refuses it.
+    for (const type of [SendDto, SubscribeDto, RoomRefDto, ReadDto]) {
+      const decorated = getMetadataStorage()
+        .getTargetValidationMetadatas(type, '', false, false)
+        .map((m) => m.propertyName);
+      expect({ type: type.name, fields: [...type.fields].sort() }).toEqual({
+        type: type.name,
+        fields: [...new Set(decorated)].sort(),
+      });
+    }
+  });
+
   it('the fast check accepts the ordinary valid frames', () => {
     for (const [type, value] of [...valid.send, ...valid.other])
       expect((type as unknown as { accepts(v: unknown): boolean }).accepts(value)).toBe(true);
