@@ -75,6 +75,79 @@ const KINDS = (nMessages) => ({
   'none: cjk 2 chars': (i) => ['北京', '上海', '大阪', '会社', '电话'][i % 5],
 });
 
+/**
+ * The scenario's data, also seeded by bench/experiments/search-sql.mjs: `nRooms` rooms of
+ * `other` and `me` holding `nMessages` messages, and `nOther` messages in the last
+ * `otherMinutes` in 50 rooms of `other` alone; vacuumed, so the GIN pending lists are merged.
+ */
+export async function seedSearch(client, { me, other, nMessages, nRooms, nOther, otherMinutes }) {
+  const tag = `se${Date.now().toString(36)}`;
+  const { rows: rooms } = await client.query(
+    `INSERT INTO rooms (name, owner_id, is_private, member_count)
+     SELECT $1 || '-' || g, $2, false, 2 FROM generate_series(1, $3::int) g RETURNING id`,
+    [tag, other.id, nRooms],
+  );
+  const ids = rooms.map((r) => r.id);
+  await client.query(
+    `INSERT INTO room_members (room_id, user_id, role)
+     SELECT r, $2::uuid, 'owner' FROM unnest($1::uuid[]) r
+     UNION ALL SELECT r, $3::uuid, 'member' FROM unnest($1::uuid[]) r`,
+    [ids, other.id, me.id],
+  );
+  // Message g goes to room (g - 1) % nRooms as its seq (and eventSeq: the rooms' logs hold
+  // only these messages) (g - 1) / nRooms + 1, one second after
+  // message g - 1: newest first is g descending. Three words, a short word, Chinese or
+  // Japanese in one message in four, and a token of its own (ref<g>x) for the rare query.
+  const batch = 100_000;
+  for (let from = 1; from <= nMessages; from += batch) {
+    const to = Math.min(nMessages, from + batch - 1);
+    await client.query(
+      `INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, created_at)
+       SELECT ($1::uuid[])[1 + (g - 1) % $3], (g - 1) / $3 + 1, (g - 1) / $3 + 1, $2,
+              w[1 + (g * 7) % ${WORDS.length}] || ' ' || w[1 + (g * 13 + 5) % ${WORDS.length}] || ' '
+                || s[1 + g % ${SHORT.length}] || ' ' || w[1 + (g * 31 + 11) % ${WORDS.length}]
+                || CASE WHEN g % 4 = 0 THEN ' ' || c[1 + (g / 4) % ${CJK.length}] ELSE '' END
+                || ' ref' || g || 'x, see you later',
+              'text', now() - make_interval(secs => ($4::bigint - g)::double precision)
+         FROM generate_series($5::bigint, $6::bigint) AS g,
+              LATERAL (SELECT ${sqlArray(WORDS)} AS w, ${sqlArray(SHORT)} AS s, ${sqlArray(CJK)} AS c) v`,
+      [ids, other.id, nRooms, nMessages, from, to],
+    );
+  }
+  // Other rooms' traffic, dense in the last otherMinutes (the user is in none of them): a
+  // search must not pay for it.
+  const { rows: others } = await client.query(
+    `INSERT INTO rooms (name, owner_id, is_private, member_count)
+     SELECT $1 || '-other-' || g, $2, false, 1 FROM generate_series(1, 50) g RETURNING id`,
+    [tag, other.id],
+  );
+  const otherIds = others.map((r) => r.id);
+  await client.query(
+    `INSERT INTO room_members (room_id, user_id, role) SELECT r, $2::uuid, 'owner' FROM unnest($1::uuid[]) r`,
+    [otherIds, other.id],
+  );
+  for (let from = 1; from <= nOther; from += batch) {
+    const to = Math.min(nOther, from + batch - 1);
+    await client.query(
+      `INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, created_at)
+       SELECT ($1::uuid[])[1 + (g - 1) % 50], (g - 1) / 50 + 1, (g - 1) / 50 + 1, $2,
+              'chatter in another room, number ' || g, 'text',
+              now() - make_interval(secs => (($3::bigint - g) * $4::double precision / $3::bigint))
+         FROM generate_series($5::bigint, $6::bigint) AS g`,
+      [otherIds, other.id, nOther, otherMinutes * 60, from, to],
+    );
+  }
+  await client.query(
+    `UPDATE rooms r SET last_seq = (SELECT max(seq) FROM messages m WHERE m.room_id = r.id)
+      WHERE r.id = ANY($1::uuid[])`,
+    [[...ids, ...otherIds]],
+  );
+  // VACUUM also merges the GIN pending lists, which a million inserts filled: searches then
+  // read the indexes as they are in a steady state, not a backlog of the seed.
+  await client.query(`VACUUM (ANALYZE) messages, rooms, room_members`);
+  return { rooms: ids, otherRooms: otherIds };
+}
+
 export async function run(ctx) {
   const q = ctx.quick;
   const nMessages = ctx.opt('search-messages', q ? 20_000 : 1_000_000);
@@ -104,70 +177,7 @@ export async function run(ctx) {
     await client.connect();
     ctx.log(`search: seeding ${nMessages.toLocaleString('en-US')} messages in ${nRooms} rooms`);
     const seed0 = performance.now();
-    const tag = `se${Date.now().toString(36)}`;
-    const { rows: rooms } = await client.query(
-      `INSERT INTO rooms (name, owner_id, is_private, member_count)
-       SELECT $1 || '-' || g, $2, false, 2 FROM generate_series(1, $3::int) g RETURNING id`,
-      [tag, other.id, nRooms],
-    );
-    const ids = rooms.map((r) => r.id);
-    await client.query(
-      `INSERT INTO room_members (room_id, user_id, role)
-       SELECT r, $2::uuid, 'owner' FROM unnest($1::uuid[]) r
-       UNION ALL SELECT r, $3::uuid, 'member' FROM unnest($1::uuid[]) r`,
-      [ids, other.id, me.id],
-    );
-    // Message g goes to room (g - 1) % nRooms as its seq (and eventSeq: the rooms' logs hold
-    // only these messages) (g - 1) / nRooms + 1, one second after
-    // message g - 1: newest first is g descending. Three words, a short word, Chinese or
-    // Japanese in one message in four, and a token of its own (ref<g>x) for the rare query.
-    const batch = 100_000;
-    for (let from = 1; from <= nMessages; from += batch) {
-      const to = Math.min(nMessages, from + batch - 1);
-      await client.query(
-        `INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, created_at)
-         SELECT ($1::uuid[])[1 + (g - 1) % $3], (g - 1) / $3 + 1, (g - 1) / $3 + 1, $2,
-                w[1 + (g * 7) % ${WORDS.length}] || ' ' || w[1 + (g * 13 + 5) % ${WORDS.length}] || ' '
-                  || s[1 + g % ${SHORT.length}] || ' ' || w[1 + (g * 31 + 11) % ${WORDS.length}]
-                  || CASE WHEN g % 4 = 0 THEN ' ' || c[1 + (g / 4) % ${CJK.length}] ELSE '' END
-                  || ' ref' || g || 'x, see you later',
-                'text', now() - make_interval(secs => ($4::bigint - g)::double precision)
-           FROM generate_series($5::bigint, $6::bigint) AS g,
-                LATERAL (SELECT ${sqlArray(WORDS)} AS w, ${sqlArray(SHORT)} AS s, ${sqlArray(CJK)} AS c) v`,
-        [ids, other.id, nRooms, nMessages, from, to],
-      );
-    }
-    // Other rooms' traffic, dense in the last otherMinutes (the user is in none of them): a
-    // search must not pay for it.
-    const { rows: others } = await client.query(
-      `INSERT INTO rooms (name, owner_id, is_private, member_count)
-       SELECT $1 || '-other-' || g, $2, false, 1 FROM generate_series(1, 50) g RETURNING id`,
-      [tag, other.id],
-    );
-    const otherIds = others.map((r) => r.id);
-    await client.query(
-      `INSERT INTO room_members (room_id, user_id, role) SELECT r, $2::uuid, 'owner' FROM unnest($1::uuid[]) r`,
-      [otherIds, other.id],
-    );
-    for (let from = 1; from <= nOther; from += batch) {
-      const to = Math.min(nOther, from + batch - 1);
-      await client.query(
-        `INSERT INTO messages (room_id, seq, event_seq, user_id, content, type, created_at)
-         SELECT ($1::uuid[])[1 + (g - 1) % 50], (g - 1) / 50 + 1, (g - 1) / 50 + 1, $2,
-                'chatter in another room, number ' || g, 'text',
-                now() - make_interval(secs => (($3::bigint - g) * $4::double precision / $3::bigint))
-           FROM generate_series($5::bigint, $6::bigint) AS g`,
-        [otherIds, other.id, nOther, otherMinutes * 60, from, to],
-      );
-    }
-    await client.query(
-      `UPDATE rooms r SET last_seq = (SELECT max(seq) FROM messages m WHERE m.room_id = r.id)
-        WHERE r.id = ANY($1::uuid[])`,
-      [[...ids, ...otherIds]],
-    );
-    // VACUUM also merges the GIN pending lists, which a million inserts filled: searches then
-    // read the indexes as they are in a steady state, not a backlog of the seed.
-    await client.query(`VACUUM (ANALYZE) messages, rooms, room_members`);
+    await seedSearch(client, { me, other, nMessages, nRooms, nOther, otherMinutes });
     seed.ms = performance.now() - seed0;
     ctx.log(`  seeded in ${(seed.ms / 1000).toFixed(1)} s`);
 
@@ -191,7 +201,14 @@ export async function run(ctx) {
     const direct = (qs) =>
       runSearch(
         { userId: me.id, terms: parseSearchQuery(qs), roomId: null, limit, after: null },
-        async (text, values) => (await pool.query(text, values)).rows,
+        // The build's statements as it runs them: { name?, text, values } (named ones prepared);
+        // builds before 2026-12-07 call (text, values).
+        async (statement, values) =>
+          (
+            await pool.query(
+              typeof statement === 'string' ? { text: statement, values } : statement,
+            )
+          ).rows,
       );
     const hits = {};
     for (const [kind, queryOf] of Object.entries(KINDS(nMessages))) {

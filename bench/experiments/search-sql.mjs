@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// Experiment: what each kind of search costs PostgreSQL, outside the app: the statements the
+// built service runs (runSearch of dist/, sent on one connection as the service sends them:
+// named ones prepared), per search the serving backend's CPU (from /proc) and the wall time,
+// medians of rounds; for --explain the plan of the slowest statement of each kind. The data are
+// the search scenario's own (bench/scenarios/search.mjs seedSearch): 1,000,000 messages in
+// the user's 50 rooms, as many again in 50 busy rooms the user is not in. --rooms N seeds N
+// rooms instead (a user in many rooms pays to plan one branch per room).
+// --before-dir <a built checkout> times that build's statements too, the two taking turns in
+// rounds on connections of their own, PostgreSQL's backend CPU per search (from /proc) beside
+// the wall time. --url/--user reuse a database seeded by an earlier --keep.
+//
+//   npm run build && node bench/experiments/search-sql.mjs [--messages 1000000] [--rooms 50]
+//     [--executions 20] [--rounds 3] [--before-dir DIR] [--explain] [--keep]
+//     [--url URL --user ID]
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { createBenchDatabase, startOurs } from '../lib/servers.mjs';
+import { OursFixture } from '../lib/ours-setup.mjs';
+import { seedSearch } from '../scenarios/search.mjs';
+
+const has = (k) => process.argv.includes(`--${k}`);
+const arg = (k, d) => (has(k) ? Number(process.argv[process.argv.indexOf(`--${k}`) + 1]) : d);
+const N_MESSAGES = arg('messages', 1_000_000);
+const N_ROOMS = arg('rooms', 50);
+const EXECUTIONS = arg('executions', 20);
+const ROUNDS = arg('rounds', 3);
+const str = (k) => (has(k) ? process.argv[process.argv.indexOf(`--${k}`) + 1] : null);
+
+const QUERIES = {
+  word: ['deploy', 'coffee', 'server'],
+  rare: ['ref4711x', 'ref123457x', 'ref999x'],
+  substring: ['ploy', 'voic', 'olida'],
+  'short word': ['go', 'ok'],
+  // Words message g holds together (the scenario's: WORDS[(g * 7) % 20], WORDS[(g * 13 + 5) % 20]).
+  'two words': ['invoice Zürich', 'question incident'],
+  cjk: ['去东京', '讨论预算'],
+  'cjk 2 chars': ['今天', '東京'],
+  'none: two words': ['release question', 'coffee network', 'review Zürich'],
+  'none: cjk 2 chars': ['北京', '大阪'],
+};
+
+const load = async (dir) => ({
+  ...(await import(
+    path.resolve(
+      dir,
+      'dist/src/modules/search/infrastructure/persistence/sql-message-search.repository.js',
+    )
+  )),
+  ...(await import(path.resolve(dir, 'dist/src/modules/search/domain/search-query.js'))),
+});
+const builds = { now: await load('.') };
+if (str('before-dir')) builds.before = await load(str('before-dir'));
+
+let db = null;
+let me;
+if (str('url')) me = { id: str('user') };
+else {
+  db = await createBenchDatabase();
+  const server = await startOurs(db, { logDir: '/tmp', label: 'search-sql' }); // migrates
+  try {
+    const [user, other] = await new OursFixture().ensureUsers(server.url, 2);
+    me = user;
+    await server.stop();
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    const t0 = performance.now();
+    await seedSearch(c, {
+      me,
+      other,
+      nMessages: N_MESSAGES,
+      nRooms: N_ROOMS,
+      nOther: N_MESSAGES,
+      otherMinutes: 60,
+    });
+    await c.end();
+    console.log(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    await server.stop().catch(() => undefined);
+  }
+}
+const url = str('url') ?? db.url;
+const clients = {};
+let keep = false;
+try {
+  for (const name of Object.keys(builds)) {
+    clients[name] = new pg.Client({
+      connectionString: url,
+      application_name: `search-sql-${name}`,
+    });
+    await clients[name].connect();
+    const {
+      rows: [{ pid }],
+    } = await clients[name].query('SELECT pg_backend_pid() AS pid');
+    clients[name].pid = pid;
+  }
+  const backendCpuMs = (pid) => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return ((Number(x[11]) + Number(x[12])) * 1000) / 100; // clock ticks of 10 ms
+  };
+  const search = async (name, q, onStatement) => {
+    const { runSearch, parseSearchQuery } = builds[name];
+    const c = clients[name];
+    return runSearch(
+      { userId: me.id, terms: parseSearchQuery(q), roomId: null, limit: 50, after: null },
+      async (statement, oldValues) => {
+        // { name?, text, values } (named: prepared); builds before 2026-12-07: (text, values).
+        const st =
+          typeof statement === 'string' ? { text: statement, values: oldValues } : statement;
+        const s0 = performance.now();
+        const { rows } = await c.query(st);
+        onStatement?.(st.text, st.values, performance.now() - s0);
+        return rows;
+      },
+    );
+  };
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(
+    `per search: PostgreSQL backend CPU and wall time (ms), medians of ${ROUNDS} rounds of ${EXECUTIONS}, builds taking turns`,
+  );
+  for (const [kind, qs] of Object.entries(QUERIES)) {
+    const out = {};
+    for (let r = 0; r < ROUNDS; r++)
+      for (const name of Object.keys(builds)) {
+        for (let i = 0; i < 6; i++) await search(name, qs[i % qs.length]); // warm: plans, cache
+        const c0 = backendCpuMs(clients[name].pid);
+        const t0 = performance.now();
+        let hits = 0;
+        for (let i = 0; i < EXECUTIONS; i++)
+          hits += (await search(name, qs[i % qs.length])).items.length;
+        const o = (out[name] ??= { cpu: [], wall: [], hits: 0 });
+        o.cpu.push((backendCpuMs(clients[name].pid) - c0) / EXECUTIONS);
+        o.wall.push((performance.now() - t0) / EXECUTIONS);
+        o.hits = hits / EXECUTIONS;
+      }
+    const line = Object.entries(out)
+      .map(
+        ([name, o]) =>
+          `${name}: cpu ${median(o.cpu).toFixed(1)} wall ${median(o.wall).toFixed(1)} (${o.hits} hits)`,
+      )
+      .join('   ');
+    const ratio = out.before
+      ? `   now/before cpu ${(median(out.now.cpu) / median(out.before.cpu)).toFixed(2)}`
+      : '';
+    console.log(`  ${kind.padEnd(18)} ${line}${ratio}`);
+    if (has('explain')) {
+      let slowest = null;
+      await search('now', qs[0], (text, values, ms) => {
+        if (!slowest || ms > slowest.ms) slowest = { text, values, ms };
+      });
+      const { rows } = await clients.now.query(
+        `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${slowest.text}`,
+        slowest.values,
+      );
+      console.log(rows.map((r) => `      ${r['QUERY PLAN']}`).join('\n'));
+    }
+  }
+  if (has('keep') && db) {
+    keep = true;
+    console.log(`kept: --url ${db.url} --user ${me.id}`);
+  }
+} finally {
+  for (const c of Object.values(clients)) await c.end().catch(() => undefined);
+  if (db && !keep) await db.drop();
+}
