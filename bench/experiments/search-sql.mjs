@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Experiment: what each kind of search costs PostgreSQL, outside the app: the statements the
 // built service runs (runSearch of dist/, sent on one connection as the service sends them:
-// named ones prepared), per search the serving backend's CPU (from /proc) and the wall time,
+// named ones prepared, on their generic plan), per search the serving backend's CPU (from /proc) and the wall time,
 // medians of rounds; for --explain the plan of the slowest statement of each kind. The data are
 // the search scenario's own (bench/scenarios/search.mjs seedSearch): 1,000,000 messages in
 // the user's 50 rooms, as many again in 50 busy rooms the user is not in. --rooms N seeds N
@@ -101,17 +101,32 @@ try {
     return ((Number(x[11]) + Number(x[12])) * 1000) / 100; // clock ticks of 10 ms
   };
   const search = async (name, q, onStatement) => {
-    const { runSearch, parseSearchQuery } = builds[name];
+    const { runSearch, parseSearchQuery, searchQueryOn } = builds[name];
     const c = clients[name];
+    // As the build runs its statements (searchQueryOn, on this one connection); builds before
+    // 2026-12-07 hand over (text, values).
+    const run = searchQueryOn
+      ? searchQueryOn({
+          query: (st) => c.query(st),
+          connect: async () => ({
+            query: (st) => c.query(st),
+            release: () => undefined,
+            on: () => undefined,
+            off: () => undefined,
+          }),
+        })
+      : (text, values) => c.query(text, values).then((r) => r.rows);
     return runSearch(
       { userId: me.id, terms: parseSearchQuery(q), roomId: null, limit: 50, after: null },
       async (statement, oldValues) => {
-        // { name?, text, values } (named: prepared); builds before 2026-12-07: (text, values).
-        const st =
-          typeof statement === 'string' ? { text: statement, values: oldValues } : statement;
         const s0 = performance.now();
-        const { rows } = await c.query(st);
-        onStatement?.(st.text, st.values, performance.now() - s0);
+        const rows = await run(statement, oldValues);
+        const text = typeof statement === 'string' ? statement : statement.text;
+        onStatement?.(
+          text,
+          typeof statement === 'string' ? oldValues : statement.values,
+          performance.now() - s0,
+        );
         return rows;
       },
     );

@@ -161,7 +161,7 @@ export async function run(ctx) {
   const target = 50;
   // The statement of the build under test, so the reference is exactly what the service runs.
   const dist = (p) => pathToFileURL(path.join(APP_DIR, 'dist/src/modules/search', p)).href;
-  const { runSearch } = await import(
+  const { runSearch, searchQueryOn } = await import(
     dist('infrastructure/persistence/sql-message-search.repository.js')
   );
   const { parseSearchQuery } = await import(dist('domain/search-query.js'));
@@ -201,14 +201,11 @@ export async function run(ctx) {
     const direct = (qs) =>
       runSearch(
         { userId: me.id, terms: parseSearchQuery(qs), roomId: null, limit, after: null },
-        // The build's statements as it runs them: { name?, text, values } (named ones prepared);
-        // builds before 2026-12-07 call (text, values).
-        async (statement, values) =>
-          (
-            await pool.query(
-              typeof statement === 'string' ? { text: statement, values } : statement,
-            )
-          ).rows,
+        // The build's statements, run as the build runs them (searchQueryOn: named ones
+        // prepared, on their generic plan); builds before 2026-12-07 call (text, values).
+        searchQueryOn
+          ? searchQueryOn(pool)
+          : async (text, values) => (await pool.query(text, values)).rows,
       );
     const hits = {};
     for (const [kind, queryOf] of Object.entries(KINDS(nMessages))) {

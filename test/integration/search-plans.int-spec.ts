@@ -4,7 +4,8 @@ import { coreMigrations } from '../../migrations/index.js';
 import { buildDataSourceOptions } from '../../src/infrastructure/database/data-source-options.js';
 import { parseSearchQuery } from '../../src/modules/search/domain/search-query.js';
 import {
-  searchSql,
+  roomSlots,
+  searchStatements,
   SqlMessageSearchRepository,
 } from '../../src/modules/search/infrastructure/persistence/sql-message-search.repository.js';
 import { createScratchDatabase } from '../support/db.js';
@@ -67,17 +68,17 @@ describe('search plans on 20,000 messages', () => {
     await scratch.drop();
   });
 
-  /** The plan of one of the two statements for q (see searchSql). */
-  const plan = async (q: string, which: 'recent' | 'all', analyze = false): Promise<PlanNode[]> => {
-    const terms = parseSearchQuery(q);
-    const values = [
-      me,
-      51,
+  /** The statements of a first page of q (see searchStatements). */
+  const statements = (q: string) =>
+    searchStatements(
+      { userId: me, terms: parseSearchQuery(q), roomId: null, limit: 50, after: null },
       rooms,
-      ...terms.map((t) => (t.kind === 'substring' ? `%${t.text}%` : t.text)),
-    ];
+    );
+  /** The plan of one of the two statements for q, planned for its values. */
+  const plan = async (q: string, which: 'recent' | 'all', analyze = false): Promise<PlanNode[]> => {
+    const { text, values } = statements(q)[which];
     const [row] = await ds.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(
-      `EXPLAIN (${analyze ? 'ANALYZE, ' : ''}FORMAT JSON) ${searchSql(terms, rooms.length, false)[which]}`,
+      `EXPLAIN (${analyze ? 'ANALYZE, ' : ''}FORMAT JSON) ${text}`,
       values,
     );
     return nodes(row['QUERY PLAN'][0].Plan);
@@ -109,6 +110,47 @@ describe('search plans on 20,000 messages', () => {
       expect(hitSorts(p)).toEqual([]);
     },
   );
+
+  it('the newest-first statement is prepared: one text per room slot count, whatever the terms, and its generic plan still merges the rooms in order', async () => {
+    expect(roomSlots(3)).toEqual({ slots: 4, prepared: true });
+    expect(roomSlots(1024)).toEqual({ slots: 1024, prepared: true });
+    expect(roomSlots(1025)).toEqual({ slots: 1025, prepared: false });
+    const common = statements('common go 今天 东京');
+    const rare = statements('token12345x');
+    expect(common.recent.name).toBe('search-recent-4');
+    expect(rare.recent.name).toBe(common.recent.name);
+    expect(rare.recent.text).toBe(common.recent.text);
+    expect(common.all.name).toBeUndefined(); // planned for its terms' selectivity each time
+    // The plan every connection keeps after its first executions: generic, for any terms.
+    const runner = ds.createQueryRunner();
+    try {
+      await runner.query(`SET plan_cache_mode = force_generic_plan`);
+      await runner.query(`PREPARE recent_generic AS ${common.recent.text}`);
+      // EXECUTE takes literals (EXPLAIN has no bind parameters); each typed by the statement.
+      const quote = (x: string) => `'${x.replace(/'/g, "''")}'`;
+      const literal = (v: unknown): string =>
+        v === null
+          ? 'NULL'
+          : Array.isArray(v)
+            ? quote(`{${v.map((x: string) => `"${x.replace(/["\\]/g, '\\$&')}"`).join(',')}}`)
+            : typeof v === 'number'
+              ? String(v)
+              : quote(v as string);
+      const [row] = (await runner.query(
+        `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE recent_generic(${common.recent.values.map(literal).join(', ')})`,
+      )) as { 'QUERY PLAN': [{ Plan: PlanNode }] }[];
+      const p = nodes(row['QUERY PLAN'][0].Plan);
+      expect(indexes(p)).toContain('messages_search_room_recent_idx');
+      expect(hitSorts(p)).toEqual([]);
+      const read = p
+        .filter((n) => n['Index Name'] === 'messages_search_room_recent_idx')
+        .reduce((a, n) => a + (n['Actual Rows'] ?? 0), 0);
+      expect(read).toBeLessThan(400); // every 4th message has 今天 and 东京: about 200 read
+    } finally {
+      await runner.query(`DEALLOCATE ALL`).catch(() => undefined);
+      await runner.release();
+    }
+  });
 
   it("other rooms' messages cost a search nothing: each of the caller's rooms is read only as far as the page needs", async () => {
     // 30,000 newer messages in a room the caller is not in (a busy server around quiet rooms).

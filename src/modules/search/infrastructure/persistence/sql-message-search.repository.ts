@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import {
+  type PgPool,
+  poolOf,
+  queryGenericPlan,
+} from '../../../../infrastructure/database/prepared.js';
 import type { Message } from '../../../messages/domain/message.js';
 import { view } from '../../../messages/infrastructure/persistence/sql-message.repository.js';
 import {
@@ -58,13 +63,13 @@ const after = (withCursor: boolean, p: number, a: string) =>
     : '';
 
 /**
- * The newest SEARCH_WINDOW messages of `roomCount` rooms (the uuid[] parameter $rooms), after
- * the position at $position (0: none), newest first: one branch per room, read newest first
- * through messages_search_room_recent_idx, merged.
+ * The newest SEARCH_WINDOW messages of `slots` rooms (the uuid[] parameter $rooms), after the
+ * position at $position (0: none), newest first: one branch per room, read newest first through
+ * messages_search_room_recent_idx, merged.
  */
-function newest(cols: string, roomCount: number, rooms: number, position: number): string {
+function newest(cols: string, slots: number, rooms: number, position: number): string {
   const branches = Array.from(
-    { length: roomCount },
+    { length: slots },
     (_, i) => `(SELECT ${cols} FROM messages m
             WHERE m.room_id = ($${rooms}::uuid[])[${i + 1}] AND m.deleted_at IS NULL
                   ${after(position > 0, position, 'm')}
@@ -74,58 +79,129 @@ function newest(cols: string, roomCount: number, rooms: number, position: number
           ORDER BY b.created_at DESC, b.room_id DESC, b.seq DESC LIMIT ${SEARCH_WINDOW})`;
 }
 
+/** A room id no room has: it fills the slots a caller's rooms leave free (its branch reads nothing). */
+const NO_ROOM = '00000000-0000-0000-0000-000000000000';
+/** Above this many rooms the merge is planned for its exact count, each time (see roomSlots). */
+export const PREPARED_ROOMS_MAX = 1024;
+
 /**
- * The statements for one shape of request: $1 the caller, $2 the page size (+1), $3 the rooms
- * to search (uuid[]: the caller's rooms now, or the one room, read just before; see runSearch),
- * then the keyset position if given ($4..$6), then one parameter per term. `deleted_at IS NULL`
- * is the indexes' predicate (tombstones are in none of them).
+ * How many room branches the merged statements have for `n` rooms: the next power of two, so a
+ * few shapes serve every caller and each is planned once per connection (a named prepared
+ * statement). Planning one branch per room was half of what the newest-first statement cost
+ * PostgreSQL for 50 rooms (bench/experiments/search-sql.mjs). Above PREPARED_ROOMS_MAX, the
+ * exact count, unnamed: so many branches cached on every connection would cost megabytes each.
+ */
+export function roomSlots(n: number): { slots: number; prepared: boolean } {
+  if (n > PREPARED_ROOMS_MAX) return { slots: n, prepared: false };
+  let slots = 1;
+  while (slots < n) slots *= 2;
+  return { slots, prepared: true };
+}
+
+/**
+ * One statement to run. A named one is a prepared statement (fixed text for that name) run on
+ * its generic plan; an unnamed one is planned for its values.
+ */
+export interface SearchStatement {
+  name?: string;
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * The statements of one search, for the caller's `rooms` (read just before; see runSearch).
+ * `deleted_at IS NULL` is the indexes' predicate (tombstones are in none of them).
  * - `recent`: the newest SEARCH_WINDOW messages of the rooms in order, each term checked on
  *   each, stopping as soon as the page is full: a common term costs a few hundred rows. Each room
  *   is read newest first through messages_search_room_recent_idx and the rooms are merged (a
  *   Merge Append of one branch per room reads no more of a room than it hands on), so what other
  *   rooms receive costs a search nothing. (A walk of one index over all messages in time order,
  *   filtered by room, read every message the server stored since the window's start: a search in
- *   quiet rooms on a busy server read millions of rows.)
+ *   quiet rooms on a busy server read millions of rows.) Its text depends only on the room slots
+ *   and the cursor: the terms are arrays by kind (a filter of the window's rows, never an index
+ *   condition), so it is a prepared statement. Parameters: $1 the caller, $2 the page size (+1),
+ *   $3 the rooms (padded to the slots), the keyset position if given ($4..$6), then the
+ *   substring patterns (text[]), the words (text, NULL for none), the short substrings of
+ *   caseless scripts as patterns (text[]) and those with case, lower-cased (text[]).
  * - `all`: every match through the GIN indexes (a MATERIALIZED set, so the planner cannot turn
  *   it back into a walk in time order), then the newest. Run only when `recent` did not fill the
  *   page: a rare term, or terms that are common apart but rare together (the planner, assuming
  *   them independent, read every message for "deploy coffee" when no message has both). Never
  *   for terms that no index serves: that would read every message of the caller's rooms.
- * - `windowEnd`: where the next window starts, for those.
+ *   Unnamed, planned with its values each time: how selective a term is decides the plan.
+ *   Parameters as `recent`'s, the rooms unpadded, then one per term.
+ * - `windowEnd`: where the next window starts, for those (prepared, as `recent`).
  */
-export function searchSql(
-  terms: SearchTerm[],
-  roomCount: number,
-  withCursor: boolean,
-): { recent: string; all: string; windowEnd: string } {
+export function searchStatements(
+  req: SearchRequest,
+  rooms: string[],
+): {
+  recent: SearchStatement;
+  all: SearchStatement;
+  windowEnd: SearchStatement;
+} {
+  const { terms } = req;
+  const withCursor = req.after !== null;
+  const { slots, prepared } = roomSlots(rooms.length);
+  const padded = [...rooms, ...Array<string>(slots - rooms.length).fill(NO_ROOM)];
+  const position = req.after ? [req.after.createdAt, req.after.roomId, req.after.seq] : [];
   const first = withCursor ? 6 : 3;
-  const conds = (alias: string) =>
-    terms.map((t, i) => termCondition(t, first + i + 1, alias)).join('\n       AND ');
-  const all = after(withCursor, 4, 'm');
+  const named = (kind: string) =>
+    prepared ? `search-${kind}-${slots}${withCursor ? '-after' : ''}` : undefined;
+
+  const of = (kind: SearchTerm['kind']) => terms.filter((t) => t.kind === kind);
+  const short = of('short-substring');
+  const words = of('word').map((t) => t.text);
+  const f = first + 1;
+  const filter = `w.content ILIKE ALL ($${f}::text[])
+            AND ($${f + 1}::text IS NULL
+                 OR to_tsvector('simple'::regconfig, w.content) @@ plainto_tsquery('simple'::regconfig, $${f + 1}::text))
+            AND w.content LIKE ALL ($${f + 2}::text[])
+            AND (cardinality($${f + 3}::text[]) = 0 OR lower(w.content) LIKE ALL ($${f + 3}::text[]))`;
+  const filterValues = [
+    of('substring').map((t) => likePattern(t.text)),
+    words.length > 0 ? words.join(' ') : null,
+    short.filter((t) => caseless(t.text)).map((t) => likePattern(t.text)),
+    short.filter((t) => !caseless(t.text)).map((t) => likePattern(t.text.toLowerCase())),
+  ];
+
+  const conds = terms.map((t, i) => termCondition(t, f + i, 'm')).join('\n       AND ');
   const answer = (from: string) => `SELECT ${view('$1')},
         to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
    FROM ${from}
    JOIN messages m ON m.room_id = h.room_id AND m.seq = h.seq
    JOIN users u ON u.id = m.user_id`;
+  const head = [req.userId, req.limit + 1];
   return {
-    recent: `${answer(`(SELECT w.room_id, w.seq, w.created_at
-           FROM ${newest('m.room_id, m.seq, m.created_at, m.content', roomCount, 3, withCursor ? 4 : 0)} w
-          WHERE ${conds('w')}
+    recent: {
+      name: named('recent'),
+      text: `${answer(`(SELECT w.room_id, w.seq, w.created_at
+           FROM ${newest('m.room_id, m.seq, m.created_at, m.content', slots, 3, withCursor ? 4 : 0)} w
+          WHERE ${filter}
           ORDER BY ${ORDER('w')}
           LIMIT $2) h`)}
   ORDER BY ${ORDER('h')}`,
-    all: `WITH hits AS MATERIALIZED (
+      values: [...head, padded, ...position, ...filterValues],
+    },
+    all: {
+      text: `WITH hits AS MATERIALIZED (
          SELECT m.room_id, m.seq, m.created_at FROM messages m
-          WHERE m.room_id = ANY($3::uuid[]) AND m.deleted_at IS NULL ${all}
-            AND ${conds('m')})
+          WHERE m.room_id = ANY($3::uuid[]) AND m.deleted_at IS NULL ${after(withCursor, 4, 'm')}
+            AND ${conds})
 ${answer(`(SELECT * FROM hits ORDER BY ${ORDER('hits')} LIMIT $2) h`)}
   ORDER BY ${ORDER('h')}`,
+      values: [...head, rooms, ...position, ...terms.map(termValue)],
+    },
     // The oldest message of a full window (none when the window was not full): where the next
     // page of a search that no index serves goes on. Parameters: $1 the rooms, then the position.
-    windowEnd: `SELECT to_char(w.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts,
+    windowEnd: {
+      name: named('window-end'),
+      text: `SELECT to_char(w.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts,
           w.room_id, w.seq::int AS seq
-     FROM ${newest('m.room_id, m.seq, m.created_at', roomCount, 1, withCursor ? 2 : 0)} w
+     FROM ${newest('m.room_id, m.seq, m.created_at', slots, 1, withCursor ? 2 : 0)} w
     ORDER BY ${ORDER('w')} OFFSET ${SEARCH_WINDOW - 1} LIMIT 1`,
+      values: [padded, ...position],
+    },
   };
 }
 
@@ -134,42 +210,49 @@ export interface SearchRow {
   cursor_ts: string;
 }
 
+/** Runs one statement of a search. */
+export type SearchQuery = <R = SearchRow>(statement: SearchStatement) => Promise<R[]>;
+
 /**
- * A search, given a way to run a statement: the repository runs it on its DataSource, the
- * benchmark with pg straight, so both run exactly the same statements. Not named prepared
- * statements: each is planned with its own values (how selective a term is decides the plan).
+ * How the service runs search statements on a pg pool (the benchmark runs its reference the
+ * same way): named ones as prepared statements on their generic plan (queryGenericPlan: their
+ * text fixes their plan), the others planned for their values.
  */
-export async function runSearch(
-  req: SearchRequest,
-  query: <R = SearchRow>(text: string, values: unknown[]) => Promise<R[]>,
-): Promise<SearchHits> {
-  // The rooms to search: the caller's now (a room left is out at once), or the one asked for.
-  const [{ rooms }] = await query<{ rooms: string[] | null }>(
-    `SELECT array_agg(room_id::text ORDER BY room_id) AS rooms FROM room_members
-      WHERE user_id = $1::uuid AND ($2::uuid IS NULL OR room_id = $2::uuid)`,
-    [req.userId, req.roomId],
-  );
+export const searchQueryOn =
+  (pool: PgPool): SearchQuery =>
+  async <R>({ name, text, values }: SearchStatement) =>
+    name
+      ? queryGenericPlan<R>(pool, name, text, values)
+      : ((await pool.query({ text, values })).rows as R[]);
+
+/** The caller's rooms now (a room left is out at once), or the one asked for. */
+const ROOMS_SQL = `SELECT array_agg(room_id::text ORDER BY room_id) AS rooms FROM room_members
+      WHERE user_id = $1::uuid AND ($2::uuid IS NULL OR room_id = $2::uuid)`;
+
+/**
+ * A search, given a way to run a statement: the repository runs it on its DataSource's pool, the
+ * benchmark with pg straight, so both run exactly the same statements.
+ */
+export async function runSearch(req: SearchRequest, query: SearchQuery): Promise<SearchHits> {
+  const [{ rooms }] = await query<{ rooms: string[] | null }>({
+    text: ROOMS_SQL,
+    values: [req.userId, req.roomId],
+  });
   if (!rooms || rooms.length === 0) return { items: [], next: null };
-  const position = req.after ? [req.after.createdAt, req.after.roomId, req.after.seq] : [];
-  const values: unknown[] = [req.userId, req.limit + 1, rooms, ...position];
-  values.push(...req.terms.map(termValue));
-  const sql = searchSql(req.terms, rooms.length, req.after !== null);
-  let rows = await query(sql.recent, values);
+  const sql = searchStatements(req, rooms);
+  let rows = await query(sql.recent);
   if (rows.length <= req.limit && !req.terms.some(indexed)) {
     // No index can serve these terms (only 1-2 character ones of a script written without
     // spaces): reading every message of the caller's rooms would cost what the rooms hold, so a
     // page reads one window of them. What it found is the page, and the next page starts after
     // the window, if it was full: fewer than `limit` items (even none) with a nextCursor.
-    const [end] = await query<{ cursor_ts: string; room_id: string; seq: number }>(sql.windowEnd, [
-      rooms,
-      ...position,
-    ]);
+    const [end] = await query<{ cursor_ts: string; room_id: string; seq: number }>(sql.windowEnd);
     return {
       items: rows.map((r) => r.v),
       next: end ? { createdAt: end.cursor_ts, roomId: end.room_id, seq: end.seq } : null,
     };
   }
-  if (rows.length <= req.limit) rows = await query(sql.all, values);
+  if (rows.length <= req.limit) rows = await query(sql.all);
   const more = rows.length > req.limit;
   const page = rows.slice(0, req.limit);
   const last = page[page.length - 1];
@@ -185,11 +268,14 @@ const indexed = (t: SearchTerm) => t.kind !== 'short-substring';
 
 @Injectable()
 export class SqlMessageSearchRepository extends MessageSearchRepository {
+  private run: SearchQuery | null = null;
+
   constructor(@InjectDataSource() private readonly ds: DataSource) {
     super();
   }
 
   search(req: SearchRequest): Promise<SearchHits> {
-    return runSearch(req, <R>(text: string, values: unknown[]) => this.ds.query<R[]>(text, values));
+    this.run ??= searchQueryOn(poolOf(this.ds));
+    return runSearch(req, this.run);
   }
 }
