@@ -97,3 +97,23 @@ export class OursFixture {
     return made;
   }
 }
+
+/**
+ * `n` rooms of two straight in the database (the API would take one request per room): owned by
+ * `owner`, with `member` in each. Answers the rooms' ids, in creation order.
+ */
+export async function seedRoomsOfTwo(client, { tag, owner, member, n }) {
+  const { rows } = await client.query(
+    `INSERT INTO rooms (name, owner_id, is_private, member_count)
+     SELECT $1 || '-' || g, $2, false, 2 FROM generate_series(1, $3::int) g RETURNING id`,
+    [tag, owner.id, n],
+  );
+  const ids = rows.map((r) => r.id);
+  await client.query(
+    `INSERT INTO room_members (room_id, user_id, role)
+     SELECT r, $2::uuid, 'owner' FROM unnest($1::uuid[]) r
+     UNION ALL SELECT r, $3::uuid, 'member' FROM unnest($1::uuid[]) r`,
+    [ids, owner.id, member.id],
+  );
+  return ids;
+}

@@ -16,6 +16,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { seedRoomsOfTwo } from '../lib/ours-setup.mjs';
 import { startImpl } from '../lib/harness.mjs';
 import { APP_DIR, procStats } from '../lib/servers.mjs';
 import { openLoop } from '../lib/turns.mjs';
@@ -82,18 +83,7 @@ const KINDS = (nMessages) => ({
  */
 export async function seedSearch(client, { me, other, nMessages, nRooms, nOther, otherMinutes }) {
   const tag = `se${Date.now().toString(36)}`;
-  const { rows: rooms } = await client.query(
-    `INSERT INTO rooms (name, owner_id, is_private, member_count)
-     SELECT $1 || '-' || g, $2, false, 2 FROM generate_series(1, $3::int) g RETURNING id`,
-    [tag, other.id, nRooms],
-  );
-  const ids = rooms.map((r) => r.id);
-  await client.query(
-    `INSERT INTO room_members (room_id, user_id, role)
-     SELECT r, $2::uuid, 'owner' FROM unnest($1::uuid[]) r
-     UNION ALL SELECT r, $3::uuid, 'member' FROM unnest($1::uuid[]) r`,
-    [ids, other.id, me.id],
-  );
+  const ids = await seedRoomsOfTwo(client, { tag, owner: other, member: me, n: nRooms });
   // Message g goes to room (g - 1) % nRooms as its seq (and eventSeq: the rooms' logs hold
   // only these messages) (g - 1) / nRooms + 1, one second after
   // message g - 1: newest first is g descending. Three words, a short word, Chinese or

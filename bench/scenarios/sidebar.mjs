@@ -9,6 +9,7 @@
 // turns, one at a time, so neither waits for the other. Target: room.read p50 <= send p50.
 import http from 'node:http';
 import pg from 'pg';
+import { seedRoomsOfTwo } from '../lib/ours-setup.mjs';
 import { cpuPressureUs, sleep, startImpl } from '../lib/harness.mjs';
 import { Histogram } from '../lib/histogram.mjs';
 
@@ -90,18 +91,7 @@ export async function run(ctx) {
     // one-by-one requests); memberships, messages and mentions as the send path stores them.
     ctx.log(`sidebar: ${nRooms} rooms x ${perRoom} messages for one user`);
     const tag = `sb${Date.now().toString(36)}`;
-    const { rows: rooms } = await client.query(
-      `INSERT INTO rooms (name, owner_id, is_private, member_count)
-       SELECT $1 || '-' || g, $2, false, 2 FROM generate_series(1, $3::int) g RETURNING id`,
-      [tag, other.id, nRooms],
-    );
-    const ids = rooms.map((r) => r.id);
-    await client.query(
-      `INSERT INTO room_members (room_id, user_id, role)
-       SELECT r, $2::uuid, 'owner' FROM unnest($1::uuid[]) r
-       UNION ALL SELECT r, $3::uuid, 'member' FROM unnest($1::uuid[]) r`,
-      [ids, other.id, me.id],
-    );
+    const ids = await seedRoomsOfTwo(client, { tag, owner: other, member: me, n: nRooms });
     await client.query(
       `INSERT INTO messages (room_id, seq, event_seq, user_id, content, type)
        SELECT r, g, g, $2::uuid, 'sidebar message ' || g || ' @' || $3, 'text'

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { type PgPool, queryGenericPlan } from '../../src/infrastructure/database/prepared.js';
+import { queryGenericPlan } from '../../src/infrastructure/database/prepared.js';
 import { createScratchDatabase } from '../support/db.js';
 
 /** queryGenericPlan on a real pool of one connection: what it sets holds for its statement only. */
@@ -33,9 +33,9 @@ describe('queryGenericPlan', () => {
 
   it('a statement that fails leaves the connection as it was too, and the error reaches the caller', async () => {
     const before = (await pool.query<Settings>(settings)).rows[0];
-    await expect(
-      queryGenericPlan(pool as unknown as PgPool, 's2', 'SELECT 1 / $1::int', [0]),
-    ).rejects.toThrow(/division by zero/);
+    await expect(queryGenericPlan(pool, 's2', 'SELECT 1 / $1::int', [0])).rejects.toThrow(
+      /division by zero/,
+    );
     expect((await pool.query<Settings>(settings)).rows[0]).toEqual(before);
   });
 
@@ -43,12 +43,7 @@ describe('queryGenericPlan', () => {
     const before = (await pool.query<Settings>(settings)).rows[0];
     // The statement ends its own backend: the reset after it cannot run on that connection.
     await expect(
-      queryGenericPlan(
-        pool as unknown as PgPool,
-        's3',
-        'SELECT pg_terminate_backend(pg_backend_pid())',
-        [],
-      ),
+      queryGenericPlan(pool, 's3', 'SELECT pg_terminate_backend(pg_backend_pid())', []),
     ).rejects.toThrow();
     const next = (await pool.query<Settings>(settings)).rows[0];
     expect(next.pid).not.toBe(before.pid);
