@@ -42,6 +42,10 @@ const QUERIES = {
 };
 
 const load = async (dir) => ({
+  // Builds from 2026-12-07 run their generic-plan statements on connections opened with these.
+  ...(await import(
+    path.resolve(dir, 'dist/src/infrastructure/database/generic-plan-pool.js')
+  ).catch(() => ({}))),
   ...(await import(
     path.resolve(
       dir,
@@ -84,37 +88,48 @@ const url = str('url') ?? db.url;
 const clients = {};
 let keep = false;
 try {
-  for (const name of Object.keys(builds)) {
-    clients[name] = new pg.Client({
+  const open = async (name, options) => {
+    const c = new pg.Client({
       connectionString: url,
       application_name: `search-sql-${name}`,
+      options,
     });
-    await clients[name].connect();
-    const {
-      rows: [{ pid }],
-    } = await clients[name].query('SELECT pg_backend_pid() AS pid');
-    clients[name].pid = pid;
+    await c.connect();
+    c.pid = (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    return c;
+  };
+  for (const [name, build] of Object.entries(builds)) {
+    clients[name] = await open(name);
+    // A build with a generic-plan pool: its named statements on a connection of their own.
+    if (build.GENERIC_PLAN_OPTIONS)
+      clients[name].generic = await open(`${name}-generic`, build.GENERIC_PLAN_OPTIONS);
   }
   const backendCpuMs = (pid) => {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
     return ((Number(x[11]) + Number(x[12])) * 1000) / 100; // clock ticks of 10 ms
   };
+  // Both connections of a build: what PostgreSQL spent serving it.
+  const buildCpuMs = (name) =>
+    backendCpuMs(clients[name].pid) +
+    (clients[name].generic ? backendCpuMs(clients[name].generic.pid) : 0);
   const search = async (name, q, onStatement) => {
     const { runSearch, parseSearchQuery, searchQueryOn } = builds[name];
     const c = clients[name];
-    // As the build runs its statements (searchQueryOn, on this one connection); builds before
-    // 2026-12-07 hand over (text, values).
+    const on = (client) => ({
+      query: (st) => client.query(st),
+      // Builds of 2026-12-06 set the settings around each statement on a connection they hold.
+      connect: async () => ({
+        query: (st) => client.query(st),
+        release: () => undefined,
+        on: () => undefined,
+        off: () => undefined,
+      }),
+    });
+    // As the build runs its statements (searchQueryOn: named ones on the generic-plan connection
+    // when the build has one); builds before 2026-12-06 hand over (text, values).
     const run = searchQueryOn
-      ? searchQueryOn({
-          query: (st) => c.query(st),
-          connect: async () => ({
-            query: (st) => c.query(st),
-            release: () => undefined,
-            on: () => undefined,
-            off: () => undefined,
-          }),
-        })
+      ? searchQueryOn(on(c), on(c.generic ?? c))
       : (text, values) => c.query(text, values).then((r) => r.rows);
     return runSearch(
       { userId: me.id, terms: parseSearchQuery(q), roomId: null, limit: 50, after: null },
@@ -140,13 +155,13 @@ try {
     for (let r = 0; r < ROUNDS; r++)
       for (const name of Object.keys(builds)) {
         for (let i = 0; i < 6; i++) await search(name, qs[i % qs.length]); // warm: plans, cache
-        const c0 = backendCpuMs(clients[name].pid);
+        const c0 = buildCpuMs(name);
         const t0 = performance.now();
         let hits = 0;
         for (let i = 0; i < EXECUTIONS; i++)
           hits += (await search(name, qs[i % qs.length])).items.length;
         const o = (out[name] ??= { cpu: [], wall: [], hits: 0 });
-        o.cpu.push((backendCpuMs(clients[name].pid) - c0) / EXECUTIONS);
+        o.cpu.push((buildCpuMs(name) - c0) / EXECUTIONS);
         o.wall.push((performance.now() - t0) / EXECUTIONS);
         o.hits = hits / EXECUTIONS;
       }
@@ -177,6 +192,7 @@ try {
     console.log(`kept: --url ${db.url} --user ${me.id}`);
   }
 } finally {
-  for (const c of Object.values(clients)) await c.end().catch(() => undefined);
+  for (const c of Object.values(clients))
+    for (const conn of [c, c.generic].filter(Boolean)) await conn.end().catch(() => undefined);
   if (db && !keep) await db.drop();
 }

@@ -155,11 +155,19 @@ export async function run(ctx) {
     dist('infrastructure/persistence/sql-message-search.repository.js')
   );
   const { parseSearchQuery } = await import(dist('domain/search-query.js'));
+  // Builds from 2026-12-07 run their generic-plan statements on a pool opened with these.
+  const { GENERIC_PLAN_OPTIONS } = await import(
+    pathToFileURL(path.join(APP_DIR, 'dist/src/infrastructure/database/generic-plan-pool.js')).href
+  ).catch(() => ({}));
 
   const server = await startImpl(ctx, 'ours');
   const client = new pg.Client({ connectionString: ctx.db.url });
   const pool = new pg.Pool({ connectionString: ctx.db.url, max: 8 });
   pool.on('error', () => undefined);
+  const generic = GENERIC_PLAN_OPTIONS
+    ? new pg.Pool({ connectionString: ctx.db.url, max: 5, options: GENERIC_PLAN_OPTIONS })
+    : pool;
+  generic.on('error', () => undefined);
   const out = { ours: {}, 'pg-direct': {} };
   const seed = { ms: 0 };
   try {
@@ -192,9 +200,9 @@ export async function run(ctx) {
       runSearch(
         { userId: me.id, terms: parseSearchQuery(qs), roomId: null, limit, after: null },
         // The build's statements, run as the build runs them (searchQueryOn: named ones
-        // prepared, on their generic plan); builds before 2026-12-07 call (text, values).
+        // prepared, on their generic plan); builds before 2026-12-06 call (text, values).
         searchQueryOn
-          ? searchQueryOn(pool)
+          ? searchQueryOn(pool, generic)
           : async (text, values) => (await pool.query(text, values)).rows,
       );
     const hits = {};
@@ -229,6 +237,7 @@ export async function run(ctx) {
   } finally {
     await client.end().catch(() => undefined);
     await pool.end().catch(() => undefined);
+    if (generic !== pool) await generic.end().catch(() => undefined);
     await server.stop();
   }
   const kinds = Object.keys(out.ours);

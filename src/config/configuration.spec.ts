@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   authConfig,
   busConfig,
+  databaseConfig,
   httpConfig,
   loadFeatureFlags,
   retentionConfig,
@@ -27,6 +28,15 @@ describe('configuration', () => {
     expect(() => loadFeatureFlags({ FEATURE_ORGANIZATIONS: 'maybe' })).toThrow(
       ConfigValidationError,
     );
+  });
+
+  it('database pools: 20 connections per instance, 5 more for generic-plan statements; each 1-500', () => {
+    expect(databaseConfig({})).toMatchObject({ poolSize: 20, genericPlanPoolSize: 5 });
+    expect(databaseConfig({ DB_GENERIC_PLAN_POOL_SIZE: '2' }).genericPlanPoolSize).toBe(2);
+    for (const bad of ['0', '501', 'many'])
+      expect(() => databaseConfig({ DB_GENERIC_PLAN_POOL_SIZE: bad })).toThrow(
+        /DB_GENERIC_PLAN_POOL_SIZE/,
+      );
   });
 
   it('RETENTION_DAYS: unset keeps forever; otherwise a whole number of days, at least 1', () => {

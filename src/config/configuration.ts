@@ -111,6 +111,7 @@ class DatabaseEnv {
   @IsOptional() @IsString() DATA_DIR: string = './.data';
   @IsOptional() @Transform(toBool) @IsBoolean() DB_MIGRATIONS_RUN: boolean = true;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500) DB_POOL_SIZE: number = 20;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500) DB_GENERIC_PLAN_POOL_SIZE: number = 5;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) EMBEDDED_PG_PORT: number = 0;
 }
 
@@ -121,6 +122,7 @@ export const databaseConfig = configPart('database', (e: Env) => {
     dataDir: env.DATA_DIR,
     migrationsRun: env.DB_MIGRATIONS_RUN,
     poolSize: env.DB_POOL_SIZE,
+    genericPlanPoolSize: env.DB_GENERIC_PLAN_POOL_SIZE,
     embeddedPort: env.EMBEDDED_PG_PORT,
   };
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { coreMigrations } from '../../migrations/index.js';
 import { buildDataSourceOptions } from '../../src/infrastructure/database/data-source-options.js';
+import { GenericPlanPool } from '../../src/infrastructure/database/generic-plan-pool.js';
 import { parseSearchQuery } from '../../src/modules/search/domain/search-query.js';
 import {
   roomSlots,
@@ -29,6 +30,7 @@ const N = 20_000;
 describe('search plans on 20,000 messages', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let ds: DataSource;
+  let generic: GenericPlanPool;
   let me: string;
   let rooms: string[];
 
@@ -37,6 +39,7 @@ describe('search plans on 20,000 messages', () => {
     ds = new DataSource(buildDataSourceOptions(scratch.url, coreMigrations, 2));
     await ds.initialize();
     await ds.runMigrations({ transaction: 'each' });
+    generic = new GenericPlanPool(scratch.url, 2);
     [{ id: me }] = await ds.query<{ id: string }[]>(
       `INSERT INTO users (username, email, password_hash) VALUES ('me', 'me@x.test', 'x') RETURNING id`,
     );
@@ -64,6 +67,7 @@ describe('search plans on 20,000 messages', () => {
     await ds.query(`VACUUM (ANALYZE) messages, room_members`);
   });
   afterAll(async () => {
+    await generic.onApplicationShutdown();
     await ds.destroy();
     await scratch.drop();
   });
@@ -181,7 +185,7 @@ describe('search plans on 20,000 messages', () => {
   });
 
   it('terms common apart but never together: found (not) through the indexes, not by reading every message', async () => {
-    const repo = new SqlMessageSearchRepository(ds);
+    const repo = new SqlMessageSearchRepository(ds, generic);
     const rare = await repo.search({
       userId: me,
       terms: parseSearchQuery('token12345x 今天'),
@@ -203,7 +207,7 @@ describe('search plans on 20,000 messages', () => {
   });
 
   it('answers the same through the repository: newest first, pages without overlap', async () => {
-    const repo = new SqlMessageSearchRepository(ds);
+    const repo = new SqlMessageSearchRepository(ds, generic);
     const terms = parseSearchQuery('今天');
     const first = await repo.search({ userId: me, terms, roomId: null, limit: 100, after: null });
     const second = await repo.search({

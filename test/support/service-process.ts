@@ -209,6 +209,7 @@ export async function startService(opts: StartServiceOptions): Promise<ServicePr
     DATABASE_URL: databaseUrl,
     DB_MIGRATIONS_RUN: 'false', // the global setup migrated the run's database
     DB_POOL_SIZE: '8', // others share this PostgreSQL server
+    DB_GENERIC_PLAN_POOL_SIZE: '2',
     KAFKA_BROKERS: opts.brokers,
     KAFKA_TOPIC: opts.topic,
     INSTANCE_ID: opts.name,

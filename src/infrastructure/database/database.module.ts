@@ -4,6 +4,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { databaseConfig, type DatabaseConfig } from '../../config/configuration.js';
 import { buildDataSourceOptions } from './data-source-options.js';
 import { DatabaseWatch } from './database-watch.js';
+import { GenericPlanPool } from './generic-plan-pool.js';
 import { runMigrationsLocked } from './migrate.js';
 
 export interface DatabaseModuleOptions {
@@ -18,10 +19,19 @@ export class DatabaseModule {
   static forRoot(options: DatabaseModuleOptions): DynamicModule {
     return {
       module: DatabaseModule,
-      // The watch is what readiness asks about the database (HealthModule).
+      // The watch is what readiness asks about the database (HealthModule); the generic-plan
+      // pool runs the statements that want one (message search).
       global: true,
-      providers: [DatabaseWatch],
-      exports: [DatabaseWatch],
+      providers: [
+        DatabaseWatch,
+        {
+          provide: GenericPlanPool,
+          inject: [databaseConfig.KEY],
+          useFactory: (cfg: DatabaseConfig) =>
+            new GenericPlanPool(options.url, cfg.genericPlanPoolSize),
+        },
+      ],
+      exports: [DatabaseWatch, GenericPlanPool],
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [databaseConfig.KEY],

@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import {
-  type PgPool,
-  poolOf,
-  queryGenericPlan,
-} from '../../../../infrastructure/database/prepared.js';
+import { GenericPlanPool } from '../../../../infrastructure/database/generic-plan-pool.js';
+import { type PgPool, poolOf } from '../../../../infrastructure/database/prepared.js';
 import type { Message } from '../../../messages/domain/message.js';
 import { view } from '../../../messages/infrastructure/persistence/sql-message.repository.js';
 import {
@@ -214,16 +211,14 @@ export interface SearchRow {
 export type SearchQuery = <R = SearchRow>(statement: SearchStatement) => Promise<R[]>;
 
 /**
- * How the service runs search statements on a pg pool (the benchmark runs its reference the
- * same way): named ones as prepared statements on their generic plan (queryGenericPlan: their
- * text fixes their plan), the others planned for their values.
+ * How the service runs search statements (the benchmark runs its reference the same way): named
+ * ones as prepared statements on `generic`, a GenericPlanPool (their text fixes their plan), the
+ * others on `planned`, planned for their values.
  */
 export const searchQueryOn =
-  (pool: PgPool): SearchQuery =>
+  (planned: PgPool, generic: PgPool): SearchQuery =>
   async <R>({ name, text, values }: SearchStatement) =>
-    name
-      ? queryGenericPlan<R>(pool, name, text, values)
-      : ((await pool.query({ text, values })).rows as R[]);
+    (await (name ? generic : planned).query({ name, text, values })).rows as R[];
 
 /** The caller's rooms now (a room left is out at once), or the one asked for. */
 const ROOMS_SQL = `SELECT array_agg(room_id::text ORDER BY room_id) AS rooms FROM room_members
@@ -270,12 +265,15 @@ const indexed = (t: SearchTerm) => t.kind !== 'short-substring';
 export class SqlMessageSearchRepository extends MessageSearchRepository {
   private run: SearchQuery | null = null;
 
-  constructor(@InjectDataSource() private readonly ds: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly generic: GenericPlanPool,
+  ) {
     super();
   }
 
   search(req: SearchRequest): Promise<SearchHits> {
-    this.run ??= searchQueryOn(poolOf(this.ds));
+    this.run ??= searchQueryOn(poolOf(this.ds), this.generic);
     return runSearch(req, this.run);
   }
 }
