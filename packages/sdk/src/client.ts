@@ -121,7 +121,9 @@ export class ChatClient {
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  private resendTimer: ReturnType<typeof setInterval> | undefined;
+  /** Armed for the earliest resendAt of the outbox, only while the outbox holds a send. */
+  private resendTimer: ReturnType<typeof setTimeout> | undefined;
+  private resendTimerAt = Infinity;
   /** See ChatClientOptions.resendAfterMs. */
   private readonly resendAfterMs: number;
   private awaitingPong = false;
@@ -418,15 +420,47 @@ export class ChatClient {
       this.write(ws, 'ping', {});
     }, every);
     (this.heartbeatTimer as { unref?: () => void }).unref?.();
-    this.resendTimer = setInterval(() => this.resendDue(ws), Math.min(250, this.resendAfterMs));
-    (this.resendTimer as { unref?: () => void }).unref?.();
   }
 
   private stopSocketTimers(): void {
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
-    clearInterval(this.resendTimer);
+    this.disarmResend();
+  }
+
+  /**
+   * Makes sure the resend runs by `at`. One timer for the whole outbox, armed only while a send
+   * waits for its answer (an idle client wakes for nothing): an earlier time re-arms it, a later
+   * one is picked up when it fires.
+   */
+  private armResend(at: number): void {
+    if (this.resendTimer !== undefined && this.resendTimerAt <= at) return;
+    clearTimeout(this.resendTimer);
+    this.resendTimerAt = at;
+    this.resendTimer = setTimeout(() => this.onResendTimer(), Math.max(0, at - Date.now()));
+    (this.resendTimer as { unref?: () => void }).unref?.();
+  }
+
+  private disarmResend(): void {
+    clearTimeout(this.resendTimer);
     this.resendTimer = undefined;
+    this.resendTimerAt = Infinity;
+  }
+
+  private onResendTimer(): void {
+    this.resendTimer = undefined;
+    this.resendTimerAt = Infinity;
+    if (this.socket) this.resendDue(this.socket);
+    let next = Infinity;
+    for (const entry of this.outbox.values())
+      if (entry.resendAt !== undefined && entry.resendAt < next) next = entry.resendAt;
+    if (this.socket && next < Infinity) this.armResend(next);
+  }
+
+  /** A send left the outbox (answered or refused for good). */
+  private settled(clientMsgId: string): void {
+    this.outbox.delete(clientMsgId);
+    if (this.outbox.size === 0) this.disarmResend();
   }
 
   /**
@@ -435,7 +469,6 @@ export class ChatClient {
    * twice.
    */
   private resendDue(ws: WebSocketLike): void {
-    if (ws !== this.socket || this.outbox.size === 0) return;
     const now = Date.now();
     for (const entry of this.outbox.values())
       if (entry.resendAt !== undefined && entry.resendAt <= now) {
@@ -445,8 +478,10 @@ export class ChatClient {
   }
 
   private writeSend(ws: WebSocketLike, entry: OutboxEntry): void {
-    if (this.write(ws, 'message.send', entry.frame))
+    if (this.write(ws, 'message.send', entry.frame)) {
       entry.resendAt = Date.now() + this.resendAfterMs;
+      this.armResend(entry.resendAt);
+    }
   }
 
   private write<E extends keyof ClientEvents>(
@@ -496,7 +531,7 @@ export class ChatClient {
         const ack = data as unknown as Ack;
         const entry = this.outbox.get(ack.clientMsgId);
         if (entry) {
-          this.outbox.delete(ack.clientMsgId);
+          this.settled(ack.clientMsgId);
           entry.resolve(ack);
         }
         break;
@@ -505,10 +540,12 @@ export class ChatClient {
         const err = data as unknown as ServerEvents['error'];
         const entry = err.ref ? this.outbox.get(err.ref) : undefined;
         // Refused for now: written again after a jittered back-off, on this connection.
-        if (entry && RETRYABLE.has(err.code))
+        if (entry && RETRYABLE.has(err.code)) {
           entry.resendAt = Date.now() + backoffDelay(entry.retries, this.opts.backoff);
+          this.armResend(entry.resendAt);
+        }
         if (entry && err.ref && !RETRYABLE.has(err.code)) {
-          this.outbox.delete(err.ref);
+          this.settled(err.ref);
           entry.reject(new SendError(err.code, err.message, err.ref));
           this.emit('send.failed', {
             roomId: entry.frame.roomId,
