@@ -31,6 +31,8 @@ const str = (k) => (has(k) ? process.argv[process.argv.indexOf(`--${k}`) + 1] : 
 const QUERIES = {
   word: ['deploy', 'coffee', 'server'],
   rare: ['ref4711x', 'ref123457x', 'ref999x'],
+  // ~1.1 % of the messages (ref12x, ref120x-ref129x, ref1200x-...): about a page in the window.
+  'ref prefix': ['ref12', 'ref34', 'ref56'],
   substring: ['ploy', 'voic', 'olida'],
   'short word': ['go', 'ok'],
   // Words message g holds together (the scenario's: WORDS[(g * 7) % 20], WORDS[(g * 13 + 5) % 20]).
