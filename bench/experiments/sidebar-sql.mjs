@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { roomListSql } from '../../dist/src/modules/read-state/infrastructure/persistence/sql-read-state.repository.js';
 import { Histogram } from '../lib/histogram.mjs';
+import { seedRoomsOfTwo } from '../lib/ours-setup.mjs';
 
 const arg = (k, d) =>
   process.argv.includes(`--${k}`) ? Number(process.argv[process.argv.indexOf(`--${k}`) + 1]) : d;
@@ -47,18 +48,7 @@ async function seed(c) {
      SELECT r.id, (SELECT id FROM users WHERE username = 'u' || (1 + (split_part(r.name, '-', 2)::int + 7) % 2000)), 'member' FROM r`,
     [otherRooms],
   );
-  const { rows } = await c.query(
-    `INSERT INTO rooms (name, owner_id, is_private, member_count)
-     SELECT 'sb-' || g, $1, false, 2 FROM generate_series(1, $2::int) g RETURNING id`,
-    [other.id, nRooms],
-  );
-  const ids = rows.map((r) => r.id);
-  await c.query(
-    `INSERT INTO room_members (room_id, user_id, role)
-     SELECT r, $2::uuid, 'owner' FROM unnest($1::uuid[]) r
-     UNION ALL SELECT r, $3::uuid, 'member' FROM unnest($1::uuid[]) r`,
-    [ids, other.id, me.id],
-  );
+  const ids = await seedRoomsOfTwo(c, { tag: 'sb', owner: other, member: me, n: nRooms });
   await c.query(
     `INSERT INTO messages (room_id, seq, event_seq, user_id, content, type)
      SELECT r, g, g, $2::uuid, 'sidebar message ' || g || ' @me', 'text'
