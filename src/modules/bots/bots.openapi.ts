@@ -4,6 +4,7 @@ import {
   type OpenApiContribution,
   type OpenApiDocsProvider,
 } from '../../common/http/openapi-docs.js';
+import { BotErrorCodes } from './domain/bot-errors.js';
 
 /** The bots module's security scheme (`Authorization: Bot <token>` on the bot API) and codes. */
 @Injectable()
@@ -11,7 +12,7 @@ import {
 export class BotsOpenApiDocs implements OpenApiDocsProvider {
   openApiDocs(): OpenApiContribution {
     return {
-      errorCodes: ['BOT_NOT_FOUND', 'BOT_TOKEN_INVALID', 'BOT_NAME_TAKEN', 'WEBHOOK_URL_REFUSED'],
+      errorCodes: Object.values(BotErrorCodes),
       securitySchemes: {
         bot: {
           type: 'apiKey',

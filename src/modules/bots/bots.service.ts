@@ -17,6 +17,7 @@ import {
   type DeliveryStatus,
 } from './domain/webhook-delivery.repository.js';
 import { WebhookNetwork } from './infrastructure/webhooks/webhook-network.js';
+import { BotErrorCodes } from './domain/bot-errors.js';
 
 interface Caller {
   userId: string;
@@ -30,7 +31,7 @@ export interface BotPrincipal {
 }
 
 const tokenInvalid = () =>
-  Errors.unauthorized('BOT_TOKEN_INVALID', 'bot token is missing or invalid');
+  Errors.unauthorized(BotErrorCodes.tokenInvalid, 'bot token is missing or invalid');
 
 /** Bots: their life cycle, their tokens, their rooms, and posting as one. */
 @Injectable()
@@ -82,7 +83,7 @@ export class BotsService {
     if (patch.name !== undefined) checkBotName(patch.name);
     if (patch.webhookUrl) await this.network.checkUrl(patch.webhookUrl);
     const bot = await this.bots.update(botId, patch);
-    if (!bot) throw Errors.notFound('BOT_NOT_FOUND', 'bot not found');
+    if (!bot) throw Errors.notFound(BotErrorCodes.notFound, 'bot not found');
     return bot;
   }
 
@@ -91,7 +92,7 @@ export class BotsService {
     await this.managedBot(caller, botId);
     const issued = issueBotToken(botId);
     const bot = await this.bots.rotateToken(botId, issued.hash);
-    if (!bot) throw Errors.notFound('BOT_NOT_FOUND', 'bot not found');
+    if (!bot) throw Errors.notFound(BotErrorCodes.notFound, 'bot not found');
     this.log.log({ botId }, 'bot token rotated');
     return { bot, token: issued.token };
   }
@@ -104,7 +105,7 @@ export class BotsService {
   async delete(caller: Caller, botId: string): Promise<void> {
     await this.managedBot(caller, botId);
     const gone = await this.bots.delete(botId);
-    if (!gone) throw Errors.notFound('BOT_NOT_FOUND', 'bot not found');
+    if (!gone) throw Errors.notFound(BotErrorCodes.notFound, 'bot not found');
     for (const roomId of gone.roomIds) {
       try {
         await this.rooms.removeMember(roomId, gone.userId);
@@ -151,13 +152,13 @@ export class BotsService {
     const room = await this.rooms.findRoom(roomId);
     if (!room) throw Errors.notFound('ROOM_NOT_FOUND', 'room not found');
     const bot = await this.bots.findById(botId);
-    if (!bot) throw Errors.notFound('BOT_NOT_FOUND', 'bot not found');
+    if (!bot) throw Errors.notFound(BotErrorCodes.notFound, 'bot not found');
     const botSide =
       bot.ownerId === caller.userId || (await this.authz.can(caller.userId, 'bot.manage'));
     // Otherwise the room's side: its owner or room.update.any, else the core's refusal.
     if (!botSide) await this.rooms.ownedRoom(caller.userId, roomId, 'room.update.any');
     if (!(await this.rooms.removeMember(roomId, bot.userId)))
-      throw Errors.notFound('BOT_NOT_FOUND', 'the bot is not a member of this room');
+      throw Errors.notFound(BotErrorCodes.notFound, 'the bot is not a member of this room');
   }
 
   /** Checks an `Authorization: Bot <token>` token; 401 BOT_TOKEN_INVALID for anything wrong. */
@@ -187,7 +188,7 @@ export class BotsService {
   /** The bot if it exists and the caller may manage it: 404 BOT_NOT_FOUND, 403 PERMISSION_DENIED. */
   private async managedBot(caller: Caller, botId: string): Promise<Bot> {
     const bot = await this.bots.findById(botId);
-    if (!bot) throw Errors.notFound('BOT_NOT_FOUND', 'bot not found');
+    if (!bot) throw Errors.notFound(BotErrorCodes.notFound, 'bot not found');
     if (bot.ownerId === caller.userId) return bot;
     if (await this.authz.can(caller.userId, 'bot.manage')) return bot;
     throw Errors.forbidden('PERMISSION_DENIED', "only the bot's owner may do this");

@@ -6,6 +6,7 @@ import {
   type RoomPolicy,
 } from '../../common/extensions/chat-extensions.js';
 import { OrganizationRepository } from './domain/organization.repository.js';
+import { OrgErrorCodes } from './domain/organization-errors.js';
 
 /**
  * Organisation rooms: only the organisation's members may create, see or join them. Reading and
@@ -28,7 +29,7 @@ export class OrgRoomPolicy implements RoomPolicy, OnModuleInit {
   async beforeCreate(userId: string, orgId: string): Promise<void> {
     // An unknown organisation and one the creator is not in answer alike: nothing leaks.
     if ((await this.orgs.roleOf(orgId, userId)) === null)
-      throw Errors.notFound('ORG_NOT_FOUND', 'organisation not found');
+      throw Errors.notFound(OrgErrorCodes.notFound, 'organisation not found');
   }
 
   /** False (not a throw) for others: the core then answers 404, as for a room that is not there. */

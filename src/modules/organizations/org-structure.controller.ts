@@ -8,7 +8,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiErrorCodes, ApiErrors } from '../../common/http/api-errors.js';
+import { ApiErrors } from '../../common/http/api-errors.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import {
@@ -20,13 +20,7 @@ import {
   UpdatePositionDto,
 } from './dto/organization.dto.js';
 import { OrganizationsService } from './organizations.service.js';
-
-const DEPARTMENT_NAME_TAKEN = {
-  DEPARTMENT_NAME_TAKEN: 'a department with this name exists at this place in the tree',
-};
-const POSITION_NAME_TAKEN = {
-  POSITION_NAME_TAKEN: 'a position with this name exists in this organisation',
-};
+import { OrgRouteErrors } from './organization-errors.decorator.js';
 
 /**
  * An organisation's departments and positions. Every route needs the org owner or admin role,
@@ -43,7 +37,7 @@ export class OrgStructureController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: DepartmentDto })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes({ 409: DEPARTMENT_NAME_TAKEN })
+  @OrgRouteErrors.createDepartment
   async createDepartment(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -58,12 +52,7 @@ export class OrgStructureController {
   @ApiParam({ name: 'deptId', format: 'uuid' })
   @ApiOkResponse({ type: DepartmentDto })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes({
-    409: {
-      ...DEPARTMENT_NAME_TAKEN,
-      DEPARTMENT_CYCLE: 'a move under the department itself or one of its sub-departments',
-    },
-  })
+  @OrgRouteErrors.updateDepartment
   async updateDepartment(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -83,9 +72,7 @@ export class OrgStructureController {
   @ApiParam({ name: 'deptId', format: 'uuid' })
   @ApiNoContentResponse({ description: 'deleted' })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes({
-    409: { DEPARTMENT_NOT_EMPTY: 'the department has sub-departments: move or delete them first' },
-  })
+  @OrgRouteErrors.deleteDepartment
   async deleteDepartment(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -99,7 +86,7 @@ export class OrgStructureController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: PositionDto })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes({ 409: POSITION_NAME_TAKEN })
+  @OrgRouteErrors.createPosition
   async createPosition(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -114,7 +101,7 @@ export class OrgStructureController {
   @ApiParam({ name: 'posId', format: 'uuid' })
   @ApiOkResponse({ type: PositionDto })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes({ 409: POSITION_NAME_TAKEN })
+  @OrgRouteErrors.updatePosition
   async updatePosition(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,

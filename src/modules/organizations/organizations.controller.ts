@@ -8,7 +8,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiErrorCodes, ApiErrors } from '../../common/http/api-errors.js';
+import { ApiErrors } from '../../common/http/api-errors.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
@@ -24,6 +24,7 @@ import {
   PutMemberDto,
 } from './dto/organization.dto.js';
 import { OrganizationsService } from './organizations.service.js';
+import { OrgRouteErrors } from './organization-errors.decorator.js';
 
 /** Organisations, their members and rooms (organizations module, FEATURE_ORGANIZATIONS). */
 @ApiTags('organizations')
@@ -36,7 +37,7 @@ export class OrganizationsController {
   @ApiOperation({ summary: 'Create an organisation; the creator becomes its owner' })
   @ApiCreatedResponse({ type: OrgDto })
   @ApiErrors(400, 401, 429)
-  @ApiErrorCodes({ 409: { ORG_NAME_TAKEN: 'an organisation with this name exists' } })
+  @OrgRouteErrors.create
   async create(@CurrentUser() p: Principal, @Body() body: CreateOrgDto): Promise<OrgDto> {
     const { org, role } = await this.orgs.create(p, body.name);
     return OrgDto.from(org, role);
@@ -116,7 +117,7 @@ export class OrganizationsController {
   @ApiCreatedResponse({ type: OrgMemberDto, description: 'the user was added' })
   @ApiOkResponse({ type: OrgMemberDto, description: 'the membership was updated' })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes({ 409: { ORG_LAST_OWNER: 'demoting the last owner of the organisation' } })
+  @OrgRouteErrors.putMember
   async putMember(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,
@@ -139,9 +140,7 @@ export class OrganizationsController {
   @ApiParam({ name: 'userId', format: 'uuid' })
   @ApiNoContentResponse({ description: 'removed' })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes({
-    409: { ORG_LAST_OWNER: 'the last owner of the organisation cannot leave it or be removed' },
-  })
+  @OrgRouteErrors.removeMember
   async removeMember(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,

@@ -10,6 +10,7 @@ import {
   type OpenApiContribution,
   type OpenApiDocsProvider,
 } from '../../common/http/openapi-docs.js';
+import { OrgErrorCodes } from './domain/organization-errors.js';
 
 const orgId = {
   type: 'string',
@@ -25,18 +26,7 @@ const orgId = {
 export class OrganizationsProtocolDocs implements ProtocolDocsProvider, OpenApiDocsProvider {
   openApiDocs(): OpenApiContribution {
     return {
-      errorCodes: [
-        'ORG_NOT_FOUND',
-        'NOT_ORG_MEMBER',
-        'ORG_NAME_TAKEN',
-        'ORG_LAST_OWNER',
-        'DEPARTMENT_NOT_FOUND',
-        'DEPARTMENT_CYCLE',
-        'DEPARTMENT_NAME_TAKEN',
-        'DEPARTMENT_NOT_EMPTY',
-        'POSITION_NOT_FOUND',
-        'POSITION_NAME_TAKEN',
-      ],
+      errorCodes: Object.values(OrgErrorCodes),
       properties: {
         RoomDto: { orgId },
         RoomListItemDto: { orgId },

@@ -22,6 +22,7 @@ import {
   type KeysetPage,
   type PositionCount,
 } from './domain/organization.repository.js';
+import { OrgErrorCodes } from './domain/organization-errors.js';
 
 interface Caller {
   userId: string;
@@ -43,7 +44,7 @@ export interface MemberInput {
   positionId?: string | null;
 }
 
-const orgNotFound = () => Errors.notFound('ORG_NOT_FOUND', 'organisation not found');
+const orgNotFound = () => Errors.notFound(OrgErrorCodes.notFound, 'organisation not found');
 
 const toPage = <T>(p: KeysetPage<T>): Page<T> => ({
   items: p.items,
@@ -159,7 +160,7 @@ export class OrganizationsService {
   ): Promise<Page<OrgMember>> {
     await this.visible(caller, orgId);
     if (q.departmentId !== undefined && !(await this.orgs.findDepartment(orgId, q.departmentId)))
-      throw Errors.notFound('DEPARTMENT_NOT_FOUND', 'department not found');
+      throw Errors.notFound(OrgErrorCodes.departmentNotFound, 'department not found');
     const after = q.cursor ? decodeTimeIdCursor(q.cursor) : null;
     return toPage(
       await this.orgs.listMembers(
@@ -208,7 +209,10 @@ export class OrganizationsService {
     // failed earlier attempt (or a join racing the removal) left them in.
     await this.removeFromOrgRooms(orgId, userId, actor);
     if (!removed)
-      throw Errors.notFound('NOT_ORG_MEMBER', 'this user is not a member of the organisation');
+      throw Errors.notFound(
+        OrgErrorCodes.notMember,
+        'this user is not a member of the organisation',
+      );
   }
 
   /** Every org room they are in; tries them all, then fails with the first error if any. */

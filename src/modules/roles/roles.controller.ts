@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { RequirePermission } from '../../common/authz/require-permission.js';
-import { ApiErrorCodes, ApiErrors } from '../../common/http/api-errors.js';
+import { ApiErrors } from '../../common/http/api-errors.js';
 import { PageQueryDto } from '../../common/http/pagination.js';
 import { UuidParam } from '../../common/http/uuid-param.js';
 import {
@@ -20,10 +20,7 @@ import {
   UpdateRoleDto,
 } from './dto/role.dto.js';
 import { RolesService } from './roles.service.js';
-
-const NAME_TAKEN = {
-  409: { ROLE_NAME_TAKEN: 'another role has this name (case-insensitively)' },
-};
+import { RoleRouteErrors } from './role-errors.decorator.js';
 
 @ApiTags('roles')
 @ApiBearerAuth()
@@ -45,7 +42,7 @@ export class RolesController {
   @ApiOperation({ summary: 'Create a custom role (global role.manage)' })
   @ApiCreatedResponse({ type: RoleDto })
   @ApiErrors(400, 401, 403, 429)
-  @ApiErrorCodes(NAME_TAKEN)
+  @RoleRouteErrors.create
   async create(@Body() body: CreateRoleDto): Promise<RoleDto> {
     return RoleDto.from(await this.roles.create(body));
   }
@@ -58,7 +55,7 @@ export class RolesController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: RoleDto })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes(NAME_TAKEN)
+  @RoleRouteErrors.update
   async update(@UuidParam('id') id: string, @Body() body: UpdateRoleDto): Promise<RoleDto> {
     return RoleDto.from(await this.roles.update(id, body));
   }

@@ -23,6 +23,7 @@ import {
 } from './domain/role.js';
 import { RoleRepository, type RoleListKey } from './domain/role.repository.js';
 import { RolesPermissionResolver } from './roles-permission.resolver.js';
+import { RoleErrorCodes } from './domain/role-errors.js';
 
 /** Why a user holds a role in a scope. */
 export type RoleSource = 'assignment' | 'implicit' | 'config';
@@ -76,13 +77,14 @@ export class RolesService {
       description: input.description,
       permissions: input.permissions && parsePermissions(input.permissions),
     });
-    if (!updated) throw Errors.notFound('ROLE_NOT_FOUND', 'role not found');
+    if (!updated) throw Errors.notFound(RoleErrorCodes.notFound, 'role not found');
     return updated;
   }
 
   async delete(id: string): Promise<void> {
     assertEditable(await this.requireRole(id));
-    if (!(await this.roles.delete(id))) throw Errors.notFound('ROLE_NOT_FOUND', 'role not found');
+    if (!(await this.roles.delete(id)))
+      throw Errors.notFound(RoleErrorCodes.notFound, 'role not found');
   }
 
   catalogue(): { name: Permission; description: string }[] {
@@ -108,7 +110,10 @@ export class RolesService {
   async revoke(callerId: string, userId: string, roleId: string, scope: PermissionScope) {
     await this.authorizeManagement(callerId, userId, roleId, scope);
     if (!(await this.roles.revoke(userId, roleId, scope)))
-      throw Errors.notFound('ROLE_ASSIGNMENT_NOT_FOUND', 'the user does not hold this role here');
+      throw Errors.notFound(
+        RoleErrorCodes.assignmentNotFound,
+        'the user does not hold this role here',
+      );
   }
 
   private async authorizeManagement(
@@ -184,7 +189,7 @@ export class RolesService {
 
   private async requireRole(id: string): Promise<Role> {
     const role = await this.roles.findById(id);
-    if (!role) throw Errors.notFound('ROLE_NOT_FOUND', 'role not found');
+    if (!role) throw Errors.notFound(RoleErrorCodes.notFound, 'role not found');
     return role;
   }
 

@@ -1,6 +1,7 @@
 // Which network addresses a webhook may be delivered to (server-side request forgery guard).
 // Pure: parses IP address text itself; no framework or DNS imports.
 import { Errors } from '../../../common/errors/domain-error.js';
+import { BotErrorCodes } from './bot-errors.js';
 
 export type AddressClass =
   'public' | 'loopback' | 'private' | 'link-local' | 'unspecified' | 'multicast' | 'reserved';
@@ -143,12 +144,15 @@ export function assertAddressesAllowed(
   allowance: PrivateAllowance,
 ): void {
   if (addresses.length === 0)
-    throw Errors.validation('WEBHOOK_URL_REFUSED', `webhookUrl host ${host} does not resolve`);
+    throw Errors.validation(
+      BotErrorCodes.webhookUrlRefused,
+      `webhookUrl host ${host} does not resolve`,
+    );
   for (const a of addresses) {
     const cls = classifyAddress(a) ?? 'reserved';
     if (!isAddressAllowed(cls, allowance))
       throw Errors.validation(
-        'WEBHOOK_URL_REFUSED',
+        BotErrorCodes.webhookUrlRefused,
         // Not the address itself: the answer must not map the service's internal names.
         `webhookUrl host ${host} resolves to a ${cls} address, which is not allowed`,
       );

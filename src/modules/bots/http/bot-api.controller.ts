@@ -1,12 +1,13 @@
 import { Body, Controller, Post, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiParam, ApiTags, ApiOperation } from '@nestjs/swagger';
-import { ApiErrorCodes, ApiErrors } from '../../../common/http/api-errors.js';
+import { ApiErrors } from '../../../common/http/api-errors.js';
 import { UuidParam } from '../../../common/http/uuid-param.js';
 import { Public } from '../../auth/principal.js';
 import { MessageDto } from '../../messages/dto/message.dto.js';
 import { BotsService, type BotPrincipal } from '../bots.service.js';
 import { BotSendMessageDto } from '../dto/bot.dto.js';
 import { BotAuthGuard, CurrentBot } from './bot-auth.guard.js';
+import { BotRouteErrors } from '../bot-errors.decorator.js';
 
 /** What bots call, with `Authorization: Bot <token>` instead of a user's bearer token. */
 @ApiTags('bots')
@@ -30,9 +31,7 @@ export class BotApiController {
       'stored with type "bot" as the bot\'s user (a member of the room); a repeated clientMsgId answers the first message',
   })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes({
-    409: { CLIENT_MSG_ID_CONFLICT: 'this clientMsgId was used for a message in another room' },
-  })
+  @BotRouteErrors.send
   async send(
     @CurrentBot() bot: BotPrincipal,
     @UuidParam('id') id: string,

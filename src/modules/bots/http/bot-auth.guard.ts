@@ -12,6 +12,7 @@ import { KeyedRateLimiter } from '../../../common/rate-limit/token-bucket.js';
 import { botsConfig, type BotsConfig } from '../bots.config.js';
 import { BotsService, type BotPrincipal } from '../bots.service.js';
 import { botAuthorization } from '../domain/bot-token.js';
+import { BotErrorCodes } from '../domain/bot-errors.js';
 
 type BotRequest = Request & { bot?: BotPrincipal };
 
@@ -51,7 +52,8 @@ export class BotAuthGuard implements CanActivate {
 export const CurrentBot = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): BotPrincipal => {
     const bot = ctx.switchToHttp().getRequest<BotRequest>().bot;
-    if (!bot) throw Errors.unauthorized('BOT_TOKEN_INVALID', 'bot token is missing or invalid');
+    if (!bot)
+      throw Errors.unauthorized(BotErrorCodes.tokenInvalid, 'bot token is missing or invalid');
     return bot;
   },
 );

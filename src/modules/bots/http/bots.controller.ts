@@ -8,7 +8,7 @@ import {
   ApiTags,
   ApiOperation,
 } from '@nestjs/swagger';
-import { ApiErrorCodes, ApiErrors } from '../../../common/http/api-errors.js';
+import { ApiErrors } from '../../../common/http/api-errors.js';
 import { PageQueryDto } from '../../../common/http/pagination.js';
 import { UuidParam } from '../../../common/http/uuid-param.js';
 import { CurrentUser, type Principal } from '../../auth/principal.js';
@@ -23,11 +23,9 @@ import {
   DeliveryQueryDto,
   UpdateBotDto,
 } from '../dto/bot.dto.js';
+import { BotRouteErrors } from '../bot-errors.decorator.js';
 
 /** A bot's name is its user's: unique among users and bots alike. */
-const NAME_TAKEN = {
-  409: { BOT_NAME_TAKEN: 'another bot or user has this name (case-insensitively)' },
-};
 
 /** Managing bots: their owner, or a holder of the bot.manage permission. */
 @ApiTags('bots')
@@ -43,7 +41,7 @@ export class BotsController {
     description: 'the bot, with its token: shown this once (only its SHA-256 is kept)',
   })
   @ApiErrors(400, 401, 429)
-  @ApiErrorCodes(NAME_TAKEN)
+  @BotRouteErrors.create
   async create(@CurrentUser() p: Principal, @Body() body: CreateBotDto): Promise<BotWithTokenDto> {
     const { bot, token } = await this.bots.create(p, body);
     return BotWithTokenDto.withToken(bot, token);
@@ -72,7 +70,7 @@ export class BotsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: BotDto })
   @ApiErrors(400, 401, 403, 404, 429)
-  @ApiErrorCodes(NAME_TAKEN)
+  @BotRouteErrors.update
   async update(
     @CurrentUser() p: Principal,
     @UuidParam('id') id: string,

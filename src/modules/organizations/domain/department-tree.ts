@@ -1,6 +1,7 @@
 // The department tree: the cycle rule for moves, and the nested view with member counts.
 // No framework imports.
 import { Errors } from '../../../common/errors/domain-error.js';
+import { OrgErrorCodes } from './organization-errors.js';
 
 /**
  * Whether making `newParentId` the parent of `departmentId` would close a loop: true when the
@@ -29,7 +30,7 @@ export function assertNoCycle(
 ): void {
   if (wouldCreateCycle(departmentId, newParentId, parentOf))
     throw Errors.conflict(
-      'DEPARTMENT_CYCLE',
+      OrgErrorCodes.departmentCycle,
       'a department cannot be moved under itself or one of its sub-departments',
     );
 }

@@ -1,6 +1,7 @@
 // Organisations domain: plain types and the rules on who may change members and roles.
 // No framework imports.
 import { Errors } from '../../../common/errors/domain-error.js';
+import { OrgErrorCodes } from './organization-errors.js';
 
 export const ORG_ROLES = ['owner', 'admin', 'member'] as const;
 export type OrgRole = (typeof ORG_ROLES)[number];
@@ -85,7 +86,10 @@ export function decideMemberRole(
   const revokesOwner = current === 'owner' && next !== 'owner';
   if ((grantsOwner || revokesOwner) && actor.role !== 'owner') refuse(OWNER_ONLY);
   if (revokesOwner && owners <= 1)
-    throw Errors.conflict('ORG_LAST_OWNER', 'the last owner of an organisation cannot be demoted');
+    throw Errors.conflict(
+      OrgErrorCodes.lastOwner,
+      'the last owner of an organisation cannot be demoted',
+    );
   return next;
 }
 
@@ -105,7 +109,7 @@ export function checkMemberRemoval(
   if (!self && current === 'owner' && actor.role !== 'owner') refuse(OWNER_ONLY);
   if (current === 'owner' && owners <= 1)
     throw Errors.conflict(
-      'ORG_LAST_OWNER',
+      OrgErrorCodes.lastOwner,
       'the last owner of an organisation cannot leave it or be removed',
     );
 }

@@ -8,6 +8,7 @@ import {
   type Permission,
   type PermissionScope,
 } from '../../../common/authz/permissions.js';
+import { RoleErrorCodes } from './role-errors.js';
 
 export interface Role {
   id: string;
@@ -103,7 +104,10 @@ export function parsePermissions(list: readonly string[]): Permission[] {
 /** Built-in roles are fixed: their names and permissions are what the code relies on. */
 export function assertEditable(role: Role): void {
   if (role.builtIn)
-    throw Errors.forbidden('ROLE_BUILT_IN', `the built-in role ${role.name} cannot be changed`);
+    throw Errors.forbidden(
+      RoleErrorCodes.builtIn,
+      `the built-in role ${role.name} cannot be changed`,
+    );
 }
 
 /** A scope from the API's `scopeType` + `scopeId`: an id for org and room, none for global. */

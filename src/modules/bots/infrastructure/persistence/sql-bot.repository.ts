@@ -17,6 +17,7 @@ import {
   type BotPatch,
   type NewBot,
 } from '../../domain/bot.repository.js';
+import { BotErrorCodes } from '../../domain/bot-errors.js';
 
 interface BotRow {
   id: string;
@@ -57,7 +58,7 @@ function mapNameTaken(err: unknown): never {
     (err.driverError as { code?: string; constraint?: string }).code === '23505' &&
     (err.driverError as { constraint?: string }).constraint === 'users_username_lower_uq'
   )
-    throw Errors.conflict('BOT_NAME_TAKEN', 'a bot with this name already exists');
+    throw Errors.conflict(BotErrorCodes.nameTaken, 'a bot with this name already exists');
   throw err;
 }
 

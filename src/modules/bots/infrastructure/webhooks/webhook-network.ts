@@ -10,6 +10,7 @@ import {
   parseWebhookUrl,
   type WebhookTarget,
 } from '../../domain/webhook-address.js';
+import { BotErrorCodes } from '../../domain/bot-errors.js';
 
 const DNS_TIMEOUT_MS = 5000;
 const USER_AGENT = 'chat-backend-webhooks/1';
@@ -18,14 +19,22 @@ function resolveAll(host: string): Promise<LookupAddress[]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () =>
-        reject(Errors.validation('WEBHOOK_URL_REFUSED', `webhookUrl host ${host}: DNS timed out`)),
+        reject(
+          Errors.validation(
+            BotErrorCodes.webhookUrlRefused,
+            `webhookUrl host ${host}: DNS timed out`,
+          ),
+        ),
       DNS_TIMEOUT_MS,
     );
     dnsLookup(host, { all: true, verbatim: true }, (err, addresses) => {
       clearTimeout(timer);
       if (err)
         reject(
-          Errors.validation('WEBHOOK_URL_REFUSED', `webhookUrl host ${host} does not resolve`),
+          Errors.validation(
+            BotErrorCodes.webhookUrlRefused,
+            `webhookUrl host ${host} does not resolve`,
+          ),
         );
       else resolve(addresses);
     });

@@ -20,6 +20,7 @@ import {
   type OrgStructure,
   type PositionCount,
 } from '../../domain/organization.repository.js';
+import { OrgErrorCodes } from '../../domain/organization-errors.js';
 
 interface OrgRow {
   id: string;
@@ -137,13 +138,16 @@ const toRoom = (r: RoomRow): Room => ({
 
 /** Unique-index violations, by index, as the conflict the API answers. */
 const NAME_CONFLICTS: Record<string, [string, string]> = {
-  organizations_name_lower_uq: ['ORG_NAME_TAKEN', 'an organisation with this name already exists'],
+  organizations_name_lower_uq: [
+    OrgErrorCodes.nameTaken,
+    'an organisation with this name already exists',
+  ],
   org_departments_sibling_name_uq: [
-    'DEPARTMENT_NAME_TAKEN',
+    OrgErrorCodes.departmentNameTaken,
     'a department with this name already exists at this place in the tree',
   ],
   org_positions_name_lower_uq: [
-    'POSITION_NAME_TAKEN',
+    OrgErrorCodes.positionNameTaken,
     'a position with this name already exists in this organisation',
   ],
 };
@@ -157,8 +161,10 @@ function mapConflict(err: unknown): never {
   throw err;
 }
 
-const departmentNotFound = () => Errors.notFound('DEPARTMENT_NOT_FOUND', 'department not found');
-const positionNotFound = () => Errors.notFound('POSITION_NOT_FOUND', 'position not found');
+const departmentNotFound = () =>
+  Errors.notFound(OrgErrorCodes.departmentNotFound, 'department not found');
+const positionNotFound = () =>
+  Errors.notFound(OrgErrorCodes.positionNotFound, 'position not found');
 
 function page<R extends { cursor_ts: string }, T>(
   rows: R[],
@@ -192,7 +198,8 @@ export class SqlOrganizationRepository extends OrganizationRepository {
           `SELECT 1 FROM organizations WHERE id = $1 FOR NO KEY UPDATE`,
           [orgId],
         );
-        if (rows.length === 0) throw Errors.notFound('ORG_NOT_FOUND', 'organisation not found');
+        if (rows.length === 0)
+          throw Errors.notFound(OrgErrorCodes.notFound, 'organisation not found');
         return fn(m);
       });
     } catch (err) {
@@ -273,7 +280,7 @@ export class SqlOrganizationRepository extends OrganizationRepository {
   ): Promise<Department> {
     return this.locked(orgId, async (m) => {
       if (input.parentId !== null && !(await this.departmentIn(m, orgId, input.parentId)))
-        throw Errors.notFound('DEPARTMENT_NOT_FOUND', 'parent department not found');
+        throw Errors.notFound(OrgErrorCodes.departmentNotFound, 'parent department not found');
       const [row] = await m.query<DepartmentRow[]>(
         `INSERT INTO org_departments (org_id, parent_id, name) VALUES ($1, $2, $3)
          RETURNING ${DEPARTMENT_COLS}`,
@@ -304,7 +311,7 @@ export class SqlOrganizationRepository extends OrganizationRepository {
           [orgId, patch.parentId],
         );
         if (chain.length === 0)
-          throw Errors.notFound('DEPARTMENT_NOT_FOUND', 'parent department not found');
+          throw Errors.notFound(OrgErrorCodes.departmentNotFound, 'parent department not found');
         assertNoCycle(departmentId, patch.parentId, new Map(chain.map((r) => [r.id, r.parent_id])));
       }
       const rows = rowsOf<DepartmentRow>(
@@ -330,7 +337,7 @@ export class SqlOrganizationRepository extends OrganizationRepository {
       );
       if (children.length > 0)
         throw Errors.conflict(
-          'DEPARTMENT_NOT_EMPTY',
+          OrgErrorCodes.departmentNotEmpty,
           'the department has sub-departments: move or delete them first',
         );
       // Its members' department_id becomes null (ON DELETE SET NULL (department_id)).

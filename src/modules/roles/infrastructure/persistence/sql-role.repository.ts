@@ -16,6 +16,7 @@ import {
   type RoleListKey,
   type RolePatch,
 } from '../../domain/role.repository.js';
+import { RoleErrorCodes } from '../../domain/role-errors.js';
 
 interface RoleRow {
   id: string;
@@ -67,7 +68,7 @@ const toAssignment = (r: AssignmentRow): RoleAssignment => ({
 
 function mapNameConflict(err: unknown): never {
   if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505')
-    throw Errors.conflict('ROLE_NAME_TAKEN', 'a role with this name already exists');
+    throw Errors.conflict(RoleErrorCodes.nameTaken, 'a role with this name already exists');
   throw err;
 }
 
