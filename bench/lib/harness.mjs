@@ -73,6 +73,38 @@ export async function connect(pool, conns, { subscribe = true, concurrency = 100
 }
 
 /**
+ * The rooms a scenario sends in, each with its members' tokens: for ours, `nRooms` rooms of
+ * `members` made through the API from `nUsers` users; for the baselines (no accounts, any room
+ * id), ids under `prefix`.
+ */
+export async function benchRooms(ctx, impl, server, { nRooms, members, nUsers, tag, prefix }) {
+  if (impl === 'ours') {
+    const users = await ctx.fixture.ensureUsers(server.url, nUsers);
+    return ctx.fixture.rooms(server.url, { rooms: nRooms, membersPerRoom: members, users, tag });
+  }
+  const stamp = Date.now();
+  return Array.from({ length: nRooms }, (_, r) => ({
+    id: `${prefix}-${stamp}-${r}`,
+    members: Array.from({ length: members }, () => ({ token: 'bench' })),
+  }));
+}
+
+/**
+ * Opens a connection for every member of every room, subscribed to its room, room r's members
+ * on worker r % workers (so each copy is timed by the process that sent it); throws unless all
+ * are subscribed.
+ */
+export async function connectMembers(pool, rooms, workers, label) {
+  const conns = rooms.flatMap((room, r) =>
+    room.members.map((u) => ({ worker: r % workers, token: u.token, rooms: [room.id] })),
+  );
+  const c = await connect(pool, conns);
+  if (c.subscribed !== conns.length)
+    throw new Error(`${label}: ${c.subscribed}/${conns.length} subscribed: ${c.errors.join('; ')}`);
+  return c;
+}
+
+/**
  * Linux CPU pressure (PSI): total µs during which some runnable task waited for a CPU. Over a
  * phase, delta / wall time says how much the machine was oversubscribed (other jobs running
  * beside the benchmark): near 0 on a quiet machine.

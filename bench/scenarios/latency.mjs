@@ -2,7 +2,14 @@
 // persisted (ours): send-to-receive p50, p99, p99.9 over every member's copy, the sender's
 // included. Target (ours): p99 <= 25 ms. Each room lives wholly in one load-generator worker,
 // so every copy is timed by the process that sent it.
-import { connect, phase, protoOf, startImpl, withPool } from '../lib/harness.mjs';
+import {
+  benchRooms,
+  connectMembers,
+  phase,
+  protoOf,
+  startImpl,
+  withPool,
+} from '../lib/harness.mjs';
 
 export const title = 'Latency';
 
@@ -21,35 +28,19 @@ export async function run(ctx) {
     );
     const server = await startImpl(ctx, impl);
     try {
-      let rooms;
-      if (impl === 'ours') {
-        const users = await ctx.fixture.ensureUsers(server.url, nUsers);
-        rooms = await ctx.fixture.rooms(server.url, {
-          rooms: nRooms,
-          membersPerRoom: members,
-          users,
-          tag: 'latency',
-        });
-      } else {
-        const stamp = Date.now();
-        rooms = Array.from({ length: nRooms }, (_, r) => ({
-          id: `lat-${stamp}-${r}`,
-          members: Array.from({ length: members }, () => ({ token: 'bench' })),
-        }));
-      }
+      const rooms = await benchRooms(ctx, impl, server, {
+        nRooms,
+        members,
+        nUsers,
+        tag: 'latency',
+        prefix: 'lat',
+      });
       per[impl] = await withPool(
         workers,
         protoOf(ctx, impl),
         impl === 'socketio' ? server.url : server.wsUrl,
         async (pool) => {
-          const conns = rooms.flatMap((room, r) =>
-            room.members.map((u) => ({ worker: r % workers, token: u.token, rooms: [room.id] })),
-          );
-          const c = await connect(pool, conns);
-          if (c.subscribed !== conns.length)
-            throw new Error(
-              `latency ${impl}: ${c.subscribed}/${conns.length} subscribed: ${c.errors.join('; ')}`,
-            );
+          const c = await connectMembers(pool, rooms, workers, `latency ${impl}`);
           if (!q)
             await phase(pool, server, ctx.db, {
               rateOf: () => rate / workers,

@@ -3,7 +3,15 @@
 // (and every copy delivered) with ack p99 <= 500 ms. Figure: acked msg/s at the last step that
 // held. Target (ours): >= 5,000 msg/s. Rooms have 2 members (both send, both receive) so the
 // figure is about storing, not fan-out.
-import { connect, phase, protoOf, rampUp, startImpl, withPool } from '../lib/harness.mjs';
+import {
+  benchRooms,
+  connectMembers,
+  phase,
+  protoOf,
+  rampUp,
+  startImpl,
+  withPool,
+} from '../lib/harness.mjs';
 
 export const title = 'Persisted throughput';
 
@@ -24,35 +32,19 @@ export async function run(ctx) {
     ctx.log(`throughput: ${impl}, ${nRooms} rooms x ${members}`);
     const server = await startImpl(ctx, impl);
     try {
-      let rooms;
-      if (impl === 'ours') {
-        const users = await ctx.fixture.ensureUsers(server.url, nUsers);
-        rooms = await ctx.fixture.rooms(server.url, {
-          rooms: nRooms,
-          membersPerRoom: members,
-          users,
-          tag: 'throughput',
-        });
-      } else {
-        const stamp = Date.now();
-        rooms = Array.from({ length: nRooms }, (_, r) => ({
-          id: `tp-${stamp}-${r}`,
-          members: Array.from({ length: members }, () => ({ token: 'bench' })),
-        }));
-      }
+      const rooms = await benchRooms(ctx, impl, server, {
+        nRooms,
+        members,
+        nUsers,
+        tag: 'throughput',
+        prefix: 'tp',
+      });
       per[impl] = await withPool(
         workers,
         protoOf(ctx, impl),
         impl === 'socketio' ? server.url : server.wsUrl,
         async (pool) => {
-          const conns = rooms.flatMap((room, r) =>
-            room.members.map((u) => ({ worker: r % workers, token: u.token, rooms: [room.id] })),
-          );
-          const c = await connect(pool, conns);
-          if (c.subscribed !== conns.length)
-            throw new Error(
-              `throughput ${impl}: ${c.subscribed}/${conns.length} subscribed: ${c.errors.join('; ')}`,
-            );
+          const c = await connectMembers(pool, rooms, workers, `throughput ${impl}`);
           await phase(pool, server, ctx.db, {
             rateOf: () => startRate / 2 / workers,
             durationMs: q ? 300 : 2000,
