@@ -38,7 +38,7 @@ describe('losing the database under a running instance', () => {
   });
 
   it(
-    'is logged, turns readiness 503, and is recovered from when the database returns',
+    'is logged, turns readiness 503, answers requests 503 meanwhile, and is recovered from when the database returns',
     withServiceLogs(
       () => [svc],
       async () => {
@@ -58,7 +58,13 @@ describe('losing the database under a running instance', () => {
           },
           readyTimeoutMs: 90_000,
         });
-        await registerUser(svc.baseUrl);
+        const user = await registerUser(svc.baseUrl);
+        // A search first, so the generic-plan pool holds a connection the outage will end.
+        const search = () =>
+          fetch(`${svc!.baseUrl}/api/search/messages?q=hello`, {
+            headers: { authorization: `Bearer ${user.accessToken}` },
+          });
+        expect((await search()).status).toBe(200);
 
         await db.stop(); // fast shutdown: every connection is closed
         svc.note('database stopped');
@@ -74,6 +80,20 @@ describe('losing the database under a running instance', () => {
         expect(JSON.parse(lost)).toMatchObject({ level: 'error', context: 'Database' });
         expect(lost).not.toContain('embedded@'); // no connection string (password) in the log
 
+        // Requests that need the database meanwhile: 503 UNAVAILABLE with a Retry-After, never
+        // a 500 (the request was fine; a retry will do), on TypeORM's pool and the search one.
+        const login = await fetch(`${svc.baseUrl}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ login: user.username, password: user.password }),
+        });
+        for (const res of [login, await search()]) {
+          expect(res.status).toBe(503);
+          expect(res.headers.get('retry-after')).toBe('1');
+          expect(await res.json()).toMatchObject({ statusCode: 503, code: 'UNAVAILABLE' });
+        }
+        expect(svc.lines('unhandled error')).toEqual([]);
+
         db = await startEmbeddedPostgres(path.join(dir, 'data'), { port: pgPort, role: 'test' });
         svc.note('database started again');
         await waitFor(async () => (await readyStatus(svc!)) === 200, 'readiness to be 200 again', {
@@ -88,6 +108,7 @@ describe('losing the database under a running instance', () => {
         expect(svc.lines('database unreachable')).toHaveLength(1);
         expect(svc.lines('database reachable again')).toHaveLength(1);
         await registerUser(svc.baseUrl); // the pool serves again
+        expect((await search()).status).toBe(200); // and so does the search pool
       },
     ),
     180_000,

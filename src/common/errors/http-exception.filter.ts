@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { setRateLimitHeaders } from '../http/rate-limit-headers.js';
+import { isDatabaseUnavailable } from './database-unavailable.js';
 import { DomainError, type ErrorKind } from './domain-error.js';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -94,6 +95,16 @@ export function toErrorBody(exception: unknown): {
     // Express's body parser reports bad JSON / oversized bodies as HttpErrors with a status.
     return { body: { statusCode: status, error: reason(status), message, code } };
   }
+  if (isDatabaseUnavailable(exception))
+    return {
+      body: {
+        statusCode: 503,
+        error: reason(503),
+        message: 'the database is unavailable; try again shortly',
+        code: 'UNAVAILABLE',
+      },
+      retryAfterSec: 1,
+    };
   const maybe = exception as { status?: number; type?: string; message?: string };
   if (typeof maybe?.status === 'number' && maybe.status >= 400 && maybe.status < 500) {
     const code = isJsonParseError(maybe)
@@ -135,7 +146,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     const { body, retryAfterSec, limit } = toErrorBody(exception);
     body.requestId = req.id;
-    if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
+    if (!(exception instanceof DomainError) && isDatabaseUnavailable(exception)) {
+      // The database is away: DatabaseWatch logs the outage once; each request, briefly.
+      this.logger.warn(
+        { requestId: req.id, reason: errorMessage(exception) },
+        'database unavailable',
+      );
+    } else if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
       // A crash, not an answer the code chose: this is the one worth a stack trace.
       this.logger.error(
         {
@@ -159,3 +176,5 @@ export class HttpExceptionFilter implements ExceptionFilter {
     res.status(body.statusCode).json(body);
   }
 }
+
+const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
