@@ -434,7 +434,7 @@ export class ChatClient {
    * one is picked up when it fires.
    */
   private armResend(at: number): void {
-    if (this.resendTimer !== undefined && this.resendTimerAt <= at) return;
+    if (this.resendTimerAt <= at) return; // Infinity while disarmed
     clearTimeout(this.resendTimer);
     this.resendTimerAt = at;
     this.resendTimer = setTimeout(() => this.onResendTimer(), Math.max(0, at - Date.now()));
@@ -448,8 +448,7 @@ export class ChatClient {
   }
 
   private onResendTimer(): void {
-    this.resendTimer = undefined;
-    this.resendTimerAt = Infinity;
+    this.disarmResend();
     if (this.socket) this.resendDue(this.socket);
     let next = Infinity;
     for (const entry of this.outbox.values())
