@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { setRateLimitHeaders } from '../http/rate-limit-headers.js';
-import { isDatabaseUnavailable } from './database-unavailable.js';
+import { isDatabaseUnavailable } from '../../infrastructure/database/database-unavailable.js';
 import { DomainError, type ErrorKind } from './domain-error.js';
 
 const STATUS: Record<ErrorKind, number> = {
