@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { GenericPlanPool } from '../../src/infrastructure/database/generic-plan-pool.js';
 import { createScratchDatabase } from '../support/db.js';
@@ -53,16 +54,32 @@ describe('GenericPlanPool', () => {
     expect(await plans(plain)).toEqual({ generic: 0, custom: 1 });
   });
 
-  it('a connection the server ends is dropped, and the next statement runs on a new one with the same settings', async () => {
-    const before = await first(generic);
-    await plain.query('SELECT pg_terminate_backend($1)', [before.pid]);
-    // The pool learns of the end when the idle connection errors; until then a statement on it
-    // fails, and the connection is not used again.
-    const next = await waitForNewConnection(generic, before.pid);
-    expect(next).toMatchObject({ mode: 'force_generic_plan', jit: 'off' });
-    expect(next.pid).not.toBe(before.pid);
+  it('a connection the server ends is dropped and said in the log, and the next statement runs on a new one with the same settings', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const before = await first(generic);
+      await plain.query('SELECT pg_terminate_backend($1)', [before.pid]);
+      // The server tells the idle connection why it ends it; the pool drops it and says so.
+      await waitUntil(() =>
+        warn.mock.calls.some(([m]) => String(m).includes('terminating connection')),
+      );
+      expect(String(warn.mock.calls[0][0])).toMatch(/^an idle connection was lost/);
+      const next = await waitForNewConnection(generic, before.pid);
+      expect(next).toMatchObject({ mode: 'force_generic_plan', jit: 'off' });
+      expect(next.pid).not.toBe(before.pid);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
+
+async function waitUntil(ok: () => boolean): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (!ok()) {
+    if (Date.now() > until) throw new Error('the pool did not log the lost connection');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 async function waitForNewConnection(pool: GenericPlanPool, old: number): Promise<Settings> {
   const until = Date.now() + 10_000;

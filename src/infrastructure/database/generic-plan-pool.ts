@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import type { PgPool } from './prepared.js';
 
@@ -24,6 +25,7 @@ export const GENERIC_PLAN_IDLE_MS = 5 * 60_000;
  */
 export class GenericPlanPool implements PgPool {
   private readonly pool: pg.Pool;
+  private readonly log = new Logger(GenericPlanPool.name);
 
   constructor(url: string, max: number) {
     this.pool = new pg.Pool({
@@ -36,7 +38,10 @@ export class GenericPlanPool implements PgPool {
       idleTimeoutMillis: GENERIC_PLAN_IDLE_MS,
     });
     // An idle connection the server ends is dropped by the pool; the next query opens another.
-    this.pool.on('error', () => undefined);
+    // Said once per connection, so an outage or a terminated backend shows in the log.
+    this.pool.on('error', (err) =>
+      this.log.warn(`an idle connection was lost (the next search opens another): ${err.message}`),
+    );
   }
 
   query(config: { name?: string; text: string; values?: unknown[] }) {
