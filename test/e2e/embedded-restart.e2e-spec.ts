@@ -1,24 +1,14 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRoom, http, joinRoom, registerUser } from '../support/http.js';
+import { freePort } from '../support/service-process.js';
 import { WsTestClient } from '../support/ws-client.js';
 
 // The embedded default, as `npm start` runs it: no DATABASE_URL, data under DATA_DIR.
 const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-embedded-'));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startService(port: number): Promise<{ proc: ChildProcess; output: () => string }> {
   const env: Record<string, string | undefined> = {
