@@ -23,9 +23,9 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const POM = join(ROOT, 's3proxy', 'pom.xml');
@@ -83,18 +83,6 @@ export async function fetchS3Proxy(env = process.env) {
   rmSync(libs, { recursive: true, force: true });
   renameSync(tmp, libs);
   return libs;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const alive = (pid) => {

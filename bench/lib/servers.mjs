@@ -4,11 +4,11 @@
 // (RSS, CPU) of any process.
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freePort } from '../../scripts/free-port.mjs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLK_TCK = (() => {
@@ -51,16 +51,7 @@ export function hardNoFile() {
   }
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 const live = new Set();
 /** Stops every server still running (on exit or interruption). */

@@ -2,12 +2,12 @@
 // operators run it: for tests where several instances share PostgreSQL and Kafka, and one of them
 // may be stopped, killed or cut off from the broker.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/free-port.mjs';
 import { waitFor } from './wait.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -16,57 +16,7 @@ export const MAIN_JS = join(REPO_ROOT, 'dist/src/main.js');
 /** Keeps this much of a process's output (the newest part) for assertions and failure reports. */
 const MAX_OUTPUT_CHARS = 4 * 1024 * 1024;
 
-/**
- * A port nobody listens on right now, for a process we are about to start. Drawn below the
- * kernel's ephemeral range: a port from that range (what `listen(0)` hands out) can be taken by
- * any outgoing connection between our check and the child's listen, and in CI one was (the
- * child died with EADDRINUSE). Outgoing connections never take a port below the range.
- */
-export async function freePort(): Promise<number> {
-  const below = ephemeralLow();
-  for (let i = 0; i < 50; i++) {
-    const port = FIXED_PORTS_END + randomInt(below - FIXED_PORTS_END);
-    if (await canListen(port)) return port;
-  }
-  return anyPort();
-}
-
-/** Above the dedicated brokers' fixed blocks (test/support/dedicated-broker.ts) and others'. */
-const FIXED_PORTS_END = 22_000;
-
-function ephemeralLow(): number {
-  try {
-    const low = Number(
-      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
-    );
-    if (low > FIXED_PORTS_END + 1000) return low;
-  } catch {
-    // not Linux: the IANA range's start
-  }
-  return 49_152;
-}
-
-/** Whether a listener on every interface (as the service listens) could take the port now. */
-function canListen(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', () => done(false));
-    srv.listen(port, () => srv.close(() => done(true)));
-  });
-}
-
-function anyPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
+export { freePort };
 
 /** One signing secret for all instances of a test, so a token from one works on the other. */
 export function newJwtSecret(): string {
