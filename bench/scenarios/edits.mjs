@@ -9,39 +9,9 @@ import http from 'node:http';
 import WebSocket from 'ws';
 import { cpuPressureUs, sleep, startImpl } from '../lib/harness.mjs';
 import { Histogram } from '../lib/histogram.mjs';
+import { request } from '../lib/http-request.mjs';
 
 export const title = 'Edits and reactions';
-
-function request(agent, url, token, method, body) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request(
-      url,
-      {
-        method,
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}),
-        },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          if (res.statusCode >= 300)
-            return reject(
-              new Error(`${method} ${url}: HTTP ${res.statusCode} ${text.slice(0, 200)}`),
-            );
-          resolve(text ? JSON.parse(text) : null);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 /** A subscriber that counts the frames of each room event kind it receives. */
 function subscriber(wsUrl, token, roomId, counts) {

@@ -23,41 +23,13 @@ import http from 'node:http';
 import pg from 'pg';
 import { cpuPressureUs, sleep, sourceAddresses, startImpl } from '../lib/harness.mjs';
 import { Histogram } from '../lib/histogram.mjs';
+import { request } from '../lib/http-request.mjs';
 import { Pool } from '../lib/pool.mjs';
 import { dbBackendsCpu, dbTransactions, hardNoFile } from '../lib/servers.mjs';
 
 export const title = 'Reconnect storm';
 
 const TARGET_MS = 10_000;
-
-function post(agent, url, token, body) {
-  return new Promise((resolve, reject) => {
-    const data = Buffer.from(JSON.stringify(body));
-    const req = http.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'content-length': data.length,
-        },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () =>
-          res.statusCode >= 300
-            ? reject(new Error(`HTTP ${res.statusCode} ${Buffer.concat(chunks).toString()}`))
-            : resolve(),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 async function pooled(items, concurrency, fn) {
   let next = 0;
@@ -208,7 +180,7 @@ export async function run(ctx) {
 
     // One live message per room: every socket sees it, so every cursor is past 0.
     const sendInto = (r, content) =>
-      post(agent, `${server.url}/api/rooms/${ids[r]}/messages`, memberOf(r, 0).token, {
+      request(agent, `${server.url}/api/rooms/${ids[r]}/messages`, memberOf(r, 0).token, 'POST', {
         content,
       });
     await pooled(ids, 16, (_, r) => sendInto(r, `before the drop ${r}`));

@@ -12,36 +12,9 @@ import pg from 'pg';
 import { seedRoomsOfTwo } from '../lib/ours-setup.mjs';
 import { cpuPressureUs, sleep, startImpl } from '../lib/harness.mjs';
 import { Histogram } from '../lib/histogram.mjs';
+import { request } from '../lib/http-request.mjs';
 
 export const title = 'Sidebar';
-
-function request(agent, url, token, method, body) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request(
-      url,
-      {
-        method,
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}),
-        },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          if (res.statusCode >= 300) return reject(new Error(`HTTP ${res.statusCode}`));
-          const text = Buffer.concat(chunks).toString();
-          resolve(text ? JSON.parse(text) : null);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 /**
  * Open loop: requests due at t0 + k / rate; latency counts from when each was due. `fn(k)`
