@@ -8,6 +8,7 @@
 import http from 'node:http';
 import pg from 'pg';
 import { startImpl } from '../lib/harness.mjs';
+import { request } from '../lib/http-request.mjs';
 import { openLoop } from '../lib/turns.mjs';
 import { dbBackendsByPid, dbCpuDelta, procStats } from '../lib/servers.mjs';
 
@@ -77,25 +78,11 @@ export async function run(ctx) {
         agent.destroy();
       }
     };
-    const get = (path) =>
-      new Promise((resolve, reject) => {
-        const req = http.get(
-          `${server.url}${path}`,
-          { agent, headers: { authorization: `Bearer ${owner.token}` } },
-          (res) => {
-            const chunks = [];
-            res.on('data', (c) => chunks.push(c));
-            res.on('end', () => {
-              if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
-              const body = JSON.parse(Buffer.concat(chunks).toString());
-              if (body.items.length !== limit)
-                return reject(new Error(`page of ${body.items.length}`));
-              resolve(body);
-            });
-          },
-        );
-        req.on('error', reject);
-      });
+    const get = async (path) => {
+      const body = await request(agent, `${server.url}${path}`, owner.token, 'GET');
+      if (body.items.length !== limit) throw new Error(`page of ${body.items.length}`);
+      return body;
+    };
     const rnd = (lo, hi) => lo + Math.floor(Math.random() * (hi - lo + 1));
     const queries = {
       afterSeq: {

@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { seedRoomsOfTwo } from '../lib/ours-setup.mjs';
 import { startImpl } from '../lib/harness.mjs';
+import { request } from '../lib/http-request.mjs';
 import { APP_DIR, procStats } from '../lib/servers.mjs';
 import { openLoop } from '../lib/turns.mjs';
 
@@ -180,22 +181,7 @@ export async function run(ctx) {
     ctx.log(`  seeded in ${(seed.ms / 1000).toFixed(1)} s`);
 
     let agent = null;
-    const get = (p) =>
-      new Promise((resolve, reject) => {
-        const req = http.get(
-          `${server.url}${p}`,
-          { agent, headers: { authorization: `Bearer ${me.token}` } },
-          (res) => {
-            const chunks = [];
-            res.on('data', (c) => chunks.push(c));
-            res.on('end', () => {
-              if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
-              resolve(JSON.parse(Buffer.concat(chunks).toString()));
-            });
-          },
-        );
-        req.on('error', reject);
-      });
+    const get = (p) => request(agent, `${server.url}${p}`, me.token, 'GET');
     const direct = (qs) =>
       runSearch(
         { userId: me.id, terms: parseSearchQuery(qs), roomId: null, limit, after: null },
