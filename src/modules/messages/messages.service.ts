@@ -91,18 +91,16 @@ export class MessagesService {
     checkClientMsgId(input.clientMsgId);
     if (input.attachmentIds) checkAttachmentIds(input.attachmentIds);
     let author: SendAuthor = { userId: caller.userId, sentBy: null };
-    let attempt: SendAttempt | null = null;
+    const attempt: SendAttempt = {
+      actorId: caller.userId,
+      roomId,
+      onBehalfOf: input.onBehalfOf,
+      type: input.type ?? 'text',
+      via: input.via ?? 'rest',
+    };
     // Optional modules' rules (mute, proxy, ...); none registered: nothing runs here.
-    if (this.ext.sendPolicies.length > 0 || input.onBehalfOf !== undefined) {
-      attempt = {
-        actorId: caller.userId,
-        roomId,
-        onBehalfOf: input.onBehalfOf,
-        type: input.type ?? 'text',
-        via: input.via ?? 'rest',
-      };
+    if (this.ext.sendPolicies.length > 0 || input.onBehalfOf !== undefined)
       author = await this.applySendPolicies(attempt, author);
-    }
     await this.rooms.assertMember(author.userId, roomId);
     // A reply: one read of its root (only then), so the rule is checked before the append.
     if (input.threadRootId)
@@ -147,7 +145,7 @@ export class MessagesService {
   private async completeSend(
     roomId: string,
     appended: Promise<Appended | null>,
-    attempt: SendAttempt | null,
+    attempt: SendAttempt,
     claim: AttachmentClaim | null,
   ): Promise<{ message: Message; created: boolean }> {
     let result: Appended | null;
@@ -250,16 +248,11 @@ export class MessagesService {
     return Errors.notFound(MessageErrorCodes.notFound, 'message not found in this room');
   }
 
-  private notifyObservers(message: Message, attempt: SendAttempt | null): void {
-    const a: SendAttempt = attempt ?? {
-      actorId: message.sentBy ?? message.userId,
-      roomId: message.roomId,
-      type: message.type,
-      via: 'rest',
-    };
+  /** `attempt` as the send came in (its `via`: REST, WebSocket or a bot), the policies' input. */
+  private notifyObservers(message: Message, attempt: SendAttempt): void {
     for (const o of this.ext.messageObservers) {
       Promise.resolve()
-        .then(() => o.stored(message, a))
+        .then(() => o.stored(message, attempt))
         .catch((err: unknown) =>
           this.log.error({ err: String(err), observer: o.name }, 'message observer failed'),
         );
