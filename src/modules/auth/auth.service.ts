@@ -226,9 +226,9 @@ export class AuthService implements CallerAuthenticator, OnModuleInit, OnModuleD
    */
   async setAccountStatus(userId: string, status: UserStatus, reason: string): Promise<void> {
     await this.users.setStatus(userId, status);
-    // Reactivated: sessions stay revoked (the user logs in again); other instances' 2 s
-    // session-state cache expires by itself.
-    if (status === 'active') return;
+    // This instance answers with the new status at once. Reactivated: sessions stay revoked
+    // (the user logs in again); other instances' 2 s session-state cache expires by itself.
+    if (status === 'active') return this.stateCache.clear();
     await this.sessions.revokeAllForUser(userId, reason);
     this.stateCache.clear();
     await this.bus.publish({ type: 'session.revoked', userId, sessionId: null, reason });

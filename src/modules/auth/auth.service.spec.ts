@@ -1,0 +1,337 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import { authConfig } from '../../config/configuration.js';
+import type { ChatEvent } from '../../common/events/chat-events.js';
+import type { ChatEventHandler, EventBus } from '../../common/events/event-bus.js';
+import { PasswordHasher } from '../../common/security/password-hasher.js';
+import type { NewUser } from '../users/domain/user.repository.js';
+import { UserRepository } from '../users/domain/user.repository.js';
+import type { User, UserStatus } from '../users/domain/user.js';
+import { AuthService } from './auth.service.js';
+import {
+  SessionRepository,
+  type RotateResult,
+  type SessionState,
+} from './domain/session.repository.js';
+import { sameHash } from './domain/tokens.js';
+import type { LoginThrottle } from './login-throttle.service.js';
+
+const SECRET = 'x'.repeat(40) + '-auth-service-unit-test';
+
+/** Users in memory: what AuthService uses of the port. */
+class InMemoryUsers extends UserRepository {
+  readonly byId = new Map<string, User>();
+  create(u: NewUser): Promise<User> {
+    const now = new Date();
+    const user: User = {
+      id: randomUUID(),
+      username: u.username,
+      email: u.email,
+      passwordHash: u.passwordHash,
+      avatarUrl: null,
+      status: 'active',
+      extensions: {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.byId.set(user.id, user);
+    return Promise.resolve(user);
+  }
+  findById(id: string): Promise<User | null> {
+    return Promise.resolve(this.byId.get(id) ?? null);
+  }
+  findByLogin(login: string): Promise<User | null> {
+    const l = login.toLowerCase();
+    const found = [...this.byId.values()].find(
+      (u) => u.username.toLowerCase() === l || u.email.toLowerCase() === l,
+    );
+    return Promise.resolve(found ?? null);
+  }
+  setStatus(id: string, status: UserStatus): Promise<void> {
+    this.byId.get(id)!.status = status;
+    return Promise.resolve();
+  }
+  findProfiles(): never {
+    throw new Error('not used by AuthService');
+  }
+  updateProfile(): never {
+    throw new Error('not used by AuthService');
+  }
+  searchActiveByPrefix(): never {
+    throw new Error('not used by AuthService');
+  }
+}
+
+interface TokenRow {
+  sessionId: string;
+  hash: string;
+  used: boolean;
+  expiresAt: Date;
+}
+
+/**
+ * Sessions as the SQL repository keeps them: a family of refresh tokens per session, only their
+ * hashes stored; a spent token presented again revokes the family.
+ */
+class InMemorySessions extends SessionRepository {
+  readonly sessions = new Map<string, { userId: string; revoked: string | null }>();
+  readonly tokens = new Map<string, TokenRow>();
+  readonly tickets = new Map<string, { sessionId: string; userId: string; used: boolean }>();
+
+  constructor(private readonly users: InMemoryUsers) {
+    super();
+  }
+
+  createSession(userId: string, tokenId: string, hash: string, expiresAt: Date): Promise<string> {
+    const sessionId = randomUUID();
+    this.sessions.set(sessionId, { userId, revoked: null });
+    this.tokens.set(tokenId, { sessionId, hash, used: false, expiresAt });
+    return Promise.resolve(sessionId);
+  }
+  rotate(
+    tokenId: string,
+    hash: string,
+    next: { id: string; hash: string; expiresAt: Date },
+  ): Promise<RotateResult> {
+    const row = this.tokens.get(tokenId);
+    if (!row || !sameHash(row.hash, hash)) return Promise.resolve({ ok: false, reason: 'invalid' });
+    const session = this.sessions.get(row.sessionId)!;
+    if (session.revoked) return Promise.resolve({ ok: false, reason: 'revoked' });
+    if (row.used) {
+      session.revoked = 'refresh_token_reuse';
+      const { userId } = session;
+      return Promise.resolve({ ok: false, reason: 'reused', userId, sessionId: row.sessionId });
+    }
+    if (row.expiresAt.getTime() <= Date.now())
+      return Promise.resolve({ ok: false, reason: 'expired' });
+    row.used = true;
+    this.tokens.set(next.id, { ...next, sessionId: row.sessionId, used: false });
+    return Promise.resolve({ ok: true, userId: session.userId, sessionId: row.sessionId });
+  }
+  findSessionByToken(tokenId: string, hash: string) {
+    const row = this.tokens.get(tokenId);
+    if (!row || !sameHash(row.hash, hash)) return Promise.resolve(null);
+    const s = this.sessions.get(row.sessionId)!;
+    return Promise.resolve({ sessionId: row.sessionId, userId: s.userId, revoked: !!s.revoked });
+  }
+  revokeSession(sessionId: string, reason: string): Promise<void> {
+    const s = this.sessions.get(sessionId);
+    if (s && !s.revoked) s.revoked = reason;
+    return Promise.resolve();
+  }
+  revokeAllForUser(userId: string, reason: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (const [id, s] of this.sessions)
+      if (s.userId === userId && !s.revoked) {
+        s.revoked = reason;
+        ids.push(id);
+      }
+    return Promise.resolve(ids);
+  }
+  async getState(sessionId: string): Promise<SessionState | null> {
+    const s = this.sessions.get(sessionId);
+    const user = s && (await this.users.findById(s.userId));
+    if (!s || !user) return null;
+    const { username, status: userStatus } = user;
+    return { sessionId, userId: s.userId, username, userStatus, revoked: !!s.revoked };
+  }
+  createWsTicket(hash: string, sessionId: string, userId: string): Promise<void> {
+    this.tickets.set(hash, { sessionId, userId, used: false });
+    return Promise.resolve();
+  }
+  consumeWsTicket(hash: string) {
+    const t = this.tickets.get(hash);
+    if (!t || t.used) return Promise.resolve(null);
+    t.used = true;
+    return Promise.resolve({ userId: t.userId, sessionId: t.sessionId });
+  }
+  purgeExpired(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Plain "hashes" whose verifications the test can count. */
+class CountingHasher extends PasswordHasher {
+  verifications = 0;
+  hash(password: string): Promise<string> {
+    return Promise.resolve(`hashed:${password}`);
+  }
+  verify(hash: string, password: string): Promise<boolean> {
+    this.verifications++;
+    return Promise.resolve(hash === `hashed:${password}`);
+  }
+}
+
+function setup() {
+  const users = new InMemoryUsers();
+  const sessions = new InMemorySessions(users);
+  const hasher = new CountingHasher();
+  const jwt = new JwtService({ secret: SECRET });
+  const published: ChatEvent[] = [];
+  const handlers: ChatEventHandler[] = [];
+  const bus = {
+    publish: async (e: ChatEvent) => {
+      published.push(e);
+      for (const h of handlers) h(e);
+    },
+    subscribe: (h: ChatEventHandler) => {
+      handlers.push(h);
+      return () => handlers.splice(handlers.indexOf(h), 1);
+    },
+  } as unknown as EventBus;
+  // The throttle has its own unit test (login-throttle.service.spec.ts): here it lets all in.
+  const throttle = {
+    attemptFor: () => ({ key: Buffer.alloc(32), trustedDevice: false }),
+    admit: async () => undefined,
+    succeeded: async () => undefined,
+    issueDeviceToken: () => 'device-token',
+  } as unknown as LoginThrottle;
+  const cfg = authConfig({ JWT_SECRET: SECRET, REFRESH_TOKEN_TTL_SEC: '3600' });
+  const svc = new AuthService(users, sessions, hasher, jwt, bus, throttle, cfg);
+  svc.onModuleInit();
+  const revoked = () =>
+    published.flatMap((e) => (e.type === 'session.revoked' ? [[e.sessionId, e.reason]] : []));
+  return { svc, users, sessions, hasher, jwt, published, revoked };
+}
+
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'resolved',
+    (e: Error & { code?: string }) => e.code ?? e.message,
+  );
+
+const alice = { username: 'alice', email: 'alice@example.test', password: 'correct horse' };
+
+describe('AuthService: sessions and rotating refresh tokens', () => {
+  it('register starts a session: its access token authenticates, its refresh token is stored hashed only', async () => {
+    const { svc, sessions } = setup();
+    const r = await svc.register(alice);
+    const me = await svc.authenticateAccessToken(r.accessToken);
+    expect(me).toEqual({ userId: r.user.id, username: 'alice', sessionId: expect.any(String) });
+    const [tokenId, secret] = r.refreshToken.split('.');
+    const stored = sessions.tokens.get(tokenId)!;
+    expect(stored.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify([...sessions.tokens.values()])).not.toContain(secret);
+    expect(r.user.passwordHash).not.toBe(alice.password);
+    svc.onModuleDestroy();
+  });
+
+  it('refresh hands out a new token and spends the old; the old one again revokes the whole session', async () => {
+    const { svc, revoked } = setup();
+    const first = await svc.register(alice);
+    const second = await svc.refresh(first.refreshToken);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    const third = await svc.refresh(second.refreshToken);
+    const { sessionId } = await svc.authenticateAccessToken(third.accessToken);
+
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    expect(await codeOf(svc.refresh(first.refreshToken))).toBe('REFRESH_TOKEN_REUSED');
+    expect(warn).toHaveBeenCalledTimes(1);
+    warn.mockRestore();
+    expect(revoked()).toEqual([[sessionId, 'refresh_token_reuse']]);
+    // The family is dead: the newest token and every access token of the session, at once.
+    expect(await codeOf(svc.refresh(third.refreshToken))).toBe('SESSION_REVOKED');
+    expect(await codeOf(svc.authenticateAccessToken(third.accessToken))).toBe('SESSION_REVOKED');
+    svc.onModuleDestroy();
+  });
+
+  it('refuses a malformed, unknown, tampered or expired refresh token without revoking anything', async () => {
+    const { svc, sessions, revoked } = setup();
+    const r = await svc.register(alice);
+    const [id, secret] = r.refreshToken.split('.');
+    const tampered = `${id}.${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
+    for (const t of ['', 'nonsense', `${randomUUID()}.${secret}`, tampered])
+      expect(await codeOf(svc.refresh(t))).toBe('REFRESH_TOKEN_INVALID');
+    sessions.tokens.get(id)!.expiresAt = new Date(Date.now() - 1);
+    expect(await codeOf(svc.refresh(r.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+    expect(revoked()).toEqual([]);
+    await svc.authenticateAccessToken(r.accessToken); // the session itself still stands
+    svc.onModuleDestroy();
+  });
+
+  it('logout revokes the session and says so once; logging out again changes nothing', async () => {
+    const { svc, revoked } = setup();
+    const r = await svc.register(alice);
+    const { sessionId } = await svc.authenticateAccessToken(r.accessToken); // now cached
+    await svc.logout(r.refreshToken);
+    await svc.logout(r.refreshToken);
+    expect(revoked()).toEqual([[sessionId, 'logout']]);
+    expect(await codeOf(svc.authenticateAccessToken(r.accessToken))).toBe('SESSION_REVOKED');
+    expect(await codeOf(svc.refresh(r.refreshToken))).toBe('SESSION_REVOKED');
+    expect(await codeOf(svc.logout('nonsense'))).toBe('REFRESH_TOKEN_INVALID');
+    svc.onModuleDestroy();
+  });
+});
+
+describe('AuthService: login', () => {
+  it('a wrong password and an unknown login get the same answer, and both check a password', async () => {
+    const { svc, hasher } = setup();
+    await svc.register(alice);
+    const before = hasher.verifications;
+    expect(await codeOf(svc.login('alice', 'wrong password'))).toBe('INVALID_CREDENTIALS');
+    expect(await codeOf(svc.login('nobody', 'wrong password'))).toBe('INVALID_CREDENTIALS');
+    expect(hasher.verifications - before).toBe(2);
+    const ok = await svc.login('ALICE@example.test', alice.password);
+    expect(ok.user.username).toBe('alice');
+    expect(ok.deviceToken).toBe('device-token');
+    svc.onModuleDestroy();
+  });
+
+  it('a disabled account hears so only with the right password', async () => {
+    const { svc, users } = setup();
+    const r = await svc.register(alice);
+    await users.setStatus(r.user.id, 'disabled');
+    expect(await codeOf(svc.login('alice', 'wrong password'))).toBe('INVALID_CREDENTIALS');
+    expect(await codeOf(svc.login('alice', alice.password))).toBe('USER_DISABLED');
+    svc.onModuleDestroy();
+  });
+});
+
+describe('AuthService: account status and tokens', () => {
+  it('a ban revokes every session of the user at once; unbanning does not bring them back', async () => {
+    const { svc, revoked } = setup();
+    const a = await svc.register(alice);
+    const b = await svc.login('alice', alice.password);
+    await svc.authenticateAccessToken(a.accessToken); // cached: a ban must not wait for the cache
+    await svc.setAccountStatus(a.user.id, 'banned', 'banned');
+    expect(revoked()).toEqual([[null, 'banned']]);
+    for (const t of [a.accessToken, b.accessToken])
+      expect(await codeOf(svc.authenticateAccessToken(t))).toBe('USER_DISABLED');
+    expect(await codeOf(svc.refresh(b.refreshToken))).toBe('SESSION_REVOKED');
+
+    await svc.setAccountStatus(a.user.id, 'active', 'unbanned');
+    expect(revoked()).toHaveLength(1);
+    expect(await codeOf(svc.authenticateAccessToken(a.accessToken))).toBe('SESSION_REVOKED');
+    await svc.login('alice', alice.password); // a new login works again
+    svc.onModuleDestroy();
+  });
+
+  it('a WebSocket ticket is good once, for its session', async () => {
+    const { svc } = setup();
+    const r = await svc.register(alice);
+    const principal = await svc.authenticateAccessToken(r.accessToken);
+    const { ticket } = await svc.issueWsTicket(principal);
+    expect(await svc.redeemWsTicket(ticket)).toEqual(principal);
+    expect(await codeOf(svc.redeemWsTicket(ticket))).toBe('TOKEN_INVALID');
+    expect(await codeOf(svc.redeemWsTicket('nonsense'))).toBe('TOKEN_INVALID');
+    svc.onModuleDestroy();
+  });
+
+  it('access tokens: expired, forged, of another kind or of another user are refused', async () => {
+    const { svc, jwt } = setup();
+    const r = await svc.register(alice);
+    const { sessionId } = await svc.authenticateAccessToken(r.accessToken);
+    const claims = { sub: r.user.id, sid: sessionId, usr: 'alice', typ: 'access' };
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await jwt.signAsync({ ...claims, exp: now - 10 });
+    const forged = await new JwtService({ secret: 'y'.repeat(48) }).signAsync(claims);
+    const refreshKind = await jwt.signAsync({ ...claims, typ: 'refresh' });
+    const otherUser = await jwt.signAsync({ ...claims, sub: randomUUID() });
+    expect(await codeOf(svc.authenticateAccessToken(expired))).toBe('TOKEN_EXPIRED');
+    for (const t of [forged, refreshKind, otherUser, 'not.a.jwt'])
+      expect(await codeOf(svc.authenticateAccessToken(t))).toBe('TOKEN_INVALID');
+    svc.onModuleDestroy();
+  });
+});
