@@ -1,159 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { AuthorizationService } from '../../common/authz/authorization.service.js';
-import type { ChatEvent, RoomEvent, RoomEventDraft } from '../../common/events/chat-events.js';
+import type { ChatEvent } from '../../common/events/chat-events.js';
 import type { ChatEventHandler, EventBus } from '../../common/events/event-bus.js';
 import { ChatExtensions } from '../../common/extensions/chat-extensions.js';
 import { PasswordHasher } from '../../common/security/password-hasher.js';
 import { authConfig } from '../../config/configuration.js';
-import type { InviteRepository } from './domain/invite.repository.js';
-import {
-  RoomRepository,
-  type KeysetPage,
-  type NewRoom,
-  type RoomPatch,
-} from './domain/room.repository.js';
-import { toRoomView, type Membership, type Room } from './domain/room.js';
 import { RoomsService } from './rooms.service.js';
+import { InMemoryInvites, InMemoryRooms } from './testing/in-memory-rooms.fake.js';
 
 const OWNER = { userId: '00000000-0000-4000-8000-00000000000a', username: 'owner' };
 const BOB = { userId: '00000000-0000-4000-8000-00000000000b', username: 'bob' };
 const CAROL = { userId: '00000000-0000-4000-8000-00000000000c', username: 'carol' };
 const ADMIN = { userId: '00000000-0000-4000-8000-00000000000d', username: 'admin' };
-
-/**
- * Rooms and memberships in memory, as the SQL repository keeps them: a member.joined or
- * member.left event per change (none for a repeat), the owner's place handed on when they
- * leave, reads counted (the membership cache is about not reading).
- */
-class InMemoryRooms extends RoomRepository {
-  readonly rooms = new Map<string, Room>();
-  readonly members = new Map<string, Map<string, Membership>>();
-  readonly failures = new Map<string, number>();
-  readonly eventSeq = new Map<string, number>();
-  membershipReads = 0;
-
-  create(r: NewRoom): Promise<Room> {
-    const now = new Date();
-    const room: Room = {
-      id: randomUUID(),
-      kind: 'room',
-      name: r.name,
-      description: r.description,
-      ownerId: r.ownerId,
-      isPrivate: r.isPrivate,
-      passwordHash: r.passwordHash,
-      orgId: r.orgId ?? null,
-      memberCount: 0,
-      lastSeq: 0,
-      lastEventSeq: 0,
-      retentionDays: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    this.rooms.set(room.id, room);
-    this.members.set(room.id, new Map());
-    this.put(room.id, r.ownerId, 'owner');
-    return Promise.resolve(room);
-  }
-  findOrCreateDirect(): never {
-    throw new Error('not used by RoomsService');
-  }
-  findById(id: string): Promise<Room | null> {
-    return Promise.resolve(this.rooms.get(id) ?? null);
-  }
-  findWithMembership(
-    roomId: string,
-    userId: string,
-  ): Promise<{ room: Room; membership: Membership | null } | null> {
-    this.membershipReads++;
-    const room = this.rooms.get(roomId);
-    if (!room) return Promise.resolve(null);
-    return Promise.resolve({ room, membership: this.members.get(roomId)!.get(userId) ?? null });
-  }
-  listVisible(): Promise<KeysetPage<Room>> {
-    return Promise.resolve({ items: [...this.rooms.values()], next: null });
-  }
-  update(id: string, patch: RoomPatch): Promise<{ room: Room; event: RoomEvent }> {
-    const room = this.rooms.get(id)!;
-    for (const [k, v] of Object.entries(patch))
-      if (v !== undefined) Object.assign(room, { [k]: v });
-    const event = this.record(id, {
-      event: 'room.updated',
-      data: { ...toRoomView(room), roomId: id },
-    });
-    return Promise.resolve({ room, event });
-  }
-  delete(id: string): Promise<void> {
-    this.rooms.delete(id);
-    this.members.delete(id);
-    return Promise.resolve();
-  }
-  addMember(roomId: string, userId: string) {
-    const existing = this.members.get(roomId)!.get(userId);
-    if (existing) return Promise.resolve({ membership: existing, created: false, event: null });
-    const membership = this.put(roomId, userId, 'member');
-    const data = { roomId, userId, username: userId.slice(-1) };
-    const event = this.record(roomId, { event: 'member.joined', data });
-    return Promise.resolve({ membership, created: true, event });
-  }
-  removeMember(roomId: string, userId: string, reason: 'left' | 'kicked') {
-    const members = this.members.get(roomId);
-    if (!members?.delete(userId)) return Promise.resolve(null);
-    const room = this.rooms.get(roomId)!;
-    room.memberCount--;
-    const events = [
-      this.record(roomId, {
-        event: 'member.left',
-        data: { roomId, userId, username: userId.slice(-1), reason },
-      }),
-    ];
-    let newOwnerId: string | null = null;
-    if (room.ownerId === userId) {
-      newOwnerId = [...members.keys()][0] ?? null;
-      if (newOwnerId) room.ownerId = newOwnerId;
-    }
-    return Promise.resolve({ newOwnerId, events });
-  }
-  listMembers(roomId: string): Promise<KeysetPage<Membership>> {
-    return Promise.resolve({ items: [...this.members.get(roomId)!.values()], next: null });
-  }
-  countJoinFailures(roomId: string, userId: string) {
-    return Promise.resolve({
-      count: this.failures.get(`${roomId}/${userId}`) ?? 0,
-      retryAfterSec: 60,
-    });
-  }
-  recordJoinFailure(roomId: string, userId: string): Promise<void> {
-    const k = `${roomId}/${userId}`;
-    this.failures.set(k, (this.failures.get(k) ?? 0) + 1);
-    return Promise.resolve();
-  }
-  clearJoinFailures(roomId: string, userId: string): Promise<void> {
-    this.failures.delete(`${roomId}/${userId}`);
-    return Promise.resolve();
-  }
-
-  private put(roomId: string, userId: string, role: Membership['role']): Membership {
-    const m: Membership = {
-      roomId,
-      userId,
-      username: userId.slice(-1),
-      role,
-      joinedAt: new Date(),
-    };
-    this.members.get(roomId)!.set(userId, m);
-    this.rooms.get(roomId)!.memberCount++;
-    return m;
-  }
-
-  private record(roomId: string, draft: RoomEventDraft): RoomEvent {
-    const eventSeq = (this.eventSeq.get(roomId) ?? 0) + 1;
-    this.eventSeq.set(roomId, eventSeq);
-    const data = { ...draft.data, eventSeq };
-    return { eventSeq, event: draft.event, data, createdAt: new Date().toISOString() } as RoomEvent;
-  }
-}
 
 class PlainHasher extends PasswordHasher {
   hash(p: string): Promise<string> {
@@ -166,10 +25,7 @@ class PlainHasher extends PasswordHasher {
 
 function setup(opts: { deleteAnyHolders?: string[] } = {}) {
   const repo = new InMemoryRooms();
-  const openInvites = new Set<string>(); // `${roomId}/${userId}`
-  const invites = {
-    use: async (roomId: string, userId: string) => openInvites.delete(`${roomId}/${userId}`),
-  } as unknown as InviteRepository;
+  const invites = new InMemoryInvites(repo);
   const published: ChatEvent[] = [];
   const handlers: ChatEventHandler[] = [];
   const bus = {
@@ -202,7 +58,7 @@ function setup(opts: { deleteAnyHolders?: string[] } = {}) {
           ? ['room.deleted']
           : [],
     );
-  return { svc, repo, ext, openInvites, published, events, fromBus };
+  return { svc, repo, ext, invites, published, events, fromBus };
 }
 
 const codeOf = (p: Promise<unknown>) =>
@@ -290,9 +146,9 @@ describe('RoomsService: joining', () => {
   });
 
   it('an open invite lets its invitee in without the password, once; a repeat join changes nothing', async () => {
-    const { svc, openInvites, events } = setup();
+    const { svc, invites, events } = setup();
     const room = await svc.create(OWNER, { name: 'p', isPrivate: true, password: 'sesame' });
-    openInvites.add(`${room.id}/${BOB.userId}`);
+    await invites.create(room.id, BOB.userId, OWNER.userId);
     await svc.join(BOB, room.id, undefined);
     await svc.join(BOB, room.id, undefined); // already a member: no password asked, no event
     expect(events(room.id)).toEqual(['member.joined']);
