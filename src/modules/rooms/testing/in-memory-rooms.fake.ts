@@ -97,7 +97,11 @@ export class InMemoryRooms extends RoomRepository {
     const event = this.record(roomId, { event: 'member.joined', data });
     return Promise.resolve({ membership, created: true, event });
   }
-  removeMember(roomId: string, userId: string, reason: 'left' | 'kicked') {
+  removeMember(
+    roomId: string,
+    userId: string,
+    reason: 'left' | 'kicked',
+  ): Promise<{ newOwnerId: string | null; events: RoomEvent[] } | null> {
     const members = this.members.get(roomId);
     if (!members?.delete(userId)) return Promise.resolve(null);
     const room = this.rooms.get(roomId)!;
