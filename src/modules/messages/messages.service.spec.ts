@@ -254,6 +254,9 @@ const codeOf = (p: Promise<unknown>) =>
     () => 'resolved',
     (e: Error & { code?: string }) => e.code ?? e.message,
   );
+/** Each case's outcome, its handler attached at once (a rejection waiting its turn is handled). */
+const settled = (cases: [string, Promise<unknown>][]) =>
+  cases.map(([code, p]) => [code, codeOf(p)] as const);
 
 describe('MessagesService: send', () => {
   it('gives each message the next seq of its room and publishes its message.new once', async () => {
@@ -296,7 +299,7 @@ describe('MessagesService: send', () => {
 
   it('refuses bad input and non-members before anything is stored', async () => {
     const { svc, repo, events } = setup();
-    const cases: [string, Promise<unknown>][] = [
+    const cases = settled([
       ['VALIDATION_FAILED', svc.send(caller(ALICE), ROOM, { content: '   ' })],
       ['VALIDATION_FAILED', svc.send(caller(ALICE), ROOM, { content: 'x'.repeat(4001) })],
       ['VALIDATION_FAILED', svc.send(caller(ALICE), ROOM, { content: 'x', clientMsgId: 'a b' })],
@@ -315,8 +318,8 @@ describe('MessagesService: send', () => {
       ['ROOM_NOT_FOUND', svc.send(caller(ALICE), 'no-such-room', { content: 'x' })],
       // Acting for someone needs the proxy module's policy.
       ['VALIDATION_FAILED', svc.send(caller(ALICE), ROOM, { content: 'x', onBehalfOf: BOB })],
-    ];
-    for (const [code, res] of cases) expect(await codeOf(res)).toBe(code);
+    ]);
+    for (const [code, res] of cases) expect(await res).toBe(code);
     expect(repo.appends).toBe(0);
     expect(events()).toEqual([]);
   });

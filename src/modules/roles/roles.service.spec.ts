@@ -173,6 +173,9 @@ const codeOf = (p: Promise<unknown>) =>
     () => 'resolved',
     (e: Error & { code?: string }) => e.code ?? e.message,
   );
+/** Each case's outcome, its handler attached at once (a rejection waiting its turn is handled). */
+const settled = (cases: [string, Promise<unknown>][]) =>
+  cases.map(([code, p]) => [code, codeOf(p)] as const);
 const room = (id: string): PermissionScope => ({ type: 'room', id });
 const org = (id: string): PermissionScope => ({ type: 'org', id });
 
@@ -270,13 +273,13 @@ describe('RolesService: granting and revoking', () => {
   it('names what is missing: a user, a room, an organisation, a role', async () => {
     const { svc } = setup();
     const kick = await svc.create({ name: 'kicker', permissions: ['member.kick'] });
-    const cases: [string, Promise<unknown>][] = [
+    const cases = settled([
       ['USER_NOT_FOUND', svc.assign(users.root.id, randomUUID(), kick.id, GLOBAL_SCOPE)],
       ['ROOM_NOT_FOUND', svc.assign(users.root.id, users.bob.id, kick.id, room(randomUUID()))],
       ['ORG_NOT_FOUND', svc.assign(users.root.id, users.bob.id, kick.id, org(randomUUID()))],
       ['ROLE_NOT_FOUND', svc.assign(users.root.id, users.bob.id, randomUUID(), GLOBAL_SCOPE)],
-    ];
-    for (const [code, p] of cases) expect(await codeOf(p)).toBe(code);
+    ]);
+    for (const [code, p] of cases) expect(await p).toBe(code);
     expect((await svc.assign(users.root.id, users.bob.id, kick.id, org(ORG))).created).toBe(true);
   });
 

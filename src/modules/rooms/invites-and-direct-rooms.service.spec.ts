@@ -73,6 +73,9 @@ const codeOf = (p: Promise<unknown>) =>
     () => 'resolved',
     (e: Error & { code?: string }) => e.code ?? e.message,
   );
+/** Each case's outcome, its handler attached at once (a rejection waiting its turn is handled). */
+const settled = (cases: [string, Promise<unknown>][]) =>
+  cases.map(([code, p]) => [code, codeOf(p)] as const);
 
 describe('InvitesService', () => {
   it('the owner invites into a private room; the invitee hears of it and joins once without the password', async () => {
@@ -101,7 +104,7 @@ describe('InvitesService', () => {
     const pub = await rooms.create(OWNER, { name: 'o', isPrivate: false });
     await rooms.join(CAROL, pub.id, undefined);
     await inviteSvc.invite(OWNER.userId, priv.id, BOB.userId);
-    const cases: [string, Promise<unknown>][] = [
+    const cases = settled([
       ['ROOM_NOT_PRIVATE', inviteSvc.invite(OWNER.userId, pub.id, BOB.userId)],
       ['ALREADY_MEMBER', inviteSvc.invite(OWNER.userId, priv.id, OWNER.userId)],
       ['INVITE_EXISTS', inviteSvc.invite(OWNER.userId, priv.id, BOB.userId)],
@@ -110,8 +113,8 @@ describe('InvitesService', () => {
       // Not the owner: a private room is not there for a non-member; a member is not its owner.
       ['ROOM_NOT_FOUND', inviteSvc.invite(CAROL.userId, priv.id, BOB.userId)],
       ['NOT_ROOM_OWNER', inviteSvc.invite(CAROL.userId, pub.id, BOB.userId)],
-    ];
-    for (const [code, p] of cases) expect(await codeOf(p)).toBe(code);
+    ]);
+    for (const [code, p] of cases) expect(await p).toBe(code);
     expect(published.filter((e) => e.type === 'invite.received')).toHaveLength(1);
   });
 
@@ -174,15 +177,15 @@ describe('DirectRoomsService', () => {
   it('refuses nobody else, a user twice, too many, unknown or inactive users, creating nothing', async () => {
     const { direct, repo, published } = setup();
     const many = Array.from({ length: DIRECT_MAX_OTHERS + 1 }, (_, i) => id(10 + i));
-    const cases: [string, Promise<unknown>][] = [
+    const cases = settled([
       ['DM_NEEDS_OTHERS', direct.open(OWNER.userId, [])],
       ['DM_NEEDS_OTHERS', direct.open(OWNER.userId, [OWNER.userId])],
       ['VALIDATION_FAILED', direct.open(OWNER.userId, [BOB.userId, BOB.userId])],
       ['DM_TOO_MANY_USERS', direct.open(OWNER.userId, many)],
       ['USER_NOT_FOUND', direct.open(OWNER.userId, [id(999)])],
       ['USER_INACTIVE', direct.open(OWNER.userId, [BANNED.userId])],
-    ];
-    for (const [code, p] of cases) expect(await codeOf(p)).toBe(code);
+    ]);
+    for (const [code, p] of cases) expect(await p).toBe(code);
     expect(repo.rooms.size).toBe(0);
     expect(published).toEqual([]);
     // Exactly the most others allowed is fine.
