@@ -103,8 +103,13 @@ export class InMemoryRooms extends RoomRepository {
     reason: 'left' | 'kicked',
   ): Promise<{ newOwnerId: string | null; events: RoomEvent[] } | null> {
     const members = this.members.get(roomId);
-    if (!members?.delete(userId)) return Promise.resolve(null);
+    if (!members?.has(userId)) return Promise.resolve(null);
     const room = this.rooms.get(roomId)!;
+    if (room.ownerId === userId && members.size === 1)
+      return Promise.reject(
+        Errors.conflict('OWNER_LAST_MEMBER', 'the owner is the last member; delete the room'),
+      );
+    members.delete(userId);
     room.memberCount--;
     const events = [
       this.record(roomId, {
