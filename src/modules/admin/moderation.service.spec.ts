@@ -1,18 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { AuthorizationService } from '../../common/authz/authorization.service.js';
-import type { ChatEvent } from '../../common/events/chat-events.js';
-import type { EventBus } from '../../common/events/event-bus.js';
 import { ChatExtensions } from '../../common/extensions/chat-extensions.js';
-import { PasswordHasher } from '../../common/security/password-hasher.js';
-import { authConfig } from '../../config/configuration.js';
 import type { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import type { AttachmentUrls } from '../attachments/attachment-urls.js';
 import type { MessageAttachments } from '../attachments/message-attachments.service.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { InMemoryMessages } from '../messages/testing/in-memory-messages.fake.js';
-import { RoomsService } from '../rooms/rooms.service.js';
-import { InMemoryInvites, InMemoryRooms } from '../rooms/testing/in-memory-rooms.fake.js';
+import { InMemoryRooms, roomsServiceOn } from '../rooms/testing/in-memory-rooms.fake.js';
 import { Errors } from '../../common/errors/domain-error.js';
 import type { UsersService } from '../users/users.service.js';
 import { AuditService } from './audit.service.js';
@@ -22,6 +17,7 @@ import type { ActiveMute } from './domain/mute-index.js';
 import type { Mute } from './domain/sanction.js';
 import { ModerationService } from './moderation.service.js';
 import { MuteEnforcer } from './mute-enforcer.js';
+import { codeOf, recordingBus } from '../../common/testing/unit-kit.fake.js';
 
 const OWNER = { userId: randomUUID() as string, username: 'owner' };
 const ALICE = { userId: randomUUID() as string, username: 'alice' };
@@ -57,34 +53,13 @@ class InMemoryModeration extends MuteRepository {
   }
 }
 
-class PlainHasher extends PasswordHasher {
-  hash(p: string): Promise<string> {
-    return Promise.resolve(`hashed:${p}`);
-  }
-  verify(hash: string, p: string): Promise<boolean> {
-    return Promise.resolve(hash === `hashed:${p}`);
-  }
-}
-
 async function setup() {
   const roomRepo = new InMemoryRooms();
   const messageRepo = new InMemoryMessages();
-  const published: ChatEvent[] = [];
-  const bus = {
-    publish: async (e: ChatEvent) => void published.push(e),
-    subscribe: () => () => undefined,
-  } as unknown as EventBus;
+  const { bus, published } = recordingBus();
   const ext = new ChatExtensions();
   const authz = { can: async () => false } as unknown as AuthorizationService;
-  const rooms = new RoomsService(
-    roomRepo,
-    new InMemoryInvites(roomRepo),
-    new PlainHasher(),
-    bus,
-    authConfig({ JWT_SECRET: 'x'.repeat(48) }),
-    ext,
-    authz,
-  );
+  const rooms = roomsServiceOn(roomRepo, { bus, ext, authz });
   const messages = new MessagesService(
     messageRepo,
     rooms,
@@ -125,11 +100,6 @@ async function setup() {
   return { svc, rooms, messages, mod, roomId: room.id, events };
 }
 
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: Error & { code?: string }) => e.code ?? e.message,
-  );
 const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
 
 describe('ModerationService', () => {

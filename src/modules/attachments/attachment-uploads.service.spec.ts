@@ -14,6 +14,7 @@ import {
   type StoredObjectInfo,
   type UploadTarget,
 } from './domain/attachment-store.js';
+import { codeOf, settled } from '../../common/testing/unit-kit.fake.js';
 
 const ROOM: string = randomUUID();
 const OTHER_ROOM: string = randomUUID();
@@ -138,14 +139,6 @@ function setup(storeName: 'local' | 's3' = 'local') {
   };
 }
 
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: Error & { code?: string }) => e.code ?? e.message,
-  );
-/** Each case's outcome, its handler attached at once (a rejection waiting its turn is handled). */
-const settled = (cases: [string, Promise<unknown>][]) =>
-  cases.map(([code, p]) => [code, codeOf(p)] as const);
 const file = (size = 5) => ({ filename: 'notes.txt', contentType: 'text/plain', size });
 
 describe('AttachmentUploadsService: declaring and uploading', () => {

@@ -17,6 +17,7 @@ import {
 } from './domain/session.repository.js';
 import { sameHash } from './domain/tokens.js';
 import type { LoginThrottle } from './login-throttle.service.js';
+import { codeOf } from '../../common/testing/unit-kit.fake.js';
 
 const SECRET = 'x'.repeat(40) + '-auth-service-unit-test';
 
@@ -195,12 +196,6 @@ function setup() {
     published.flatMap((e) => (e.type === 'session.revoked' ? [[e.sessionId, e.reason]] : []));
   return { svc, users, sessions, hasher, jwt, published, revoked };
 }
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: Error & { code?: string }) => e.code ?? e.message,
-  );
 
 const alice = { username: 'alice', email: 'alice@example.test', password: 'correct horse' };
 

@@ -3,20 +3,15 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthorizationService } from '../../common/authz/authorization.service.js';
 import { Errors } from '../../common/errors/domain-error.js';
-import type { ChatEvent } from '../../common/events/chat-events.js';
-import type { EventBus } from '../../common/events/event-bus.js';
-import { ChatExtensions } from '../../common/extensions/chat-extensions.js';
-import { PasswordHasher } from '../../common/security/password-hasher.js';
-import { authConfig } from '../../config/configuration.js';
 import type { MessagesService, SendInput } from '../messages/messages.service.js';
-import { RoomsService } from '../rooms/rooms.service.js';
-import { InMemoryInvites, InMemoryRooms } from '../rooms/testing/in-memory-rooms.fake.js';
+import { InMemoryRooms, roomsServiceOn } from '../rooms/testing/in-memory-rooms.fake.js';
 import { botsConfig } from './bots.config.js';
 import { BotsService } from './bots.service.js';
 import { botUsername, type Bot } from './domain/bot.js';
 import { BotRepository, type BotPatch, type NewBot } from './domain/bot.repository.js';
 import type { WebhookDeliveryRepository } from './domain/webhook-delivery.repository.js';
 import { WebhookNetwork } from './infrastructure/webhooks/webhook-network.js';
+import { codeOf, recordingBus } from '../../common/testing/unit-kit.fake.js';
 
 const ALICE = { userId: randomUUID(), username: 'alice' };
 const BOB = { userId: randomUUID(), username: 'bob' };
@@ -83,35 +78,14 @@ class InMemoryBots extends BotRepository {
   }
 }
 
-class PlainHasher extends PasswordHasher {
-  hash(p: string): Promise<string> {
-    return Promise.resolve(`hashed:${p}`);
-  }
-  verify(hash: string, p: string): Promise<boolean> {
-    return Promise.resolve(hash === `hashed:${p}`);
-  }
-}
-
 function setup() {
   const roomRepo = new InMemoryRooms();
-  const published: ChatEvent[] = [];
-  const bus = {
-    publish: async (e: ChatEvent) => void published.push(e),
-    subscribe: () => () => undefined,
-  } as unknown as EventBus;
+  const { bus, published } = recordingBus();
   const authz = {
     can: async (userId: string, permission: string) =>
       permission === 'bot.manage' && userId === MANAGER.userId,
   } as unknown as AuthorizationService;
-  const rooms = new RoomsService(
-    roomRepo,
-    new InMemoryInvites(roomRepo),
-    new PlainHasher(),
-    bus,
-    authConfig({ JWT_SECRET: 'x'.repeat(48) }),
-    new ChatExtensions(),
-    authz,
-  );
+  const rooms = roomsServiceOn(roomRepo, { bus, authz });
   const sends: { userId: string; roomId: string; input: SendInput }[] = [];
   const messages = {
     send: async (caller: { userId: string }, roomId: string, input: SendInput) => {
@@ -137,12 +111,6 @@ function setup() {
     );
   return { svc, repo, rooms, roomRepo, sends, left };
 }
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: Error & { code?: string }) => e.code ?? e.message,
-  );
 
 const quiet = () => jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
 afterEach(() => {

@@ -2,8 +2,6 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { AuthorizationService } from '../../common/authz/authorization.service.js';
 import { Errors } from '../../common/errors/domain-error.js';
-import type { ChatEvent } from '../../common/events/chat-events.js';
-import type { EventBus } from '../../common/events/event-bus.js';
 import { ChatExtensions } from '../../common/extensions/chat-extensions.js';
 import type { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import type { AttachmentUrls } from '../attachments/attachment-urls.js';
@@ -16,6 +14,7 @@ import type { Message } from './domain/message.js';
 import { MAX_DISTINCT_REACTIONS } from './domain/message-rules.js';
 import { MessagesService } from './messages.service.js';
 import { InMemoryMessages } from './testing/in-memory-messages.fake.js';
+import { codeOf, recordingBus, settled } from '../../common/testing/unit-kit.fake.js';
 
 const ROOM = '00000000-0000-4000-8000-000000000001';
 const OTHER_ROOM = '00000000-0000-4000-8000-000000000002';
@@ -51,8 +50,7 @@ function setup(opts: Options = {}) {
     findRoom: async (roomId: string) =>
       members.has(roomId) ? { id: roomId, ownerId: owners.get(roomId)! } : null,
   } as unknown as RoomsService;
-  const published: ChatEvent[] = [];
-  const bus = { publish: async (e: ChatEvent) => void published.push(e) } as unknown as EventBus;
+  const { bus, published } = recordingBus();
   let sent = 0;
   const metrics = { messagesSent: { inc: () => sent++ } } as unknown as ChatMetrics;
   const ext = new ChatExtensions();
@@ -94,14 +92,6 @@ function setup(opts: Options = {}) {
 }
 
 const caller = (userId: string) => ({ userId });
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: Error & { code?: string }) => e.code ?? e.message,
-  );
-/** Each case's outcome, its handler attached at once (a rejection waiting its turn is handled). */
-const settled = (cases: [string, Promise<unknown>][]) =>
-  cases.map(([code, p]) => [code, codeOf(p)] as const);
 
 describe('MessagesService: send', () => {
   it('gives each message the next seq of its room and publishes its message.new once', async () => {

@@ -3,16 +3,11 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthorizationService } from '../../common/authz/authorization.service.js';
 import { Errors } from '../../common/errors/domain-error.js';
-import type { ChatEvent } from '../../common/events/chat-events.js';
-import type { EventBus } from '../../common/events/event-bus.js';
-import { ChatExtensions } from '../../common/extensions/chat-extensions.js';
-import { PasswordHasher } from '../../common/security/password-hasher.js';
-import { authConfig } from '../../config/configuration.js';
-import { RoomsService } from '../rooms/rooms.service.js';
-import { InMemoryInvites, InMemoryRooms } from '../rooms/testing/in-memory-rooms.fake.js';
+import { InMemoryRooms, roomsServiceOn } from '../rooms/testing/in-memory-rooms.fake.js';
 import type { OrgMember, Organization } from './domain/organization.js';
 import { OrganizationRepository, type MemberWrite } from './domain/organization.repository.js';
 import { OrganizationsService } from './organizations.service.js';
+import { codeOf, recordingBus } from '../../common/testing/unit-kit.fake.js';
 
 const person = (username: string) => ({ userId: randomUUID() as string, username });
 const OWNER = person('owner');
@@ -105,35 +100,14 @@ class InMemoryOrgs extends OrganizationRepository {
   }
 }
 
-class PlainHasher extends PasswordHasher {
-  hash(p: string): Promise<string> {
-    return Promise.resolve(`hashed:${p}`);
-  }
-  verify(hash: string, p: string): Promise<boolean> {
-    return Promise.resolve(hash === `hashed:${p}`);
-  }
-}
-
 async function setup() {
   const roomRepo = new InMemoryRooms();
-  const published: ChatEvent[] = [];
-  const bus = {
-    publish: async (e: ChatEvent) => void published.push(e),
-    subscribe: () => () => undefined,
-  } as unknown as EventBus;
+  const { bus, published } = recordingBus();
   const authz = {
     can: async (userId: string, permission: string) =>
       permission === 'org.manage' && userId === MANAGER.userId,
   } as unknown as AuthorizationService;
-  const rooms = new RoomsService(
-    roomRepo,
-    new InMemoryInvites(roomRepo),
-    new PlainHasher(),
-    bus,
-    authConfig({ JWT_SECRET: 'x'.repeat(48) }),
-    new ChatExtensions(),
-    authz,
-  );
+  const rooms = roomsServiceOn(roomRepo, { bus, authz });
   const orgs = new InMemoryOrgs(roomRepo);
   const svc = new OrganizationsService(orgs, authz, rooms);
   const { org } = await svc.create(OWNER, 'acme');
@@ -155,12 +129,6 @@ async function setup() {
   const inRoom = (roomId: string) => [...roomRepo.members.get(roomId)!.keys()];
   return { svc, org, orgs, roomRepo, orgRoom, inRoom, published };
 }
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: Error & { code?: string }) => e.code ?? e.message,
-  );
 
 afterEach(() => {
   jest.restoreAllMocks();

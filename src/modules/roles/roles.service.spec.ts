@@ -25,6 +25,7 @@ import {
 } from './domain/role.repository.js';
 import { RolesPermissionResolver } from './roles-permission.resolver.js';
 import { RolesService } from './roles.service.js';
+import { codeOf, settled } from '../../common/testing/unit-kit.fake.js';
 
 const ORG: string = randomUUID();
 const ROOM_IN_ORG: string = randomUUID();
@@ -168,14 +169,6 @@ function setup() {
   return { svc, repo, ext, resolver };
 }
 
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: Error & { code?: string }) => e.code ?? e.message,
-  );
-/** Each case's outcome, its handler attached at once (a rejection waiting its turn is handled). */
-const settled = (cases: [string, Promise<unknown>][]) =>
-  cases.map(([code, p]) => [code, codeOf(p)] as const);
 const room = (id: string): PermissionScope => ({ type: 'room', id });
 const org = (id: string): PermissionScope => ({ type: 'org', id });
 

@@ -1,32 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
-import type { AuthorizationService } from '../../common/authz/authorization.service.js';
-import type { ChatEvent } from '../../common/events/chat-events.js';
-import type { EventBus } from '../../common/events/event-bus.js';
 import { ChatExtensions } from '../../common/extensions/chat-extensions.js';
-import { PasswordHasher } from '../../common/security/password-hasher.js';
-import { authConfig } from '../../config/configuration.js';
 import type { UserRepository } from '../users/domain/user.repository.js';
 import type { PublicProfile, UserStatus } from '../users/domain/user.js';
 import { DirectRoomsService } from './direct-rooms.service.js';
 import { DIRECT_MAX_OTHERS } from './domain/direct-room.js';
 import { InvitesService } from './invites.service.js';
-import { RoomsService } from './rooms.service.js';
-import { InMemoryInvites, InMemoryRooms } from './testing/in-memory-rooms.fake.js';
+import { InMemoryInvites, InMemoryRooms, roomsServiceOn } from './testing/in-memory-rooms.fake.js';
+import { codeOf, recordingBus, settled } from '../../common/testing/unit-kit.fake.js';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const OWNER = { userId: id(1), username: 'owner' };
 const BOB = { userId: id(2), username: 'bob' };
 const CAROL = { userId: id(3), username: 'carol' };
 const BANNED = { userId: id(4), username: 'banned' };
-
-class PlainHasher extends PasswordHasher {
-  hash(p: string): Promise<string> {
-    return Promise.resolve(`hashed:${p}`);
-  }
-  verify(hash: string, p: string): Promise<boolean> {
-    return Promise.resolve(hash === `hashed:${p}`);
-  }
-}
 
 function setup() {
   const repo = new InMemoryRooms();
@@ -48,15 +34,9 @@ function setup() {
   const users = {
     findProfiles: async (ids: string[]) => ids.flatMap((i) => profiles.get(i) ?? []),
   } as unknown as UserRepository;
-  const published: ChatEvent[] = [];
-  const bus = {
-    publish: async (e: ChatEvent) => void published.push(e),
-    subscribe: () => () => undefined,
-  } as unknown as EventBus;
+  const { bus, published } = recordingBus();
   const ext = new ChatExtensions();
-  const authz = { can: async () => false } as unknown as AuthorizationService;
-  const cfg = authConfig({ JWT_SECRET: 'x'.repeat(48) });
-  const rooms = new RoomsService(repo, invites, new PlainHasher(), bus, cfg, ext, authz);
+  const rooms = roomsServiceOn(repo, { bus, ext, invites });
   return {
     repo,
     invites,
@@ -67,15 +47,6 @@ function setup() {
     direct: new DirectRoomsService(repo, users, bus),
   };
 }
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: Error & { code?: string }) => e.code ?? e.message,
-  );
-/** Each case's outcome, its handler attached at once (a rejection waiting its turn is handled). */
-const settled = (cases: [string, Promise<unknown>][]) =>
-  cases.map(([code, p]) => [code, codeOf(p)] as const);
 
 describe('InvitesService', () => {
   it('the owner invites into a private room; the invitee hears of it and joins once without the password', async () => {

@@ -1,54 +1,27 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { AuthorizationService } from '../../common/authz/authorization.service.js';
-import type { ChatEvent } from '../../common/events/chat-events.js';
-import type { ChatEventHandler, EventBus } from '../../common/events/event-bus.js';
 import { ChatExtensions } from '../../common/extensions/chat-extensions.js';
-import { PasswordHasher } from '../../common/security/password-hasher.js';
-import { authConfig } from '../../config/configuration.js';
-import { RoomsService } from './rooms.service.js';
-import { InMemoryInvites, InMemoryRooms } from './testing/in-memory-rooms.fake.js';
+import { InMemoryInvites, InMemoryRooms, roomsServiceOn } from './testing/in-memory-rooms.fake.js';
+import { codeOf, recordingBus } from '../../common/testing/unit-kit.fake.js';
 
 const OWNER = { userId: '00000000-0000-4000-8000-00000000000a', username: 'owner' };
 const BOB = { userId: '00000000-0000-4000-8000-00000000000b', username: 'bob' };
 const CAROL = { userId: '00000000-0000-4000-8000-00000000000c', username: 'carol' };
 const ADMIN = { userId: '00000000-0000-4000-8000-00000000000d', username: 'admin' };
 
-class PlainHasher extends PasswordHasher {
-  hash(p: string): Promise<string> {
-    return Promise.resolve(`hashed:${p}`);
-  }
-  verify(hash: string, p: string): Promise<boolean> {
-    return Promise.resolve(hash === `hashed:${p}`);
-  }
-}
-
 function setup(opts: { deleteAnyHolders?: string[] } = {}) {
   const repo = new InMemoryRooms();
   const invites = new InMemoryInvites(repo);
-  const published: ChatEvent[] = [];
-  const handlers: ChatEventHandler[] = [];
-  const bus = {
-    publish: async (e: ChatEvent) => void published.push(e),
-    subscribe: (h: ChatEventHandler) => {
-      handlers.push(h);
-      return () => undefined;
-    },
-  } as unknown as EventBus;
-  /** What another instance's change looks like here: the event arriving from the bus. */
-  const fromBus = (e: ChatEvent) => handlers.forEach((h) => h(e));
-  const cfg = authConfig({
-    JWT_SECRET: 'x'.repeat(48),
-    ROOM_JOIN_MAX_FAILURES: '3',
-    ROOM_JOIN_FAILURE_WINDOW_SEC: '60',
-  });
+  const { bus, published, deliver: fromBus } = recordingBus();
   const ext = new ChatExtensions();
   const holders = new Set(opts.deleteAnyHolders ?? []);
   const authz = {
     can: async (userId: string, permission: string) =>
       permission.endsWith('.any') && holders.has(userId),
   } as unknown as AuthorizationService;
-  const svc = new RoomsService(repo, invites, new PlainHasher(), bus, cfg, ext, authz);
+  const auth = { ROOM_JOIN_MAX_FAILURES: '3', ROOM_JOIN_FAILURE_WINDOW_SEC: '60' };
+  const svc = roomsServiceOn(repo, { bus, ext, authz, invites, auth });
   svc.onModuleInit();
   const events = (roomId: string) =>
     published.flatMap((e) =>
@@ -60,12 +33,6 @@ function setup(opts: { deleteAnyHolders?: string[] } = {}) {
     );
   return { svc, repo, ext, invites, published, events, fromBus };
 }
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: Error & { code?: string }) => e.code ?? e.message,
-  );
 
 describe('RoomsService: the membership check on the send path', () => {
   it('trusts a confirmed membership for a while without reading it again', async () => {

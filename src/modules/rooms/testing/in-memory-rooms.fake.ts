@@ -2,6 +2,11 @@
 // built into dist: *.fake.ts is excluded). They keep the SQL repositories' contracts as the
 // services rely on them.
 import { randomUUID } from 'node:crypto';
+import type { AuthorizationService } from '../../../common/authz/authorization.service.js';
+import type { EventBus } from '../../../common/events/event-bus.js';
+import { ChatExtensions } from '../../../common/extensions/chat-extensions.js';
+import { PlainHasher } from '../../../common/testing/unit-kit.fake.js';
+import { authConfig } from '../../../config/configuration.js';
 import type { RoomEvent, RoomEventDraft } from '../../../common/events/chat-events.js';
 import { Errors } from '../../../common/errors/domain-error.js';
 import type { Invite, InviteCloseReason } from '../domain/invite.js';
@@ -13,6 +18,7 @@ import {
   type RoomPatch,
 } from '../domain/room.repository.js';
 import { toRoomView, type Membership, type Room } from '../domain/room.js';
+import { RoomsService } from '../rooms.service.js';
 
 /**
  * Rooms and memberships in memory, as the SQL repository keeps them: a member.joined or
@@ -225,4 +231,30 @@ export class InMemoryInvites extends InviteRepository {
       (i) => i.roomId === roomId && i.userId === userId && !i.closed,
     );
   }
+}
+
+/**
+ * The real RoomsService on in-memory rooms and invites, for the specs of the services built on
+ * it. `auth` overrides the auth settings' environment (the join back-off's); nobody holds any
+ * permission unless `authz` says so.
+ */
+export function roomsServiceOn(
+  repo: InMemoryRooms,
+  deps: {
+    bus: EventBus;
+    ext?: ChatExtensions;
+    authz?: AuthorizationService;
+    invites?: InMemoryInvites;
+    auth?: Record<string, string>;
+  },
+): RoomsService {
+  return new RoomsService(
+    repo,
+    deps.invites ?? new InMemoryInvites(repo),
+    new PlainHasher(),
+    deps.bus,
+    authConfig({ JWT_SECRET: 'x'.repeat(48), ...deps.auth }),
+    deps.ext ?? new ChatExtensions(),
+    deps.authz ?? ({ can: () => Promise.resolve(false) } as unknown as AuthorizationService),
+  );
 }

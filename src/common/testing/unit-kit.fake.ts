@@ -1,0 +1,53 @@
+// What the services' unit tests share (not built into dist: *.fake.ts is excluded): how a call
+// ended, a hasher that needs no CPU, an event bus that records what is published.
+import type { ChatEvent } from '../events/chat-events.js';
+import type { ChatEventHandler, EventBus } from '../events/event-bus.js';
+import { PasswordHasher } from '../security/password-hasher.js';
+
+/** 'resolved', or the DomainError's code (the message for any other error). */
+export const codeOf = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => 'resolved',
+    (e: Error & { code?: string }) => e.code ?? e.message,
+  );
+
+/**
+ * Each case's outcome, its handler attached when the list is built: a call that rejects at
+ * once does not wait unhandled for its turn to be awaited.
+ */
+export const settled = (cases: [string, Promise<unknown>][]) =>
+  cases.map(([code, p]) => [code, codeOf(p)] as const);
+
+/** `hashed:<password>`: what a test needs of a hash, without argon2's cost. */
+export class PlainHasher extends PasswordHasher {
+  hash(password: string): Promise<string> {
+    return Promise.resolve(`hashed:${password}`);
+  }
+  verify(hash: string, password: string): Promise<boolean> {
+    return Promise.resolve(hash === `hashed:${password}`);
+  }
+}
+
+/**
+ * An in-process EventBus that keeps every published event; `deliver` hands an event to the
+ * subscribers as if it came from another instance.
+ */
+export function recordingBus(): {
+  bus: EventBus;
+  published: ChatEvent[];
+  deliver: (e: ChatEvent) => void;
+} {
+  const published: ChatEvent[] = [];
+  const handlers: ChatEventHandler[] = [];
+  const bus = {
+    publish: (e: ChatEvent) => {
+      published.push(e);
+      return Promise.resolve();
+    },
+    subscribe: (h: ChatEventHandler) => {
+      handlers.push(h);
+      return () => void handlers.splice(handlers.indexOf(h), 1);
+    },
+  } as unknown as EventBus;
+  return { bus, published, deliver: (e) => handlers.forEach((h) => h(e)) };
+}
