@@ -4,7 +4,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import pg from 'pg';
 import { Periodic } from '../../common/periodic.js';
 
 /** How often the database is probed when nobody asks (readiness probes also probe). */
@@ -20,6 +20,55 @@ export interface DatabaseState {
 }
 
 /**
+ * One connection of its own for the probe. Not the service's pool: when every pooled connection
+ * is busy (a burst of slow searches), a probe queued behind them timed out, and readiness said
+ * the database was unreachable while it answered, taking the instance out of the load balancer
+ * at the moment it was busiest (seen in the benchmark's search scenario). Opened on first use,
+ * dropped on any error and opened again by the next probe.
+ */
+export class ProbeConnection {
+  private client: pg.Client | null = null;
+
+  constructor(private readonly url: string) {}
+
+  async ping(): Promise<void> {
+    let client = this.client;
+    if (!client) {
+      client = new pg.Client({
+        connectionString: this.url,
+        application_name: 'chat-backend-watch',
+        connectionTimeoutMillis: PING_TIMEOUT_MS,
+      });
+      // An error on the idle connection (the server went away) is the next ping's to report.
+      client.on('error', () => undefined);
+      this.client = client;
+      try {
+        await client.connect();
+      } catch (err) {
+        this.drop(client);
+        throw err;
+      }
+    }
+    try {
+      await client.query('SELECT 1');
+    } catch (err) {
+      this.drop(client);
+      throw err;
+    }
+  }
+
+  /** Ends the connection; the next ping opens another (a probe that timed out may hang on it). */
+  close(): void {
+    if (this.client) this.drop(this.client);
+  }
+
+  private drop(client: pg.Client): void {
+    if (this.client === client) this.client = null;
+    void client.end().catch(() => undefined);
+  }
+}
+
+/**
  * Notices when the database goes away and comes back, whether or not anyone asks: one log line
  * per transition (error when lost, info when back), and the state for the readiness probe. The
  * pool needs no help to come back: pg opens fresh connections once the server answers again.
@@ -31,7 +80,7 @@ export class DatabaseWatch implements OnApplicationBootstrap, OnApplicationShutd
   private state: DatabaseState = { up: true, since: new Date().toISOString() };
   private inFlight: Promise<DatabaseState> | null = null;
 
-  constructor(private readonly ds: DataSource) {
+  constructor(private readonly probe: ProbeConnection) {
     this.periodic = new Periodic(
       'database-watch',
       WATCH_INTERVAL_MS,
@@ -46,6 +95,7 @@ export class DatabaseWatch implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     await this.periodic.stop();
+    this.probe.close();
   }
 
   /** Pings the database now (one ping at a time, shared) and returns the resulting state. */
@@ -60,7 +110,7 @@ export class DatabaseWatch implements OnApplicationBootstrap, OnApplicationShutd
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.ds.query('SELECT 1'),
+        this.probe.ping(),
         new Promise((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)),
@@ -74,6 +124,7 @@ export class DatabaseWatch implements OnApplicationBootstrap, OnApplicationShutd
         this.log.log({ downMs }, 'database reachable again');
       }
     } catch (err) {
+      this.probe.close();
       const error = err instanceof Error ? err.message : String(err);
       if (this.state.up) {
         this.state = { up: false, error, since: new Date().toISOString() };

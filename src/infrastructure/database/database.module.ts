@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { databaseConfig, type DatabaseConfig } from '../../config/configuration.js';
 import { buildDataSourceOptions } from './data-source-options.js';
-import { DatabaseWatch } from './database-watch.js';
+import { DatabaseWatch, ProbeConnection } from './database-watch.js';
 import { GenericPlanPool } from './generic-plan-pool.js';
 import { runMigrationsLocked } from './migrate.js';
 
@@ -23,7 +23,10 @@ export class DatabaseModule {
       // pool runs the statements that want one (message search).
       global: true,
       providers: [
-        DatabaseWatch,
+        {
+          provide: DatabaseWatch,
+          useFactory: () => new DatabaseWatch(new ProbeConnection(options.url)),
+        },
         {
           provide: GenericPlanPool,
           inject: [databaseConfig.KEY],
