@@ -29,8 +29,9 @@ export class PlainHasher extends PasswordHasher {
 }
 
 /**
- * An in-process EventBus that keeps every published event; `deliver` hands an event to the
- * subscribers as if it came from another instance.
+ * An in-process EventBus that keeps every published event and, as the real buses do, hands it to
+ * this instance's subscribers; `deliver` hands an event to them as if another instance had
+ * published it.
  */
 export function recordingBus(): {
   bus: EventBus;
@@ -42,6 +43,7 @@ export function recordingBus(): {
   const bus = {
     publish: (e: ChatEvent) => {
       published.push(e);
+      for (const h of [...handlers]) h(e);
       return Promise.resolve();
     },
     subscribe: (h: ChatEventHandler) => {

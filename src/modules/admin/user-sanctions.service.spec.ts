@@ -1,12 +1,8 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { codeOf, recordingBus, settled } from '../../common/testing/unit-kit.fake.js';
-import { authConfig } from '../../config/configuration.js';
-import { AuthService } from '../auth/auth.service.js';
-import type { LoginThrottle } from '../auth/login-throttle.service.js';
 import {
-  CountingHasher,
+  authServiceOn,
   InMemorySessions,
   InMemoryUsers,
 } from '../auth/testing/in-memory-auth.fake.js';
@@ -14,8 +10,6 @@ import { SanctionRepository } from './domain/admin.repository.js';
 import type { NewAuditEntry } from './domain/audit.js';
 import type { AdminUser, Sanction, SanctionKind } from './domain/sanction.js';
 import { UserSanctionsService } from './user-sanctions.service.js';
-
-const SECRET = 'x'.repeat(40) + '-sanctions-unit-test';
 
 /**
  * Sanctions in memory over the in-memory users: status, sanction and audit row change together,
@@ -67,21 +61,7 @@ async function setup() {
   const users = new InMemoryUsers();
   const sessions = new InMemorySessions(users);
   const { bus, published } = recordingBus();
-  const throttle = {
-    attemptFor: () => ({ key: Buffer.alloc(32), trustedDevice: false }),
-    admit: async () => undefined,
-    succeeded: async () => undefined,
-    issueDeviceToken: () => 'device-token',
-  } as unknown as LoginThrottle;
-  const auth = new AuthService(
-    users,
-    sessions,
-    new CountingHasher(),
-    new JwtService({ secret: SECRET }),
-    bus,
-    throttle,
-    authConfig({ JWT_SECRET: SECRET }),
-  );
+  const auth = authServiceOn({ users, sessions, bus });
   const repo = new InMemorySanctions(users);
   const svc = new UserSanctionsService(repo, auth);
   const admin = await auth.register({

@@ -2,43 +2,28 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
-import { authConfig } from '../../config/configuration.js';
-import type { ChatEvent } from '../../common/events/chat-events.js';
-import type { ChatEventHandler, EventBus } from '../../common/events/event-bus.js';
-import { AuthService } from './auth.service.js';
-import { CountingHasher, InMemorySessions, InMemoryUsers } from './testing/in-memory-auth.fake.js';
-import type { LoginThrottle } from './login-throttle.service.js';
-import { codeOf } from '../../common/testing/unit-kit.fake.js';
-
-const SECRET = 'x'.repeat(40) + '-auth-service-unit-test';
+import {
+  authServiceOn,
+  CountingHasher,
+  FAKE_JWT_SECRET,
+  InMemorySessions,
+  InMemoryUsers,
+} from './testing/in-memory-auth.fake.js';
+import { codeOf, recordingBus } from '../../common/testing/unit-kit.fake.js';
 
 function setup() {
   const users = new InMemoryUsers();
   const sessions = new InMemorySessions(users);
   const hasher = new CountingHasher();
-  const jwt = new JwtService({ secret: SECRET });
-  const published: ChatEvent[] = [];
-  const handlers: ChatEventHandler[] = [];
-  const bus = {
-    publish: async (e: ChatEvent) => {
-      published.push(e);
-      for (const h of handlers) h(e);
-    },
-    subscribe: (h: ChatEventHandler) => {
-      handlers.push(h);
-      return () => handlers.splice(handlers.indexOf(h), 1);
-    },
-  } as unknown as EventBus;
-  // The throttle has its own unit test (login-throttle.service.spec.ts): here it lets all in.
-  const throttle = {
-    attemptFor: () => ({ key: Buffer.alloc(32), trustedDevice: false }),
-    admit: async () => undefined,
-    succeeded: async () => undefined,
-    issueDeviceToken: () => 'device-token',
-  } as unknown as LoginThrottle;
-  const cfg = authConfig({ JWT_SECRET: SECRET, REFRESH_TOKEN_TTL_SEC: '3600' });
-  const svc = new AuthService(users, sessions, hasher, jwt, bus, throttle, cfg);
-  svc.onModuleInit();
+  const jwt = new JwtService({ secret: FAKE_JWT_SECRET });
+  const { bus, published } = recordingBus();
+  const svc = authServiceOn({
+    users,
+    sessions,
+    bus,
+    hasher,
+    env: { REFRESH_TOKEN_TTL_SEC: '3600' },
+  });
   const revoked = () =>
     published.flatMap((e) => (e.type === 'session.revoked' ? [[e.sessionId, e.reason]] : []));
   return { svc, users, sessions, hasher, jwt, published, revoked };

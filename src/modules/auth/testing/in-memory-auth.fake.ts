@@ -1,6 +1,11 @@
 // In-memory fakes of the auth context's ports, for services' unit tests (not built into dist:
 // *.fake.ts is excluded). They keep the SQL repositories' contracts as the services rely on them.
+import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
+import type { EventBus } from '../../../common/events/event-bus.js';
+import { authConfig } from '../../../config/configuration.js';
+import { AuthService } from '../auth.service.js';
+import type { LoginThrottle } from '../login-throttle.service.js';
 import { PasswordHasher } from '../../../common/security/password-hasher.js';
 import { UserRepository, type NewUser } from '../../users/domain/user.repository.js';
 import type { User, UserStatus } from '../../users/domain/user.js';
@@ -153,4 +158,38 @@ export class CountingHasher extends PasswordHasher {
     this.verifications++;
     return Promise.resolve(hash === `hashed:${password}`);
   }
+}
+
+/** The secret authServiceOn signs with (a test may sign its own tokens with it). */
+export const FAKE_JWT_SECRET = 'x'.repeat(40) + '-in-memory-auth-fake';
+
+/**
+ * The real AuthService on in-memory users and sessions, its login throttle letting every
+ * attempt in (the throttle has its own spec, login-throttle.service.spec.ts). Started: it
+ * listens on `bus` for session.revoked as in the app.
+ */
+export function authServiceOn(deps: {
+  users: InMemoryUsers;
+  sessions: InMemorySessions;
+  bus: EventBus;
+  hasher?: PasswordHasher;
+  env?: Record<string, string>;
+}): AuthService {
+  const throttle = {
+    attemptFor: () => ({ key: Buffer.alloc(32), trustedDevice: false }),
+    admit: () => Promise.resolve(),
+    succeeded: () => Promise.resolve(),
+    issueDeviceToken: () => 'device-token',
+  } as unknown as LoginThrottle;
+  const svc = new AuthService(
+    deps.users,
+    deps.sessions,
+    deps.hasher ?? new CountingHasher(),
+    new JwtService({ secret: FAKE_JWT_SECRET }),
+    deps.bus,
+    throttle,
+    authConfig({ JWT_SECRET: FAKE_JWT_SECRET, ...deps.env }),
+  );
+  svc.onModuleInit();
+  return svc;
 }
