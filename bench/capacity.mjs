@@ -67,6 +67,31 @@ function row(file, impl, metric) {
   return { value: r.value, source: `${file}: ${r.impl}, ${r.metric}` };
 }
 
+/**
+ * CPU per record of rooms not served, at the highest rate the bus scenario wrote them (its
+ * "@ N records/s" rows): the cost per record falls as fetches carry more records (a fixed cost
+ * per fetch), so the figure at the highest measured rate is the one nearest the projected load,
+ * and still an overestimate of it. Older results have only the 500 msg/s row of live traffic.
+ */
+function unservedCost(file) {
+  const impl = 'ours kafka, instance C (no sockets)';
+  const metric = 'CPU per record of unserved rooms';
+  const data = JSON.parse(readFileSync(file, 'utf8'));
+  const atRates = data.rows
+    .filter((x) => x.impl === impl && x.metric.startsWith(`${metric} @ `))
+    .filter((x) => typeof x.value === 'number')
+    .map((x) => ({ x, rate: Number(/@ (\d+)/.exec(x.metric)?.[1] ?? 0) }))
+    .sort((a, b) => b.rate - a.rate);
+  if (atRates.length === 0) return row(file, impl, metric);
+  const { x: best, rate } = atRates[0];
+  const written = data.rows.find(
+    (x) => x.impl === impl && x.metric === `records written @ ${rate} records/s`,
+  );
+  const achieved =
+    typeof written?.value === 'number' ? ` (${Math.round(written.value)} written per second)` : '';
+  return { value: best.value, source: `${file}: ${best.impl}, ${best.metric}${achieved}` };
+}
+
 /** The per-unit costs, each with where it came from: a given flag, else its result file. */
 export function readCosts(files) {
   const cost = (flag, fromFile) => {
@@ -87,9 +112,7 @@ export function readCosts(files) {
     sendServerUs: cost('send-server-us', () => perSend('server CPU (best step)')),
     sendDbUs: cost('send-db-us', () => perSend('db backends CPU (best step)')),
     socketKb: cost('socket-kb', () => row(files.idle, 'ours', 'memory per socket after hold')),
-    unservedUs: cost('unserved-us', () =>
-      row(files.bus, 'ours kafka, instance C (no sockets)', 'CPU per record of unserved rooms'),
-    ),
+    unservedUs: cost('unserved-us', () => unservedCost(files.bus)),
   };
 }
 

@@ -170,7 +170,12 @@ async function main() {
         sioClient: args.sioClient,
         impls: args.impls,
         label: (impl) => IMPL_LABEL[impl] ?? impl,
-        opt: (key, dflt) => (args.knobs[key] !== undefined ? Number(args.knobs[key]) : dflt),
+        // A knob is a number, or a list such as --bus-flood-rates=1000,5000 (kept as text).
+        opt: (key, dflt) => {
+          const v = args.knobs[key];
+          if (v === undefined) return dflt;
+          return Number.isNaN(Number(v)) ? v : Number(v);
+        },
         log: (m) =>
           console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${m}`),
       };

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect, phase, sleep, startImpl, withPool } from '../lib/harness.mjs';
 import { freePort, ROOT } from '../lib/servers.mjs';
+import { floodUnserved, skippedRecords } from '../lib/unserved-flood.mjs';
 
 export const title = 'Event bus (in-process vs Kafka)';
 
@@ -56,6 +57,11 @@ export async function run(ctx) {
   const receivers = 2;
   const rate = ctx.opt('bus-rate', q ? 50 : 500);
   const durationMs = q ? 2000 : ctx.opt('bus-duration-ms', 60_000);
+  const floodRates = String(ctx.opt('bus-flood-rates', q ? '1000' : '1000,5000,20000'))
+    .split(',')
+    .map(Number)
+    .filter((r) => r > 0); // --bus-flood-rates=0: none
+  const floodMs = ctx.opt('bus-flood-ms', 10_000);
   const nUsers = q ? 10 : 50;
   const notes = [];
   const per = {};
@@ -67,12 +73,6 @@ export async function run(ctx) {
     await sleep(q ? 1000 : 5000);
     const s1 = c.stats();
     return (s1.cpuMs - s0.cpuMs) / (performance.now() - t0);
-  }
-
-  async function skippedRecords(c) {
-    const text = await (await fetch(`${c.url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith('kafka_skipped_records_total '));
-    return line ? Number(line.split(' ')[1]) : 0;
   }
 
   async function measure(label, servers, observer = null) {
@@ -177,6 +177,24 @@ export async function run(ctx) {
         b = await startImpl(ctx, 'ours', { instanceId: 'bus-b', extraEnv });
         c = await startImpl(ctx, 'ours', { instanceId: 'bus-c', extraEnv });
         per.kafka = await measure('kafka', [a, b], c);
+        // The same cost at the rates the capacity model projects: records of rooms nobody here
+        // serves, written straight to the topic, 10 s per rate.
+        const idle = await idleCpuRate(c);
+        per.kafka.flood = [];
+        for (const floodRate of floodRates) {
+          const f = await floodUnserved({
+            brokers,
+            topic: extraEnv.KAFKA_TOPIC,
+            rate: floodRate,
+            durationMs: q ? 1000 : floodMs,
+            observer: c,
+            idleCpuPerMs: idle,
+          });
+          ctx.log(
+            `  unserved flood ${floodRate}/s: ${f.sent} records (${f.achievedRate.toFixed(0)}/s), instance C skipped ${f.skipped} in ${(f.wallMs / 1000).toFixed(1)} s, ${f.usPerRecord.toFixed(1)} µs CPU per record`,
+          );
+          per.kafka.flood.push(f);
+        }
       } finally {
         await Promise.all([a.stop(), b?.stop(), c?.stop()]);
       }
@@ -233,6 +251,20 @@ export async function run(ctx) {
       metric: 'records skipped undecoded',
       value: u.records > 0 ? (100 * u.skipped) / u.records : null,
       unit: '%',
+    });
+  }
+  for (const f of per.kafka?.flood ?? []) {
+    rows.push({
+      impl: 'ours kafka, instance C (no sockets)',
+      metric: `CPU per record of unserved rooms @ ${f.rate} records/s`,
+      value: f.skipped >= f.sent ? f.usPerRecord : null,
+      unit: 'µs',
+    });
+    rows.push({
+      impl: 'ours kafka, instance C (no sockets)',
+      metric: `records written @ ${f.rate} records/s`,
+      value: f.achievedRate,
+      unit: '/s',
     });
   }
   if (per.kafka && per['in-process'])
