@@ -7,8 +7,13 @@ import { authConfig } from '../../../config/configuration.js';
 import { AuthService } from '../auth.service.js';
 import type { LoginThrottle } from '../login-throttle.service.js';
 import { PasswordHasher } from '../../../common/security/password-hasher.js';
-import { UserRepository, type NewUser } from '../../users/domain/user.repository.js';
-import type { User, UserStatus } from '../../users/domain/user.js';
+import {
+  UserRepository,
+  type NewUser,
+  type ProfilePatch,
+} from '../../users/domain/user.repository.js';
+import type { PublicProfile, User, UserStatus } from '../../users/domain/user.js';
+import { Errors } from '../../../common/errors/domain-error.js';
 import {
   SessionRepository,
   type RotateResult,
@@ -16,7 +21,7 @@ import {
 } from '../domain/session.repository.js';
 import { sameHash } from '../domain/tokens.js';
 
-/** Users in memory: what AuthService uses of the port. */
+/** Users in memory, with the SQL repository's contract (usernames unique, case-insensitively). */
 export class InMemoryUsers extends UserRepository {
   readonly byId = new Map<string, User>();
   create(u: NewUser): Promise<User> {
@@ -49,15 +54,67 @@ export class InMemoryUsers extends UserRepository {
     this.byId.get(id)!.status = status;
     return Promise.resolve();
   }
-  findProfiles(): never {
-    throw new Error('not used by AuthService');
+  findProfiles(ids: string[]): Promise<PublicProfile[]> {
+    return Promise.resolve(
+      ids.flatMap((id) => {
+        const u = this.byId.get(id);
+        return u ? [profileOf(u)] : [];
+      }),
+    );
   }
-  updateProfile(): never {
-    throw new Error('not used by AuthService');
+  /** All or nothing, as the SQL one: the extensions merged from the stored ones, or a throw. */
+  updateProfile(id: string, patch: ProfilePatch): Promise<User> {
+    this.profileWrites++;
+    try {
+      const u = this.byId.get(id);
+      if (!u) throw Errors.notFound('USER_NOT_FOUND', 'user not found');
+      const name = patch.username?.toLowerCase();
+      if (
+        name !== undefined &&
+        [...this.byId.values()].some((o) => o.id !== id && o.username.toLowerCase() === name)
+      )
+        throw Errors.conflict('USERNAME_TAKEN', 'username taken');
+      const next: User = {
+        ...u,
+        username: patch.username ?? u.username,
+        avatarUrl: patch.avatarUrl === undefined ? u.avatarUrl : patch.avatarUrl,
+        extensions: patch.extensions ? patch.extensions(u.extensions) : u.extensions,
+        updatedAt: new Date(),
+      };
+      this.byId.set(id, next);
+      return Promise.resolve(next);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
-  searchActiveByPrefix(): never {
-    throw new Error('not used by AuthService');
+  /** Writes attempted through updateProfile (a refused patch must not get that far). */
+  profileWrites = 0;
+  searchActiveByPrefix(
+    prefix: string,
+    limit: number,
+    after: string | null,
+  ): Promise<{ items: PublicProfile[]; next: string | null }> {
+    const p = prefix.toLowerCase();
+    const found = [...this.byId.values()]
+      .filter((u) => u.status === 'active' && u.username.toLowerCase().startsWith(p))
+      .sort((a, b) => (a.username.toLowerCase() < b.username.toLowerCase() ? -1 : 1))
+      .filter((u) => after === null || u.username.toLowerCase() > after);
+    const items = found.slice(0, limit);
+    return Promise.resolve({
+      items: items.map(profileOf),
+      next: found.length > limit ? items[items.length - 1].username.toLowerCase() : null,
+    });
   }
+}
+
+function profileOf(u: User): PublicProfile {
+  return {
+    id: u.id,
+    username: u.username,
+    avatarUrl: u.avatarUrl,
+    status: u.status,
+    extensions: u.extensions,
+  };
 }
 
 interface TokenRow {
