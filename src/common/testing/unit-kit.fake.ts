@@ -18,6 +18,15 @@ export const codeOf = (p: Promise<unknown>): Promise<string> =>
 export const settled = (cases: [string, Promise<unknown>][]) =>
   cases.map(([code, p]) => [code, codeOf(p)] as const);
 
+/** Polls until `done` holds (a condition, never a fixed sleep); fails after `timeoutMs`. */
+export async function until(done: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
 /** `hashed:<password>`: what a test needs of a hash, without argon2's cost. */
 export class PlainHasher extends PasswordHasher {
   hash(password: string): Promise<string> {

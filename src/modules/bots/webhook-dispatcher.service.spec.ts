@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { MessageView } from '../../common/events/chat-events.js';
 import { Errors } from '../../common/errors/domain-error.js';
 import type { InstanceIdentity } from '../../infrastructure/instance-identity.js';
+import { until } from '../../common/testing/unit-kit.fake.js';
 import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import type { BotsConfig } from './bots.config.js';
 import { webhookSignature } from './domain/bot-token.js';
@@ -136,14 +137,6 @@ function heldNetwork() {
       }),
   } as unknown as WebhookNetwork;
   return { network, posts, maxInFlight: () => maxInFlight };
-}
-
-async function until(done: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 const running: WebhookDispatcher[] = [];

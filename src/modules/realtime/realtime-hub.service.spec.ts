@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import type { ChatEvent, RoomEvent } from '../../common/events/chat-events.js';
 import type { EventHint } from '../../common/events/event-bus.js';
 import { ChatExtensions } from '../../common/extensions/chat-extensions.js';
-import { recordingBus } from '../../common/testing/unit-kit.fake.js';
+import { recordingBus, until } from '../../common/testing/unit-kit.fake.js';
 import type { WebsocketConfig } from '../../config/configuration.js';
 import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import type { AttachmentUrls } from '../attachments/attachment-urls.js';
@@ -91,15 +91,6 @@ class InMemoryLog extends RoomEventRepository {
 
   retainedFromSeq(): never {
     throw new Error('not used by the hub');
-  }
-}
-
-/** Polls until `done` holds (never a fixed sleep); fails after `timeoutMs`. */
-async function until(done: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
   }
 }
 

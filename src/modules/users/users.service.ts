@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from '../../common/cursor.js';
 import { Errors } from '../../common/errors/domain-error.js';
 import { DEFAULT_LIMIT, type Page } from '../../common/http/pagination.js';
 import { checkExtensionsPatch, mergeExtensions } from './domain/user-extensions.js';
-import type { PublicProfile, User } from './domain/user.js';
+import { publicProfile, type PublicProfile, type User } from './domain/user.js';
 import { UserRepository, type ProfilePatch } from './domain/user.repository.js';
 
 @Injectable()
@@ -17,14 +17,7 @@ export class UsersService {
   }
 
   async profile(id: string): Promise<PublicProfile> {
-    const u = await this.getById(id);
-    return {
-      id: u.id,
-      username: u.username,
-      avatarUrl: u.avatarUrl,
-      status: u.status,
-      extensions: u.extensions,
-    };
+    return publicProfile(await this.getById(id));
   }
 
   async updateProfile(

@@ -12,7 +12,12 @@ import {
   type NewUser,
   type ProfilePatch,
 } from '../../users/domain/user.repository.js';
-import type { PublicProfile, User, UserStatus } from '../../users/domain/user.js';
+import {
+  publicProfile,
+  type PublicProfile,
+  type User,
+  type UserStatus,
+} from '../../users/domain/user.js';
 import { Errors } from '../../../common/errors/domain-error.js';
 import {
   SessionRepository,
@@ -58,7 +63,7 @@ export class InMemoryUsers extends UserRepository {
     return Promise.resolve(
       ids.flatMap((id) => {
         const u = this.byId.get(id);
-        return u ? [profileOf(u)] : [];
+        return u ? [publicProfile(u)] : [];
       }),
     );
   }
@@ -101,20 +106,10 @@ export class InMemoryUsers extends UserRepository {
       .filter((u) => after === null || u.username.toLowerCase() > after);
     const items = found.slice(0, limit);
     return Promise.resolve({
-      items: items.map(profileOf),
+      items: items.map(publicProfile),
       next: found.length > limit ? items[items.length - 1].username.toLowerCase() : null,
     });
   }
-}
-
-function profileOf(u: User): PublicProfile {
-  return {
-    id: u.id,
-    username: u.username,
-    avatarUrl: u.avatarUrl,
-    status: u.status,
-    extensions: u.extensions,
-  };
 }
 
 interface TokenRow {

@@ -19,6 +19,17 @@ export interface User {
 /** What anyone signed in may see of another user: never the email. */
 export type PublicProfile = Pick<User, 'id' | 'username' | 'avatarUrl' | 'status' | 'extensions'>;
 
+/** What anyone signed in sees of a user: never the email or the password hash. */
+export function publicProfile(u: PublicProfile): PublicProfile {
+  return {
+    id: u.id,
+    username: u.username,
+    avatarUrl: u.avatarUrl,
+    status: u.status,
+    extensions: u.extensions,
+  };
+}
+
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;

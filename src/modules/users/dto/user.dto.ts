@@ -11,6 +11,7 @@ import {
   type Extensions,
 } from '../domain/user-extensions.js';
 import {
+  publicProfile,
   USERNAME_PATTERN,
   type PublicProfile,
   type User,
@@ -58,13 +59,7 @@ export class PublicUserDto {
   extensions: Extensions;
 
   static from(u: PublicProfile): PublicUserDto {
-    return {
-      id: u.id,
-      username: u.username,
-      avatarUrl: u.avatarUrl,
-      status: u.status,
-      extensions: u.extensions,
-    };
+    return publicProfile(u);
   }
 }
 
