@@ -346,10 +346,22 @@ describe('two service processes on one Kafka topic', () => {
       const bobWs = await ws(b, bob);
       await bobWs.subscribe(room.id, 0);
       await bobWs.waitForSeq(room.id, 5);
+      const agesBefore = await metricValue(b.baseUrl, 'kafka_record_age_seconds_count');
+      const delaysBefore = await metricValue(
+        a.baseUrl,
+        'kafka_room_event_publish_delay_seconds_count',
+      );
       acks.push(
         await sendVia({ kind: 'ws', label: 'alice@1', client: aliceWs }, room.id, 'live', 'q-live'),
       );
       await bobWs.waitForSeq(room.id, 6);
+      // The live record's delays are in the bus's histograms: its publish on A, its decode on B.
+      expect(await metricValue(b.baseUrl, 'kafka_record_age_seconds_count')).toBeGreaterThan(
+        agesBefore,
+      );
+      expect(
+        await metricValue(a.baseUrl, 'kafka_room_event_publish_delay_seconds_count'),
+      ).toBeGreaterThan(delaysBefore);
       await bobWs.roundTrip();
       assertReceivedExactly(
         'bob on instance 2',

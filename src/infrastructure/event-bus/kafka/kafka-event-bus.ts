@@ -282,6 +282,8 @@ export class KafkaEventBus
       this.metrics.skippedRecords.inc();
       return;
     }
+    const producedAt = Number(message.timestamp);
+    if (producedAt > 0) this.metrics.recordAge.observe(Math.max(0, Date.now() - producedAt) / 1000);
     let data: unknown;
     try {
       data = JSON.parse(message.value?.toString() ?? '');
@@ -315,6 +317,12 @@ export class KafkaEventBus
   private async send(items: Pending[]): Promise<void> {
     if (items.length === 0) return;
     const started = Date.now();
+    for (const { event } of items)
+      if (event.type === 'room.event') {
+        const createdAt = Date.parse(event.event.createdAt);
+        if (createdAt > 0)
+          this.metrics.publishDelay.observe(Math.max(0, started - createdAt) / 1000);
+      }
     await this.publisher.send(
       items.map(({ event, ref }) => ({
         key: eventKey(event),

@@ -7,12 +7,19 @@ import { ChatMetrics } from '../../metrics/chat-metrics.js';
  * the Kafka driver only: on the in-process bus they are absent from /metrics, not zeros that
  * look like a healthy relay.
  */
+/** Seconds: fine below 25 ms, where a healthy bus's delays are. */
+const BUS_DELAY_BUCKETS = [
+  0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30,
+];
+
 @Injectable()
 export class KafkaMetrics {
   readonly outboxBacklog: Gauge;
   readonly outboxOldestAge: Gauge;
   readonly consumerLag: Gauge;
   readonly publishLatency: Histogram;
+  readonly recordAge: Histogram;
+  readonly publishDelay: Histogram;
   readonly publishFailures: Counter;
   readonly malformedRecords: Counter;
   readonly skippedRecords: Counter;
@@ -39,6 +46,18 @@ export class KafkaMetrics {
       name: 'kafka_publish_duration_seconds',
       help: 'Time for Kafka to acknowledge a batch of events (acks=all)',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers,
+    });
+    this.recordAge = new Histogram({
+      name: 'kafka_record_age_seconds',
+      help: "Age of a record this instance decodes, from its producer's timestamp (the bus's delay; across hosts as good as their clocks)",
+      buckets: BUS_DELAY_BUCKETS,
+      registers,
+    });
+    this.publishDelay = new Histogram({
+      name: 'kafka_room_event_publish_delay_seconds',
+      help: "From a room event's creation in the database to this instance handing it to Kafka: the append's transaction and the relay's queue (the database's and this host's clocks)",
+      buckets: BUS_DELAY_BUCKETS,
       registers,
     });
     this.publishFailures = new Counter({
