@@ -7,48 +7,43 @@
 // With Kafka a third instance, C, serves no socket at all: its CPU time per record during the
 // timed phase (less its own idle CPU, measured just before) is what an instance pays for the
 // events of rooms it does not serve, the cost that adding instances multiplies (issue 16).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { connect, phase, sleep, startImpl, withPool } from '../lib/harness.mjs';
-import { freePort, ROOT } from '../lib/servers.mjs';
+import { startPrivateKafka } from '../lib/kafka-broker.mjs';
 import { floodUnserved, skippedRecords } from '../lib/unserved-flood.mjs';
 
 export const title = 'Event bus (in-process vs Kafka)';
 
-/** A private single-node broker via scripts/kafka.sh (its own data dir and ports). */
-async function startPrivateKafka(ctx) {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chat-bench-kafka-'));
-  const env = {
-    ...process.env,
-    DATA_DIR: dataDir,
-    KAFKA_LIBS_DIR: path.join(ROOT, '.data/kafka/libs'),
-    KAFKA_PORT: String(await freePort()),
-    KAFKA_CONTROLLER_PORT: String(await freePort()),
-  };
-  ctx.log(`bus: starting a private Kafka broker (scripts/kafka.sh, port ${env.KAFKA_PORT})`);
-  const out = execFileSync('bash', [path.join(ROOT, 'scripts/kafka.sh'), 'start'], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 300_000,
-  }).toString();
-  const line = out.split('\n').find((l) => l.startsWith('KAFKA_BROKERS='));
-  if (!line) throw new Error(`scripts/kafka.sh start printed no KAFKA_BROKERS line: ${out}`);
-  return {
-    brokers: line.slice('KAFKA_BROKERS='.length).trim(),
-    stop() {
-      try {
-        execFileSync('bash', [path.join(ROOT, 'scripts/kafka.sh'), 'stop'], {
-          env,
-          stdio: 'ignore',
-          timeout: 60_000,
-        });
-      } finally {
-        rmSync(dataDir, { recursive: true, force: true });
+/**
+ * The median and 99th percentile (ms, interpolated in their buckets) of a histogram on
+ * `server`'s /metrics fall (kafka_record_age_seconds: from a record's producer timestamp to its
+ * decode; kafka_room_event_publish_delay_seconds: from a room event's creation to its publish).
+ */
+async function histogramBounds(server, name) {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const prefix = `${name}_bucket{le="`;
+  const buckets = text
+    .split('\n')
+    .filter((l) => l.startsWith(prefix))
+    .map((l) => {
+      const [le, n] = l.slice(prefix.length).split('"} ');
+      return { le: le === '+Inf' ? Infinity : Number(le) * 1000, n: Number(n) };
+    });
+  const total = buckets.at(-1)?.n ?? 0;
+  if (total === 0) return null;
+  // Interpolated within the bucket the rank falls in, as PromQL's histogram_quantile does.
+  const bound = (q) => {
+    const rank = q * total;
+    let below = { le: 0, n: 0 };
+    for (const b of buckets) {
+      if (b.n >= rank) {
+        if (b.le === Infinity) return below.le;
+        return below.le + ((b.le - below.le) * (rank - below.n)) / Math.max(1, b.n - below.n);
       }
-    },
+      below = b;
+    }
+    return null;
   };
+  return { p50: bound(0.5), p99: bound(0.99), records: total };
 }
 
 export async function run(ctx) {
@@ -177,6 +172,11 @@ export async function run(ctx) {
         b = await startImpl(ctx, 'ours', { instanceId: 'bus-b', extraEnv });
         c = await startImpl(ctx, 'ours', { instanceId: 'bus-c', extraEnv });
         per.kafka = await measure('kafka', [a, b], c);
+        per.kafka.recordAge = await histogramBounds(b, 'kafka_record_age_seconds');
+        per.kafka.publishDelay = await histogramBounds(a, 'kafka_room_event_publish_delay_seconds');
+        ctx.log(
+          `  kafka: on A, room event created to published p50 ${per.kafka.publishDelay?.p50?.toFixed(1)} ms, p99 ${per.kafka.publishDelay?.p99?.toFixed(1)} ms; on B, record age (producer timestamp to decode) p50 ${per.kafka.recordAge?.p50?.toFixed(1)} ms, p99 ${per.kafka.recordAge?.p99?.toFixed(1)} ms`,
+        );
         // The same cost at the rates the capacity model projects: records of rooms nobody here
         // serves, written straight to the topic, 10 s per rate.
         const idle = await idleCpuRate(c);
@@ -253,6 +253,22 @@ export async function run(ctx) {
       unit: '%',
     });
   }
+  if (per.kafka?.publishDelay)
+    for (const p of ['p50', 'p99'])
+      rows.push({
+        impl: 'ours kafka, instance A',
+        metric: `room event created to published, ${p} (from the histogram)`,
+        value: per.kafka.publishDelay[p],
+        unit: 'ms',
+      });
+  if (per.kafka?.recordAge)
+    for (const p of ['p50', 'p99'])
+      rows.push({
+        impl: 'ours kafka, instance B',
+        metric: `record age at decode, ${p} (from the histogram)`,
+        value: per.kafka.recordAge[p],
+        unit: 'ms',
+      });
   for (const f of per.kafka?.flood ?? []) {
     rows.push({
       impl: 'ours kafka, instance C (no sockets)',
