@@ -57,7 +57,7 @@ export class ProbeConnection {
     }
   }
 
-  /** Ends the connection; the next ping opens another (a probe that timed out may hang on it). */
+  /** Ends the connection (shutdown, or a ping its caller gave up on); the next ping opens another. */
   close(): void {
     if (this.client) this.drop(this.client);
   }
@@ -112,10 +112,12 @@ export class DatabaseWatch implements OnApplicationBootstrap, OnApplicationShutd
       await Promise.race([
         this.probe.ping(),
         new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)),
-            PING_TIMEOUT_MS,
-          );
+          timer = setTimeout(() => {
+            // The probe drops its connection on an error it sees; a ping left hanging it cannot
+            // see, so its connection is ended here and the next ping opens another.
+            this.probe.close();
+            reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`));
+          }, PING_TIMEOUT_MS);
         }),
       ]);
       if (!this.state.up) {
@@ -124,7 +126,6 @@ export class DatabaseWatch implements OnApplicationBootstrap, OnApplicationShutd
         this.log.log({ downMs }, 'database reachable again');
       }
     } catch (err) {
-      this.probe.close();
       const error = err instanceof Error ? err.message : String(err);
       if (this.state.up) {
         this.state = { up: false, error, since: new Date().toISOString() };
