@@ -1,7 +1,7 @@
 // What the services' unit tests share (not built into dist: *.fake.ts is excluded): how a call
 // ended, a hasher that needs no CPU, an event bus that records what is published.
 import type { ChatEvent } from '../events/chat-events.js';
-import type { ChatEventHandler, EventBus } from '../events/event-bus.js';
+import type { ChatEventHandler, EventBus, EventHint, EventInterest } from '../events/event-bus.js';
 import { PasswordHasher } from '../security/password-hasher.js';
 
 /** 'resolved', or the DomainError's code (the message for any other error). */
@@ -40,25 +40,32 @@ export class PlainHasher extends PasswordHasher {
 /**
  * An in-process EventBus that keeps every published event and, as the real buses do, hands it to
  * this instance's subscribers; `deliver` hands an event to them as if another instance had
- * published it.
+ * published it. `wanted` asks the subscribers' interests, as the Kafka bus does before decoding
+ * a record (a subscriber without one wants everything).
  */
 export function recordingBus(): {
   bus: EventBus;
   published: ChatEvent[];
   deliver: (e: ChatEvent) => void;
+  wanted: (hint: EventHint) => boolean;
 } {
   const published: ChatEvent[] = [];
-  const handlers: ChatEventHandler[] = [];
+  const handlers = new Map<ChatEventHandler, EventInterest | undefined>();
   const bus = {
     publish: (e: ChatEvent) => {
       published.push(e);
-      for (const h of [...handlers]) h(e);
+      for (const h of [...handlers.keys()]) h(e);
       return Promise.resolve();
     },
-    subscribe: (h: ChatEventHandler) => {
-      handlers.push(h);
-      return () => void handlers.splice(handlers.indexOf(h), 1);
+    subscribe: (h: ChatEventHandler, interest?: EventInterest) => {
+      handlers.set(h, interest);
+      return () => void handlers.delete(h);
     },
   } as unknown as EventBus;
-  return { bus, published, deliver: (e) => handlers.forEach((h) => h(e)) };
+  return {
+    bus,
+    published,
+    deliver: (e) => [...handlers.keys()].forEach((h) => h(e)),
+    wanted: (hint) => [...handlers.values()].some((i) => !i || i(hint)),
+  };
 }

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { WebSocket } from 'ws';
 import type { ChatEvent, RoomEvent } from '../../common/events/chat-events.js';
-import type { EventHint } from '../../common/events/event-bus.js';
 import { ChatExtensions } from '../../common/extensions/chat-extensions.js';
 import { recordingBus, until } from '../../common/testing/unit-kit.fake.js';
 import type { WebsocketConfig } from '../../config/configuration.js';
@@ -100,13 +99,7 @@ afterEach(() => {
 });
 
 function setup(opts: { messages?: Message[] } = {}) {
-  const { bus, deliver } = recordingBus();
-  const interests: ((h: EventHint) => boolean)[] = [];
-  const subscribe = bus.subscribe.bind(bus);
-  bus.subscribe = (h, interest) => {
-    if (interest) interests.push(interest);
-    return subscribe(h, interest);
-  };
+  const { bus, deliver, wanted: interest } = recordingBus();
   const log = new InMemoryLog();
   const events = new RoomEventsService(
     log,
@@ -159,7 +152,6 @@ function setup(opts: { messages?: Message[] } = {}) {
     s.frames.flatMap((f) =>
       typeof f.data.eventSeq === 'number' ? [[f.event, f.data.eventSeq]] : [],
     );
-  const interest = (h: EventHint) => interests.some((i) => i(h));
   return { hub, log, deliver, connect, join, commit, seqs, metrics, interest };
 }
 

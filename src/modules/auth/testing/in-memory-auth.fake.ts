@@ -68,29 +68,25 @@ export class InMemoryUsers extends UserRepository {
     );
   }
   /** All or nothing, as the SQL one: the extensions merged from the stored ones, or a throw. */
-  updateProfile(id: string, patch: ProfilePatch): Promise<User> {
+  async updateProfile(id: string, patch: ProfilePatch): Promise<User> {
     this.profileWrites++;
-    try {
-      const u = this.byId.get(id);
-      if (!u) throw Errors.notFound('USER_NOT_FOUND', 'user not found');
-      const name = patch.username?.toLowerCase();
-      if (
-        name !== undefined &&
-        [...this.byId.values()].some((o) => o.id !== id && o.username.toLowerCase() === name)
-      )
-        throw Errors.conflict('USERNAME_TAKEN', 'username taken');
-      const next: User = {
-        ...u,
-        username: patch.username ?? u.username,
-        avatarUrl: patch.avatarUrl === undefined ? u.avatarUrl : patch.avatarUrl,
-        extensions: patch.extensions ? patch.extensions(u.extensions) : u.extensions,
-        updatedAt: new Date(),
-      };
-      this.byId.set(id, next);
-      return Promise.resolve(next);
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
+    const u = this.byId.get(id);
+    if (!u) throw Errors.notFound('USER_NOT_FOUND', 'user not found');
+    const name = patch.username?.toLowerCase();
+    if (
+      name !== undefined &&
+      [...this.byId.values()].some((o) => o.id !== id && o.username.toLowerCase() === name)
+    )
+      throw Errors.conflict('USERNAME_TAKEN', 'username taken');
+    const next: User = {
+      ...u,
+      username: patch.username ?? u.username,
+      avatarUrl: patch.avatarUrl === undefined ? u.avatarUrl : patch.avatarUrl,
+      extensions: patch.extensions ? patch.extensions(u.extensions) : u.extensions,
+      updatedAt: new Date(),
+    };
+    this.byId.set(id, next);
+    return next;
   }
   /** Writes attempted through updateProfile (a refused patch must not get that far). */
   profileWrites = 0;
