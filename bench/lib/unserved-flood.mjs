@@ -7,6 +7,7 @@
 // 500 msg/s most fetches carry one or two).
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
+import { metricValue } from './metrics.mjs';
 
 const ROOMS = Array.from({ length: 5000 }, () => randomUUID());
 
@@ -48,13 +49,6 @@ function record(i) {
   };
 }
 
-/** The service's `kafka_skipped_records_total`, from its /metrics. */
-export async function skippedRecords(server) {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('kafka_skipped_records_total '));
-  return line ? Number(line.split(' ')[1]) : 0;
-}
-
 /**
  * Writes `rate` records/s for `durationMs` (open loop, one produce request per 10 ms tick), then
  * waits until `observer` has skipped every one of them. Returns the observer's CPU per record,
@@ -72,7 +66,7 @@ export async function floodUnserved({ brokers, topic, rate, durationMs, observer
   });
   await producer.connect();
   try {
-    const k0 = await skippedRecords(observer);
+    const k0 = await metricValue(observer, 'kafka_skipped_records_total');
     const s0 = observer.stats();
     const t0 = performance.now();
     let sent = 0;
@@ -98,7 +92,7 @@ export async function floodUnserved({ brokers, topic, rate, durationMs, observer
     const deadline = performance.now() + 60_000;
     let skipped = 0;
     for (;;) {
-      skipped = (await skippedRecords(observer)) - k0;
+      skipped = (await metricValue(observer, 'kafka_skipped_records_total')) - k0;
       if (skipped >= sent || performance.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -9,42 +9,10 @@
 // events of rooms it does not serve, the cost that adding instances multiplies (issue 16).
 import { connect, phase, sleep, startImpl, withPool } from '../lib/harness.mjs';
 import { startPrivateKafka } from '../lib/kafka-broker.mjs';
-import { floodUnserved, skippedRecords } from '../lib/unserved-flood.mjs';
+import { histogramQuantiles, metricValue } from '../lib/metrics.mjs';
+import { floodUnserved } from '../lib/unserved-flood.mjs';
 
 export const title = 'Event bus (in-process vs Kafka)';
-
-/**
- * The median and 99th percentile (ms, interpolated in their buckets) of a histogram on
- * `server`'s /metrics fall (kafka_record_age_seconds: from a record's producer timestamp to its
- * decode; kafka_room_event_publish_delay_seconds: from a room event's creation to its publish).
- */
-async function histogramBounds(server, name) {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const prefix = `${name}_bucket{le="`;
-  const buckets = text
-    .split('\n')
-    .filter((l) => l.startsWith(prefix))
-    .map((l) => {
-      const [le, n] = l.slice(prefix.length).split('"} ');
-      return { le: le === '+Inf' ? Infinity : Number(le) * 1000, n: Number(n) };
-    });
-  const total = buckets.at(-1)?.n ?? 0;
-  if (total === 0) return null;
-  // Interpolated within the bucket the rank falls in, as PromQL's histogram_quantile does.
-  const bound = (q) => {
-    const rank = q * total;
-    let below = { le: 0, n: 0 };
-    for (const b of buckets) {
-      if (b.n >= rank) {
-        if (b.le === Infinity) return below.le;
-        return below.le + ((b.le - below.le) * (rank - below.n)) / Math.max(1, b.n - below.n);
-      }
-      below = b;
-    }
-    return null;
-  };
-  return { p50: bound(0.5), p99: bound(0.99), records: total };
-}
 
 export async function run(ctx) {
   const q = ctx.quick;
@@ -110,7 +78,7 @@ export async function run(ctx) {
       });
       const idleRate = observer ? await idleCpuRate(observer) : null;
       const o0 = observer?.stats();
-      const k0 = observer ? await skippedRecords(observer) : null;
+      const k0 = observer ? await metricValue(observer, 'kafka_skipped_records_total') : null;
       const t0 = performance.now();
       const r = await phase(pool, a, ctx.db, {
         rateOf: () => rate,
@@ -125,7 +93,7 @@ export async function run(ctx) {
         const cpuMs = observer.stats().cpuMs - o0.cpuMs;
         unserved = {
           records: r.acked,
-          skipped: (await skippedRecords(observer)) - k0,
+          skipped: (await metricValue(observer, 'kafka_skipped_records_total')) - k0,
           cpuMs,
           idleCpuMs: idleRate * wallMs,
           usPerRecord: ((cpuMs - idleRate * wallMs) * 1000) / Math.max(1, r.acked),
@@ -172,8 +140,11 @@ export async function run(ctx) {
         b = await startImpl(ctx, 'ours', { instanceId: 'bus-b', extraEnv });
         c = await startImpl(ctx, 'ours', { instanceId: 'bus-c', extraEnv });
         per.kafka = await measure('kafka', [a, b], c);
-        per.kafka.recordAge = await histogramBounds(b, 'kafka_record_age_seconds');
-        per.kafka.publishDelay = await histogramBounds(a, 'kafka_room_event_publish_delay_seconds');
+        per.kafka.recordAge = await histogramQuantiles(b, 'kafka_record_age_seconds');
+        per.kafka.publishDelay = await histogramQuantiles(
+          a,
+          'kafka_room_event_publish_delay_seconds',
+        );
         ctx.log(
           `  kafka: on A, room event created to published p50 ${per.kafka.publishDelay?.p50?.toFixed(1)} ms, p99 ${per.kafka.publishDelay?.p99?.toFixed(1)} ms; on B, record age (producer timestamp to decode) p50 ${per.kafka.recordAge?.p50?.toFixed(1)} ms, p99 ${per.kafka.recordAge?.p99?.toFixed(1)} ms`,
         );
