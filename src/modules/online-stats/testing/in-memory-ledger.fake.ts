@@ -144,7 +144,27 @@ export class InMemoryLedger extends SessionLedger {
     );
   }
 
-  sessionsOf(): Promise<Map<string, SessionSpan[]>> {
-    throw new Error('not used here');
+  /**
+   * As the SQL adapter: the users' sessions overlapping [from, to); one still open on an instance
+   * whose lease lapsed (or that is gone) is lost at that instance's last renewal.
+   */
+  sessionsOf(userIds: string[], from: Date, to: Date): Promise<Map<string, SessionSpan[]>> {
+    this.check('sessionsOf');
+    const out = new Map<string, SessionSpan[]>();
+    for (const s of this.sessions) {
+      if (!userIds.includes(s.userId) || s.openedAt >= to) continue;
+      if (s.closedAt !== null && s.closedAt <= from) continue;
+      const lease = this.instances.get(s.instanceId);
+      const lost = s.closedAt === null && (!lease || lease.until < this.now);
+      const span: SessionSpan = {
+        openedAt: s.openedAt,
+        closedAt: s.closedAt,
+        lostAt: lost
+          ? new Date(Math.max(s.openedAt.getTime(), lease?.renewedAt ?? s.openedAt.getTime()))
+          : null,
+      };
+      out.set(s.userId, [...(out.get(s.userId) ?? []), span]);
+    }
+    return Promise.resolve(out);
   }
 }
