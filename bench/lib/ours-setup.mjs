@@ -37,31 +37,48 @@ async function pooled(items, concurrency, fn) {
 
 const run = Date.now().toString(36);
 
+const register = (baseUrl, usernames) =>
+  pooled(usernames, 4, async (username) => {
+    const body = await call(
+      `${baseUrl}/api/auth/register`,
+      json({ username, email: `${username}@bench.test`, password: 'bench password 1234' }),
+    );
+    return { id: body.user.id, username, token: body.accessToken };
+  });
+
 export class OursFixture {
   constructor() {
     this.users = [];
   }
 
-  /** Makes sure at least n users exist (registered through the API), answers the first n. */
+  /**
+   * Makes sure at least n users exist (registered through the API), answers the first n. These
+   * are shared: a run's earlier scenarios have put them in their rooms.
+   */
   async ensureUsers(baseUrl, n) {
     const missing = n - this.users.length;
     if (missing > 0) {
       const start = this.users.length;
-      const made = await pooled(
-        Array.from({ length: missing }, (_, k) => start + k),
-        4,
-        async (k) => {
-          const username = `b${run}_${k}`;
-          const body = await call(
-            `${baseUrl}/api/auth/register`,
-            json({ username, email: `${username}@bench.test`, password: 'bench password 1234' }),
-          );
-          return { id: body.user.id, username, token: body.accessToken };
-        },
+      this.users.push(
+        ...(await register(
+          baseUrl,
+          Array.from({ length: missing }, (_, k) => `b${run}_${k}`),
+        )),
       );
-      this.users.push(...made);
     }
     return this.users.slice(0, n);
+  }
+
+  /**
+   * n users of the caller's own, in no room yet: for a scenario whose figure depends on what
+   * rooms a user is in (search reads the caller's rooms, the sidebar lists them), so the rooms
+   * earlier scenarios of the same run made do not change what it measures.
+   */
+  async freshUsers(baseUrl, n, tag) {
+    return register(
+      baseUrl,
+      Array.from({ length: n }, (_, k) => `b${run}_${tag}${Date.now().toString(36)}_${k}`),
+    );
   }
 
   /**

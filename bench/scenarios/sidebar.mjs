@@ -58,7 +58,8 @@ export async function run(ctx) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const out = {};
   try {
-    const [me, other] = await ctx.fixture.ensureUsers(server.url, 2);
+    // Users of its own: the pool's are in earlier scenarios' rooms too.
+    const [me, other] = await ctx.fixture.freshUsers(server.url, 2, 'sb');
     await client.connect();
     // The rooms straight in the database (the API would take minutes of argon2-free but
     // one-by-one requests); memberships, messages and mentions as the send path stores them.
