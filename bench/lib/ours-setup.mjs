@@ -62,7 +62,7 @@ export class OursFixture {
       this.users.push(
         ...(await register(
           baseUrl,
-          Array.from({ length: missing }, (_, k) => `b${run}_${k}`),
+          Array.from({ length: missing }, (_, k) => `b${run}_${start + k}`),
         )),
       );
     }
