@@ -5,13 +5,15 @@
 // medians of rounds; for --explain the plan of the slowest statement of each kind. The data are
 // the search scenario's own (bench/scenarios/search.mjs seedSearch): 1,000,000 messages in
 // the user's 50 rooms, as many again in 50 busy rooms the user is not in. --rooms N seeds N
-// rooms instead (a user in many rooms pays to plan one branch per room).
+// rooms instead (a user in many rooms pays to plan one branch per room). --busy-member makes the
+// user a member of the 50 busy rooms too: their last hour of chatter is then the newest of the
+// user's messages, and a term common in the quiet rooms is not in the newest 5,000.
 // --before-dir <a built checkout> times that build's statements too, the two taking turns in
 // rounds on connections of their own, PostgreSQL's backend CPU per search (from /proc) beside
 // the wall time. --url/--user reuse a database seeded by an earlier --keep.
 //
 //   npm run build && node bench/experiments/search-sql.mjs [--messages 1000000] [--rooms 50]
-//     [--executions 20] [--rounds 3] [--before-dir DIR] [--explain] [--keep]
+//     [--executions 20] [--rounds 3] [--before-dir DIR] [--explain] [--keep] [--busy-member]
 //     [--url URL --user ID]
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -72,7 +74,7 @@ else {
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
     const t0 = performance.now();
-    await seedSearch(c, {
+    const { otherRooms } = await seedSearch(c, {
       me,
       other,
       nMessages: N_MESSAGES,
@@ -80,6 +82,14 @@ else {
       nOther: N_MESSAGES,
       otherMinutes: 60,
     });
+    if (has('busy-member')) {
+      await c.query(
+        `INSERT INTO room_members (room_id, user_id, role) SELECT r, $2::uuid, 'member' FROM unnest($1::uuid[]) r`,
+        [otherRooms, me.id],
+      );
+      await c.query(`ANALYZE room_members`);
+      console.log(`the user is in the ${otherRooms.length} busy rooms too`);
+    }
     await c.end();
     console.log(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   } finally {
