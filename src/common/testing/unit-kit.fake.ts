@@ -1,7 +1,13 @@
 // What the services' unit tests share (not built into dist: *.fake.ts is excluded): how a call
 // ended, a hasher that needs no CPU, an event bus that records what is published.
 import type { ChatEvent } from '../events/chat-events.js';
-import type { ChatEventHandler, EventBus, EventHint, EventInterest } from '../events/event-bus.js';
+import type {
+  ChatEventHandler,
+  EventBus,
+  EventHint,
+  EventInterest,
+  SharedEventHandler,
+} from '../events/event-bus.js';
 import { PasswordHasher } from '../security/password-hasher.js';
 
 /** 'resolved', or the DomainError's code (the message for any other error). */
@@ -41,31 +47,59 @@ export class PlainHasher extends PasswordHasher {
  * An in-process EventBus that keeps every published event and, as the real buses do, hands it to
  * this instance's subscribers; `deliver` hands an event to them as if another instance had
  * published it. `wanted` asks the subscribers' interests, as the Kafka bus does before decoding
- * a record (a subscriber without one wants everything).
+ * a record (a subscriber without one wants everything). Shared groups (subscribeShared) get
+ * each event once, handed to the group's first subscriber.
  */
 export function recordingBus(): {
   bus: EventBus;
   published: ChatEvent[];
   deliver: (e: ChatEvent) => void;
   wanted: (hint: EventHint) => boolean;
+  /** The shared groups joined (name -> how many subscriptions are in it now). */
+  groups: Map<string, number>;
+  /** Waits for the shared handlers called so far; answers how many of them rejected. */
+  sharedSettled: () => Promise<number>;
 } {
   const published: ChatEvent[] = [];
   const handlers = new Map<ChatEventHandler, EventInterest | undefined>();
+  const shared = new Map<string, SharedEventHandler[]>();
+  const groups = new Map<string, number>();
+  const running: Promise<unknown>[] = [];
+  const hand = (e: ChatEvent) => {
+    for (const h of [...handlers.keys()]) h(e);
+    // One subscriber per group handles each event, as on the real buses.
+    for (const [, hs] of shared) if (hs[0]) running.push(hs[0](e));
+  };
   const bus = {
     publish: (e: ChatEvent) => {
       published.push(e);
-      for (const h of [...handlers.keys()]) h(e);
+      hand(e);
       return Promise.resolve();
     },
     subscribe: (h: ChatEventHandler, interest?: EventInterest) => {
       handlers.set(h, interest);
       return () => void handlers.delete(h);
     },
+    subscribeShared: (group: string, h: SharedEventHandler) => {
+      shared.set(group, [...(shared.get(group) ?? []), h]);
+      groups.set(group, (groups.get(group) ?? 0) + 1);
+      return Promise.resolve(() => {
+        shared.set(
+          group,
+          (shared.get(group) ?? []).filter((x) => x !== h),
+        );
+        groups.set(group, (groups.get(group) ?? 1) - 1);
+        return Promise.resolve();
+      });
+    },
   } as unknown as EventBus;
   return {
     bus,
     published,
-    deliver: (e) => [...handlers.keys()].forEach((h) => h(e)),
+    deliver: hand,
     wanted: (hint) => [...handlers.values()].some((i) => !i || i(hint)),
+    groups,
+    sharedSettled: async () =>
+      (await Promise.allSettled(running.splice(0))).filter((r) => r.status === 'rejected').length,
   };
 }
