@@ -1,6 +1,6 @@
 // What the services' unit tests share (not built into dist: *.fake.ts is excluded): how a call
 // ended, a hasher that needs no CPU, an event bus that records what is published.
-import type { ChatEvent } from '../events/chat-events.js';
+import type { ChatEvent, MessageView } from '../events/chat-events.js';
 import type {
   ChatEventHandler,
   EventBus,
@@ -55,15 +55,14 @@ export function recordingBus(): {
   published: ChatEvent[];
   deliver: (e: ChatEvent) => void;
   wanted: (hint: EventHint) => boolean;
-  /** The shared groups joined (name -> how many subscriptions are in it now). */
-  groups: Map<string, number>;
+  /** How many subscriptions a shared group has now. */
+  inGroup: (group: string) => number;
   /** Waits for the shared handlers called so far; answers how many of them rejected. */
   sharedSettled: () => Promise<number>;
 } {
   const published: ChatEvent[] = [];
   const handlers = new Map<ChatEventHandler, EventInterest | undefined>();
   const shared = new Map<string, SharedEventHandler[]>();
-  const groups = new Map<string, number>();
   const running: Promise<unknown>[] = [];
   const hand = (e: ChatEvent) => {
     for (const h of [...handlers.keys()]) h(e);
@@ -82,13 +81,11 @@ export function recordingBus(): {
     },
     subscribeShared: (group: string, h: SharedEventHandler) => {
       shared.set(group, [...(shared.get(group) ?? []), h]);
-      groups.set(group, (groups.get(group) ?? 0) + 1);
       return Promise.resolve(() => {
         shared.set(
           group,
           (shared.get(group) ?? []).filter((x) => x !== h),
         );
-        groups.set(group, (groups.get(group) ?? 1) - 1);
         return Promise.resolve();
       });
     },
@@ -98,8 +95,31 @@ export function recordingBus(): {
     published,
     deliver: hand,
     wanted: (hint) => [...handlers.values()].some((i) => !i || i(hint)),
-    groups,
+    inGroup: (group) => shared.get(group)?.length ?? 0,
     sharedSettled: async () =>
       (await Promise.allSettled(running.splice(0))).filter((r) => r.status === 'rejected').length,
   };
 }
+
+/** A plain text message as events and pages carry it; `over` sets what a test cares about. */
+export const messageView = (over: Partial<MessageView> = {}): MessageView => ({
+  id: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd',
+  roomId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
+  seq: 1,
+  userId: 'u1',
+  username: 'alice',
+  content: 'hello',
+  type: 'text',
+  clientMsgId: null,
+  createdAt: '2026-03-01T00:00:00.000Z',
+  sentBy: null,
+  deletedAt: null,
+  deleted: false,
+  editedAt: null,
+  threadRootId: null,
+  thread: null,
+  mentions: [],
+  reactions: [],
+  attachments: [],
+  ...over,
+});

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { ChatEvent, MessageView } from '../../common/events/chat-events.js';
-import { recordingBus } from '../../common/testing/unit-kit.fake.js';
+import { messageView, recordingBus } from '../../common/testing/unit-kit.fake.js';
 import { ChatMetrics } from '../../infrastructure/metrics/chat-metrics.js';
 import { WebhookDeliveryRepository } from './domain/webhook-delivery.repository.js';
 import { WEBHOOK_GROUP, WebhookFanout } from './webhook-fanout.service.js';
@@ -9,26 +9,7 @@ import type { WebhookDispatcher } from './webhook-dispatcher.service.js';
 
 const ROOM = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 
-const message = (id: string): MessageView => ({
-  id,
-  roomId: ROOM,
-  seq: 1,
-  userId: 'u1',
-  username: 'alice',
-  content: 'hello',
-  type: 'text',
-  clientMsgId: null,
-  createdAt: '2026-03-01T00:00:00.000Z',
-  sentBy: null,
-  deletedAt: null,
-  deleted: false,
-  editedAt: null,
-  threadRootId: null,
-  thread: null,
-  mentions: [],
-  reactions: [],
-  attachments: [],
-});
+const message = (id: string) => messageView({ id, roomId: ROOM });
 
 const roomEvent = (event: string, data: object, eventSeq = 1): ChatEvent =>
   ({
@@ -88,7 +69,7 @@ describe('WebhookFanout', () => {
 
   it("joins the shared webhook group and queues each new message's deliveries, without its eventSeq, then wakes the dispatcher", async () => {
     const t = await setup();
-    expect(t.groups.get(WEBHOOK_GROUP)).toBe(1);
+    expect(t.inGroup(WEBHOOK_GROUP)).toBe(1);
     await t.bus.publish(roomEvent('message.new', message('m1'), 7));
     expect(await t.sharedSettled()).toBe(0);
     expect(t.deliveries.enqueued).toEqual([message('m1')]);
@@ -134,9 +115,9 @@ describe('WebhookFanout', () => {
   it('leaves the group at shutdown, once, and only logs when leaving fails', async () => {
     const t = await setup();
     await t.fanout.beforeApplicationShutdown();
-    expect(t.groups.get(WEBHOOK_GROUP)).toBe(0);
+    expect(t.inGroup(WEBHOOK_GROUP)).toBe(0);
     await t.fanout.beforeApplicationShutdown(); // nothing left to leave
-    expect(t.groups.get(WEBHOOK_GROUP)).toBe(0);
+    expect(t.inGroup(WEBHOOK_GROUP)).toBe(0);
     await t.bus.publish(roomEvent('message.new', message('m1')));
     await t.sharedSettled();
     expect(t.deliveries.enqueued).toEqual([]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { MessageView } from '../../common/events/chat-events.js';
+import { messageView } from '../../common/testing/unit-kit.fake.js';
 import {
   ChatExtensions,
   type SendAttempt,
@@ -39,27 +40,17 @@ const attempt = (over: Partial<SendAttempt> = {}): SendAttempt => ({
   ...over,
 });
 
-const message = (over: Partial<MessageView> = {}): MessageView => ({
-  id: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd',
-  roomId: ROOM,
-  seq: 7,
-  userId: G,
-  username: 'g',
-  content: 'hi',
-  type: 'text',
-  clientMsgId: null,
-  createdAt: new Date().toISOString(),
-  sentBy: P,
-  deletedAt: null,
-  deleted: false,
-  editedAt: null,
-  threadRootId: null,
-  thread: null,
-  mentions: [],
-  reactions: [],
-  attachments: [],
-  ...over,
-});
+const message = (over: Partial<MessageView> = {}): MessageView =>
+  messageView({
+    roomId: ROOM,
+    seq: 7,
+    userId: G,
+    username: 'g',
+    content: 'hi',
+    createdAt: new Date().toISOString(),
+    sentBy: P,
+    ...over,
+  });
 
 describe('ProxySendHooks', () => {
   it('registers its policy first, ahead of ones registered earlier, and its observer', () => {
