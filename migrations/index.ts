@@ -19,6 +19,7 @@ import { Attachments1767100000000 } from './1767100000000-Attachments.js';
 import { Retention1767200000000 } from './1767200000000-Retention.js';
 import { SearchRecentByRoom1767300000000 } from './1767300000000-SearchRecentByRoom.js';
 import { IsoTimeInlined1767400000000 } from './1767400000000-IsoTimeInlined.js';
+import { SearchIndexesByRoom1767500000000 } from './1767500000000-SearchIndexesByRoom.js';
 import { adminMigrations } from './admin/index.js';
 import { botsMigrations } from './bots/index.js';
 import { onlineStatsMigrations } from './online-stats/index.js';
@@ -51,6 +52,7 @@ export const coreMigrations: MigrationClass[] = [
   Retention1767200000000,
   SearchRecentByRoom1767300000000,
   IsoTimeInlined1767400000000,
+  SearchIndexesByRoom1767500000000,
 ];
 
 /** Each enterprise module's own migrations, keyed by the flag that turns it on. */

@@ -72,6 +72,7 @@ describe('migrations on a real PostgreSQL', () => {
       'Retention1767200000000',
       'SearchRecentByRoom1767300000000',
       'IsoTimeInlined1767400000000',
+      'SearchIndexesByRoom1767500000000',
     ]);
     expect(await tables(ds)).toEqual(CORE_TABLES);
     expect(await ds.runMigrations()).toEqual([]); // idempotent: nothing pending

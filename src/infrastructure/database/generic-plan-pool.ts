@@ -4,9 +4,13 @@ import type { PgPool } from './prepared.js';
 
 /**
  * What every connection of a GenericPlanPool is opened with (the startup packet's `options`), so
- * no statement has to set and reset them.
+ * no statement has to set and reset them. Sequential scans off: every statement run here reads
+ * through an index by design, and a generic plan cannot see a term's trigrams, so it costs a
+ * GIN lookup as a read of the whole index and, on a table of some 50,000 rows, chose a whole-table
+ * scan for each room of a search (test/integration/search-plans.int-spec.ts).
  */
-export const GENERIC_PLAN_OPTIONS = '-c plan_cache_mode=force_generic_plan -c jit=off';
+export const GENERIC_PLAN_OPTIONS =
+  '-c plan_cache_mode=force_generic_plan -c jit=off -c enable_seqscan=off';
 
 /** How long an idle connection of a GenericPlanPool, and the plans it holds, is kept. */
 export const GENERIC_PLAN_IDLE_MS = 5 * 60_000;

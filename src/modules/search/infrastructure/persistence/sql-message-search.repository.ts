@@ -11,6 +11,12 @@ import {
   type SearchRequest,
 } from '../../domain/message-search.repository.js';
 import type { SearchTerm } from '../../domain/search-query.js';
+import {
+  type HitKey,
+  RoomByRoomSearch,
+  type RoundRequest,
+  type WindowRow,
+} from './room-by-room.js';
 
 /** `%`, `_` and the escape character itself are literal in a term. */
 const likePattern = (t: string) => `%${t.replace(/[\\%_]/g, '\\$&')}%`;
@@ -106,6 +112,39 @@ export interface SearchStatement {
 }
 
 /**
+ * Every term of a search checked on `alias`.content, the terms as four parameters from $f (see
+ * termsFilterValues): a filter of rows read otherwise, never an index condition, so one text
+ * serves any terms.
+ */
+function termsFilter(f: number, alias: string): string {
+  const content = `${alias}.content`;
+  return `${content} ILIKE ALL ($${f}::text[])
+            AND ($${f + 1}::text IS NULL
+                 OR to_tsvector('simple'::regconfig, ${content}) @@ plainto_tsquery('simple'::regconfig, $${f + 1}::text))
+            AND ${content} LIKE ALL ($${f + 2}::text[])
+            AND (cardinality($${f + 3}::text[]) = 0 OR lower(${content}) LIKE ALL ($${f + 3}::text[]))`;
+}
+
+/**
+ * termsFilter's four parameters: substring patterns (the words' too), the words, short
+ * substrings without and with case.
+ */
+function termsFilterValues(terms: SearchTerm[]): unknown[] {
+  const of = (kind: SearchTerm['kind']) => terms.filter((t) => t.kind === kind);
+  const short = of('short-substring');
+  const words = of('word').map((t) => t.text);
+  return [
+    // A word is a substring too: a cheap check that spares most rows the tsvector.
+    [...of('substring'), ...of('word')].map((t) => likePattern(t.text)),
+    words.length > 0 ? words.join(' ') : null,
+    short.filter((t) => caseless(t.text)).map((t) => likePattern(t.text)),
+    short.filter((t) => !caseless(t.text)).map((t) => likePattern(t.text.toLowerCase())),
+  ];
+}
+
+const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/**
  * The statements of one search, for the caller's `rooms` (read just before; see runSearch).
  * `deleted_at IS NULL` is the indexes' predicate (tombstones are in none of them).
  * - `recent`: the newest SEARCH_WINDOW messages of the rooms in order, each term checked on
@@ -120,13 +159,18 @@ export interface SearchStatement {
  *   $3 the rooms (padded to the slots), the keyset position if given ($4..$6), then the
  *   substring patterns (text[]), the words (text, NULL for none), the short substrings of
  *   caseless scripts as patterns (text[]) and those with case, lower-cased (text[]).
- * - `all`: every match through the GIN indexes (a MATERIALIZED set, so the planner cannot turn
- *   it back into a walk in time order), then the newest. Run only when `recent` did not fill the
- *   page: a rare term, or terms that are common apart but rare together (the planner, assuming
- *   them independent, read every message for "deploy coffee" when no message has both). Never
- *   for terms that no index serves: that would read every message of the caller's rooms.
- *   Unnamed, planned with its values each time: how selective a term is decides the plan.
- *   Parameters as `recent`'s, the rooms unpadded, then one per term.
+ * - `few`: when `recent` did not fill the page (and an index serves a term): the matches of the
+ *   whole table through the GIN indexes, up to FEW_MATCHES + 1 of them (a MATERIALIZED set, so
+ *   the planner cannot turn it back into a walk in time order), then the newest of the caller's
+ *   rooms; every row has `total`, how many matches it read (one row with a null `v` when none is
+ *   the caller's). Within FEW_MATCHES, that is the page: a rare term, or terms common apart but
+ *   rare together (the planner, assuming them independent, read every message for "deploy
+ *   coffee" when no message has both). Past it, the term is common somewhere, just not in the
+ *   newest messages of the caller's rooms (their busy rooms hold those, and it is a word of their
+ *   quiet ones), and the search goes on room by room (roomWindows, roomIndexed): a page then
+ *   costs what it reads of each room, not every match. Unnamed, planned with its values each
+ *   time: how selective a term is decides the plan. Parameters as `recent`'s, the rooms
+ *   unpadded, then one per indexed term, then termsFilter's.
  * - `windowEnd`: where the next window starts, for those (prepared, as `recent`).
  */
 export function searchStatements(
@@ -134,7 +178,7 @@ export function searchStatements(
   rooms: string[],
 ): {
   recent: SearchStatement;
-  all: SearchStatement;
+  few: SearchStatement;
   windowEnd: SearchStatement;
 } {
   const { terms } = req;
@@ -146,23 +190,9 @@ export function searchStatements(
   const named = (kind: string) =>
     prepared ? `search-${kind}-${slots}${withCursor ? '-after' : ''}` : undefined;
 
-  const of = (kind: SearchTerm['kind']) => terms.filter((t) => t.kind === kind);
-  const short = of('short-substring');
-  const words = of('word').map((t) => t.text);
   const f = first + 1;
-  const filter = `w.content ILIKE ALL ($${f}::text[])
-            AND ($${f + 1}::text IS NULL
-                 OR to_tsvector('simple'::regconfig, w.content) @@ plainto_tsquery('simple'::regconfig, $${f + 1}::text))
-            AND w.content LIKE ALL ($${f + 2}::text[])
-            AND (cardinality($${f + 3}::text[]) = 0 OR lower(w.content) LIKE ALL ($${f + 3}::text[]))`;
-  const filterValues = [
-    of('substring').map((t) => likePattern(t.text)),
-    words.length > 0 ? words.join(' ') : null,
-    short.filter((t) => caseless(t.text)).map((t) => likePattern(t.text)),
-    short.filter((t) => !caseless(t.text)).map((t) => likePattern(t.text.toLowerCase())),
-  ];
-
-  const conds = terms.map((t, i) => termCondition(t, f + i, 'm')).join('\n       AND ');
+  const filter = termsFilter(f, 'w');
+  const filterValues = termsFilterValues(terms);
   const answer = (from: string) => `SELECT ${view('$1')},
         to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
    FROM ${from}
@@ -180,14 +210,25 @@ export function searchStatements(
   ORDER BY ${ORDER('h')}`,
       values: [...head, padded, ...position, ...filterValues],
     },
-    all: {
-      text: `WITH hits AS MATERIALIZED (
-         SELECT m.room_id, m.seq, m.created_at FROM messages m
-          WHERE m.room_id = ANY($3::uuid[]) AND m.deleted_at IS NULL ${after(withCursor, 4, 'm')}
-            AND ${conds})
-${answer(`(SELECT * FROM hits ORDER BY ${ORDER('hits')} LIMIT $2) h`)}
-  ORDER BY ${ORDER('h')}`,
-      values: [...head, rooms, ...position, ...terms.map(termValue)],
+    few: {
+      text: `WITH c AS MATERIALIZED (
+         SELECT m.room_id, m.seq, m.created_at, m.content FROM messages m
+          WHERE m.deleted_at IS NULL AND ${indexedConds(req.terms, f, 'm')}
+          LIMIT ${FEW_MATCHES + 1})
+SELECT t.total, x.v, x.cursor_ts FROM (SELECT count(*)::int AS total FROM c) t
+  LEFT JOIN LATERAL (${answer(`(SELECT c.room_id, c.seq, c.created_at FROM c
+          WHERE c.room_id = ANY($3::uuid[]) ${after(withCursor, 4, 'c')}
+            AND ${termsFilter(f + req.terms.filter(indexed).length, 'c')}
+          ORDER BY ${ORDER('c')} LIMIT $2) h`)}
+  ORDER BY ${ORDER('h')}) x ON true
+ ORDER BY x.cursor_ts DESC, x.v ->> 'roomId' DESC, (x.v ->> 'seq')::bigint DESC`,
+      values: [
+        ...head,
+        rooms,
+        ...position,
+        ...req.terms.filter(indexed).map(termValue),
+        ...filterValues,
+      ],
     },
     // The oldest message of a full window (none when the window was not full): where the next
     // page of a search that no index serves goes on. Parameters: $1 the rooms, then the position.
@@ -199,6 +240,120 @@ ${answer(`(SELECT * FROM hits ORDER BY ${ORDER('hits')} LIMIT $2) h`)}
     ORDER BY ${ORDER('w')} OFFSET ${SEARCH_WINDOW - 1} LIMIT 1`,
       values: [padded, ...position],
     },
+  };
+}
+
+/** The parameters every room-by-room round starts with: $1 rooms, $2/$3 their positions. */
+function roundHead(round: RoundRequest, slots: number): unknown[] {
+  const pad = slots - round.rooms.length;
+  return [
+    [...round.rooms, ...Array<string>(pad).fill(NO_ROOM)],
+    [...round.positions.map((p) => p.at), ...Array<string>(pad).fill('infinity')],
+    [...round.positions.map((p) => p.seq), ...Array<number>(pad).fill(0)],
+  ];
+}
+
+/** Room slot i's unread part, below its position ($2, $3); `m` through the room's index. */
+const unread = (i: number, a: string) =>
+  `${a}.created_at <= ($2::timestamptz[])[${i}]
+              AND (${a}.created_at, ${a}.seq) < (($2::timestamptz[])[${i}], ($3::bigint[])[${i}])`;
+
+/**
+ * A round of windows (RoomByRoomSearch): in each room slot i, the newest $4[i] unread messages
+ * (none when 0), read newest first through messages_search_room_recent_idx, each checked for
+ * every term; handed back are the hits (at most $5 a room) and the window's last row, which says
+ * where the room goes on. Prepared, one text per slot count: the terms are termsFilter's arrays.
+ * Parameters: $1 rooms, $2/$3 positions, $4 windows, $5 hits wanted, then the terms ($6..$9).
+ */
+export function roomWindows(req: SearchRequest, round: RoundRequest): SearchStatement {
+  const { slots, prepared } = roomSlots(round.rooms.length);
+  const branch = (i: number) => `(SELECT c.room_id, c.seq, c.created_at, c.hit, c.n FROM (
+       SELECT h.*, row_number() OVER w AS n, count(*) FILTER (WHERE h.hit) OVER w AS k FROM (
+         SELECT m.room_id, m.seq, m.created_at, (${termsFilter(6, 'm')}) AS hit FROM (
+           SELECT m.room_id, m.seq, m.created_at, m.content FROM messages m
+            WHERE m.room_id = ($1::uuid[])[${i}] AND m.deleted_at IS NULL AND ${unread(i, 'm')}
+            ORDER BY m.created_at DESC, m.seq DESC LIMIT ($4::int[])[${i}]) m) h
+       WINDOW w AS (ORDER BY h.created_at DESC, h.seq DESC)) c
+     WHERE (c.hit AND c.k <= $5) OR c.n = ($4::int[])[${i}])`;
+  const branches = Array.from({ length: slots }, (_, i) => branch(i + 1));
+  return {
+    name: prepared ? `search-room-windows-${slots}` : undefined,
+    text: `SELECT b.room_id AS "roomId", b.seq::int AS seq, ${ISO('b.created_at')} AS at, b.hit, b.n = ($4::int[])[b.slot] AS last
+   FROM (${branches.map((b, i) => `SELECT ${i + 1} AS slot, x.* FROM ${b} x`).join('\n   UNION ALL ')}) b`,
+    values: [
+      ...roundHead(round, slots),
+      [...round.windows, ...Array<number>(slots - round.rooms.length).fill(0)],
+      req.limit + 1,
+      ...termsFilterValues(req.terms),
+    ],
+  };
+}
+
+/** Whether an index serves the term (a trigram or a word); a short substring has none. */
+const indexed = (t: SearchTerm) => t.kind !== 'short-substring';
+
+/**
+ * How many matches of the whole table `few` reads at most: a term that rare is cheaper to look up
+ * once than room by room (each lookup of a GIN index costs about the same, a few milliseconds for
+ * a term with common trigrams, whatever the room).
+ */
+export const FEW_MATCHES = 500;
+
+/** Every indexed term of `terms` as an index condition on `a`, their values from $first. */
+const indexedConds = (terms: SearchTerm[], first: number, a: string) =>
+  terms
+    .filter(indexed)
+    .map((t, i) => termCondition(t, first + i, a))
+    .join(' AND ');
+
+/**
+ * The round through the search indexes (RoomByRoomSearch), for the rooms with `indexed`, each
+ * below its position: each room's matches through its own part of the composite GIN indexes
+ * (migration SearchIndexesByRoom), so a room costs its matches, never another room's: in room
+ * slot i with $4[i], its hits below its position, at most $5. Every indexed term is an index
+ * condition, the others are checked on what the index hands over. The OFFSET 0 fence keeps the
+ * planner from reading the room in time order instead (it cannot know the term is rare there:
+ * that is why the room is here). Prepared, one text per slot count and term kinds. Parameters:
+ * $1 rooms, $2/$3 positions, $4 which rooms, $5 hits wanted, the terms from $6, then
+ * termsFilter's.
+ */
+export function roomIndexed(req: SearchRequest, round: RoundRequest): SearchStatement {
+  const terms = req.terms.filter(indexed);
+  const { slots, prepared } = roomSlots(round.rooms.length);
+  const branch = (i: number) => `(SELECT g.room_id, g.seq, g.created_at FROM (
+       SELECT m.room_id, m.seq, m.created_at, m.content FROM messages m
+        WHERE ($4::boolean[])[${i}] AND m.room_id = ($1::uuid[])[${i}] AND m.deleted_at IS NULL
+          AND ${indexedConds(terms, 6, 'm')}
+       OFFSET 0) g
+     WHERE (g.created_at, g.seq) < (($2::timestamptz[])[${i}], ($3::bigint[])[${i}])
+       AND ${termsFilter(6 + terms.length, 'g')}
+     ORDER BY g.created_at DESC, g.seq DESC LIMIT $5)`;
+  const branches = Array.from({ length: slots }, (_, i) => branch(i + 1));
+  const kinds = terms.map((t) => (t.kind === 'word' ? 'w' : 's')).join('');
+  return {
+    name: prepared ? `search-room-indexed-${slots}-${kinds}` : undefined,
+    text: `SELECT b.room_id AS "roomId", b.seq::int AS seq, ${ISO('b.created_at')} AS at
+   FROM (${branches.join('\n   UNION ALL ')}) b`,
+    values: [
+      ...roundHead(round, slots),
+      [...round.indexed, ...Array<boolean>(slots - round.rooms.length).fill(false)],
+      req.limit + 1,
+      ...terms.map(termValue),
+      ...termsFilterValues(req.terms),
+    ],
+  };
+}
+
+/** The messages of `hits` as the search answers them, newest first (a hit deleted since is left out). */
+export function renderHits(req: SearchRequest, hits: HitKey[]): SearchStatement {
+  return {
+    name: 'search-render',
+    text: `SELECT ${view('$1')}, ${ISO('m.created_at')} AS cursor_ts
+   FROM unnest($2::uuid[], $3::bigint[]) h(room_id, seq)
+   JOIN messages m ON m.room_id = h.room_id AND m.seq = h.seq AND m.deleted_at IS NULL
+   JOIN users u ON u.id = m.user_id
+  ORDER BY ${ORDER('m')}`,
+    values: [req.userId, hits.map((h) => h.roomId), hits.map((h) => h.seq)],
   };
 }
 
@@ -247,7 +402,13 @@ export async function runSearch(req: SearchRequest, query: SearchQuery): Promise
       next: end ? { createdAt: end.cursor_ts, roomId: end.room_id, seq: end.seq } : null,
     };
   }
-  if (rows.length <= req.limit) rows = await query(sql.all);
+  if (rows.length <= req.limit) {
+    const few = await query<SearchRow & { total: number }>(sql.few);
+    rows =
+      few[0].total <= FEW_MATCHES
+        ? few.filter((r) => r.v !== null)
+        : await roomByRoom(req, rooms, query);
+  }
   const more = rows.length > req.limit;
   const page = rows.slice(0, req.limit);
   const last = page[page.length - 1];
@@ -258,8 +419,24 @@ export async function runSearch(req: SearchRequest, query: SearchQuery): Promise
   };
 }
 
-/** Whether an index serves the term (a trigram or a word); a short substring has none. */
-const indexed = (t: SearchTerm) => t.kind !== 'short-substring';
+/**
+ * The search room by room (RoomByRoomSearch), for when the newest messages of the caller's
+ * rooms did not fill the page: rounds of windows, then one round through the rooms' indexes,
+ * then the hits rendered.
+ */
+async function roomByRoom(
+  req: SearchRequest,
+  rooms: string[],
+  query: SearchQuery,
+): Promise<SearchRow[]> {
+  const search = new RoomByRoomSearch(rooms, req.after, req.limit + 1);
+  for (let round = search.nextWindows(); round; round = search.nextWindows())
+    search.takeWindows(await query<WindowRow>(roomWindows(req, round)));
+  const indexedRound = search.nextIndexed();
+  if (indexedRound) search.takeIndexed(await query<HitKey>(roomIndexed(req, indexedRound)));
+  const hits = search.hits();
+  return hits.length === 0 ? [] : query(renderHits(req, hits));
+}
 
 @Injectable()
 export class SqlMessageSearchRepository extends MessageSearchRepository {
