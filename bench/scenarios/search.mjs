@@ -11,7 +11,9 @@
 // Around the user's rooms, a busy server: as many messages again (--search-other-messages) in
 // 50 rooms the user is not in, all in the last hour (--search-other-minutes; the user's rooms get
 // one message a second, the others about 280), so a search that reads other rooms' traffic
-// shows it.
+// shows it. The "busy member" kinds search as a third user, in the user's 50 rooms and in the 50
+// busy ones too: the newest messages of their rooms are then the busy rooms' chatter, and a word
+// of the quiet rooms is found room by room (the room-by-room search, stop 35).
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -75,7 +77,15 @@ const KINDS = (nMessages) => ({
       i % 5
     ],
   'none: cjk 2 chars': (i) => ['北京', '上海', '大阪', '会社', '电话'][i % 5],
+  // As a member of the busy rooms too (BUSY_MEMBER): words of the quiet rooms.
+  'busy member: word': (i) => WORDS[(i + 3) % WORDS.length],
+  'busy member: substring': (i) => ['ploy', 'atab', 'voic', 'eeti', 'ustom', 'olida'][(i + 1) % 6],
+  'busy member: two words': (i) =>
+    `${WORDS[(i * 7) % WORDS.length]} ${WORDS[(i * 13 + 5) % WORDS.length]}`,
 });
+
+/** The kinds searched by the member of the busy rooms too. */
+const BUSY_MEMBER = 'busy member: ';
 
 /**
  * The scenario's data, also seeded by bench/experiments/search-sql.mjs: `nRooms` rooms of
@@ -174,19 +184,24 @@ export async function run(ctx) {
   try {
     // Users of its own: the pool's are in earlier scenarios' rooms, whose newest messages
     // would be the caller's (a search in 50 rooms plus those is another scenario).
-    const [me, other] = await ctx.fixture.freshUsers(server.url, 2, 'se');
+    const [me, other, busyMember] = await ctx.fixture.freshUsers(server.url, 3, 'se');
     await client.connect();
     ctx.log(`search: seeding ${nMessages.toLocaleString('en-US')} messages in ${nRooms} rooms`);
     const seed0 = performance.now();
-    await seedSearch(client, { me, other, nMessages, nRooms, nOther, otherMinutes });
+    const seeded = await seedSearch(client, { me, other, nMessages, nRooms, nOther, otherMinutes });
+    await client.query(
+      `INSERT INTO room_members (room_id, user_id, role) SELECT r, $2::uuid, 'member' FROM unnest($1::uuid[]) r`,
+      [[...seeded.rooms, ...seeded.otherRooms], busyMember.id],
+    );
+    await client.query(`ANALYZE room_members`);
     seed.ms = performance.now() - seed0;
     ctx.log(`  seeded in ${(seed.ms / 1000).toFixed(1)} s`);
 
     let agent = null;
-    const get = (p) => request(agent, `${server.url}${p}`, me.token, 'GET');
-    const direct = (qs) =>
+    const get = (p, user) => request(agent, `${server.url}${p}`, user.token, 'GET');
+    const direct = (qs, user) =>
       runSearch(
-        { userId: me.id, terms: parseSearchQuery(qs), roomId: null, limit, after: null },
+        { userId: user.id, terms: parseSearchQuery(qs), roomId: null, limit, after: null },
         // The build's statements, run as the build runs them (searchQueryOn: named ones
         // prepared, on their generic plan); builds before 2026-12-06 call (text, values).
         searchQueryOn
@@ -195,16 +210,19 @@ export async function run(ctx) {
       );
     const hits = {};
     for (const [kind, queryOf] of Object.entries(KINDS(nMessages))) {
+      const user = kind.startsWith(BUSY_MEMBER) ? busyMember : me;
       // Every kind finds what it should (a search answering nothing by mistake measures nothing).
       const probe = await get(
         `/api/search/messages?q=${encodeURIComponent(queryOf(1))}&limit=${limit}`,
+        user,
       );
       hits[kind] = probe.items.length;
       if ((probe.items.length === 0) !== kind.startsWith('none'))
         throw new Error(`search: "${queryOf(1)}" (${kind}) found ${probe.items.length}`);
       const targets = {
-        ours: (i) => get(`/api/search/messages?q=${encodeURIComponent(queryOf(i))}&limit=${limit}`),
-        'pg-direct': (i) => direct(queryOf(i)),
+        ours: (i) =>
+          get(`/api/search/messages?q=${encodeURIComponent(queryOf(i))}&limit=${limit}`, user),
+        'pg-direct': (i) => direct(queryOf(i), user),
       };
       agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
       try {
@@ -266,7 +284,7 @@ export async function run(ctx) {
   return {
     rows,
     notes: [
-      `${nMessages.toLocaleString('en-US')} messages in ${nRooms} rooms, all the searching user's, and ${nOther.toLocaleString('en-US')} in the last ${otherMinutes} min in 50 rooms the user is not in (seeded in ${(seed.ms / 1000).toFixed(1)} s); pages of ${limit}, ${rate} searches/s open loop for ${durationMs / 1000} s per kind, ours over HTTP and the same statements straight to PostgreSQL taking turns in ${sliceMs / 1000} s slices`,
+      `${nMessages.toLocaleString('en-US')} messages in ${nRooms} rooms, all the searching user's, and ${nOther.toLocaleString('en-US')} in the last ${otherMinutes} min in 50 rooms the user is not in ("busy member": a user in all 100) (seeded in ${(seed.ms / 1000).toFixed(1)} s); pages of ${limit}, ${rate} searches/s open loop for ${durationMs / 1000} s per kind, ours over HTTP and the same statements straight to PostgreSQL taking turns in ${sliceMs / 1000} s slices`,
       'ws and Socket.IO have no search: "pg direct" (the service\'s own statements, no HTTP) is the reference instead',
     ],
     data: {
