@@ -272,7 +272,7 @@ describe('search plans on 20,000 messages', () => {
       expect(statements).toEqual([
         'SELECT array_agg(room_id::text ORDER',
         'search-recent-4',
-        'WITH c AS',
+        'WITH matches AS',
         'search-room-windows-4',
         'search-room-indexed-4-s',
         'search-render',
@@ -296,7 +296,7 @@ describe('search plans on 20,000 messages', () => {
       expect(round.indexed).toEqual(mine.map((r) => r === busy));
       const p = await genericPlan(roomIndexed(req, round));
       expect(indexes(p)).toContain('messages_search_trgm_idx');
-      expect(indexes(p)).not.toContain('messages_search_room_recent_idx');
+      expect(indexes(p).filter((i) => i !== 'messages_search_trgm_idx')).toEqual([]);
       const heap = p.filter((n) => n['Node Type'] === 'Bitmap Heap Scan');
       expect(heap.reduce((a, n) => a + (n['Actual Rows'] ?? 0), 0)).toBe(0);
     } finally {

@@ -160,9 +160,12 @@ const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"H
  *   substring patterns (text[]), the words (text, NULL for none), the short substrings of
  *   caseless scripts as patterns (text[]) and those with case, lower-cased (text[]).
  * - `few`: when `recent` did not fill the page (and an index serves a term): the matches of the
- *   whole table through the GIN indexes, up to FEW_MATCHES + 1 of them (a MATERIALIZED set, so
- *   the planner cannot turn it back into a walk in time order), then the newest of the caller's
- *   rooms; every row has `total`, how many matches it read (one row with a null `v` when none is
+ *   whole table through the GIN indexes, up to FEW_MATCHES + 1 of them, then the newest of the
+ *   caller's rooms. The matches are a MATERIALIZED set with no LIMIT of its own, so it is planned
+ *   as a read of every match (the GIN indexes' bitmap; never a walk in time order or a scan
+ *   that a LIMIT makes look cheap, which for terms that are common apart but never together read
+ *   the whole table), and read only as far as the LIMIT of the set after it asks (a WITH query
+ *   is evaluated as far as it is read). Every row has `total`, how many matches it read (one row with a null `v` when none is
  *   the caller's). Within FEW_MATCHES, that is the page: a rare term, or terms common apart but
  *   rare together (the planner, assuming them independent, read every message for "deploy
  *   coffee" when no message has both). Past it, the term is common somewhere, just not in the
@@ -211,10 +214,10 @@ export function searchStatements(
       values: [...head, padded, ...position, ...filterValues],
     },
     few: {
-      text: `WITH c AS MATERIALIZED (
+      text: `WITH matches AS MATERIALIZED (
          SELECT m.room_id, m.seq, m.created_at, m.content FROM messages m
-          WHERE m.deleted_at IS NULL AND ${indexedConds(req.terms, f, 'm')}
-          LIMIT ${FEW_MATCHES + 1})
+          WHERE m.deleted_at IS NULL AND ${indexedConds(req.terms, f, 'm')}),
+     c AS MATERIALIZED (SELECT * FROM matches LIMIT ${FEW_MATCHES + 1})
 SELECT t.total, x.v, x.cursor_ts FROM (SELECT count(*)::int AS total FROM c) t
   LEFT JOIN LATERAL (${answer(`(SELECT c.room_id, c.seq, c.created_at FROM c
           WHERE c.room_id = ANY($3::uuid[]) ${after(withCursor, 4, 'c')}
@@ -309,7 +312,9 @@ const indexedConds = (terms: SearchTerm[], first: number, a: string) =>
 /**
  * The round through the search indexes (RoomByRoomSearch), for the rooms with `indexed`, each
  * below its position: each room's matches through its own part of the composite GIN indexes
- * (migration SearchIndexesByRoom), so a room costs its matches, never another room's: in room
+ * (migration SearchIndexesByRoom: the room as text, which only they index, so the plan cannot
+ * read the room through another index instead), so a room costs its matches, never another
+ * room's: in room
  * slot i with $4[i], its hits below its position, at most $5. Every indexed term is an index
  * condition, the others are checked on what the index hands over. The OFFSET 0 fence keeps the
  * planner from reading the room in time order instead (it cannot know the term is rare there:
@@ -322,7 +327,8 @@ export function roomIndexed(req: SearchRequest, round: RoundRequest): SearchStat
   const { slots, prepared } = roomSlots(round.rooms.length);
   const branch = (i: number) => `(SELECT g.room_id, g.seq, g.created_at FROM (
        SELECT m.room_id, m.seq, m.created_at, m.content FROM messages m
-        WHERE ($4::boolean[])[${i}] AND m.room_id = ($1::uuid[])[${i}] AND m.deleted_at IS NULL
+        WHERE ($4::boolean[])[${i}] AND m.room_id::text = ($1::text[])[${i}]
+          AND m.deleted_at IS NULL
           AND ${indexedConds(terms, 6, 'm')}
        OFFSET 0) g
      WHERE (g.created_at, g.seq) < (($2::timestamptz[])[${i}], ($3::bigint[])[${i}])
