@@ -171,8 +171,9 @@ const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"H
  *   coffee" when no message has both). Past it, the term is common somewhere, just not in the
  *   newest messages of the caller's rooms (their busy rooms hold those, and it is a word of their
  *   quiet ones), and the search goes on room by room (roomWindows, roomIndexed): a page then
- *   costs what it reads of each room, not every match. Unnamed, planned with its values each
- *   time: how selective a term is decides the plan. Parameters as `recent`'s, the rooms
+ *   costs what it reads of each room, not every match. Prepared, one text per kinds of indexed
+ *   terms (and cursor), on its generic plan without sequential scans: through the GIN indexes
+ *   whatever the planner would guess of the terms. Parameters as `recent`'s, the rooms
  *   unpadded, then one per indexed term, then termsFilter's.
  * - `windowEnd`: where the next window starts, for those (prepared, as `recent`).
  */
@@ -214,6 +215,9 @@ export function searchStatements(
       values: [...head, padded, ...position, ...filterValues],
     },
     few: {
+      // Not the pool that plans for the values: it chose a whole-table scan for two words
+      // estimated common together (found nowhere), 0.4-0.7 s each in the search scenario.
+      name: `search-few-${kindsOf(req.terms)}${withCursor ? '-after' : ''}`,
       text: `WITH matches AS MATERIALIZED (
          SELECT m.room_id, m.seq, m.created_at, m.content FROM messages m
           WHERE m.deleted_at IS NULL AND ${indexedConds(req.terms, f, 'm')}),
@@ -302,6 +306,13 @@ const indexed = (t: SearchTerm) => t.kind !== 'short-substring';
  */
 export const FEW_MATCHES = 500;
 
+/** The indexed terms' kinds in order (s: substring, w: word): what the texts using them differ by. */
+const kindsOf = (terms: SearchTerm[]) =>
+  terms
+    .filter(indexed)
+    .map((t) => (t.kind === 'word' ? 'w' : 's'))
+    .join('');
+
 /** Every indexed term of `terms` as an index condition on `a`, their values from $first. */
 const indexedConds = (terms: SearchTerm[], first: number, a: string) =>
   terms
@@ -335,9 +346,8 @@ export function roomIndexed(req: SearchRequest, round: RoundRequest): SearchStat
        AND ${termsFilter(6 + terms.length, 'g')}
      ORDER BY g.created_at DESC, g.seq DESC LIMIT $5)`;
   const branches = Array.from({ length: slots }, (_, i) => branch(i + 1));
-  const kinds = terms.map((t) => (t.kind === 'word' ? 'w' : 's')).join('');
   return {
-    name: prepared ? `search-room-indexed-${slots}-${kinds}` : undefined,
+    name: prepared ? `search-room-indexed-${slots}-${kindsOf(terms)}` : undefined,
     text: `SELECT b.room_id AS "roomId", b.seq::int AS seq, ${ISO('b.created_at')} AS at
    FROM (${branches.join('\n   UNION ALL ')}) b`,
     values: [
