@@ -59,14 +59,14 @@ describe('export memory', () => {
     return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)![1]);
   };
 
-  /** Reads an export to its end; answers its line count, bytes and the peak heap seen. */
+  /** Reads an export to its end; answers its line count, bytes and the heap sampled meanwhile. */
   async function exportRoom(owner: TestUser, roomId: string) {
-    let peak = await heapUsed();
+    const samples = [await heapUsed()];
     let reading = true;
     const sampler = (async () => {
       while (reading) {
-        peak = Math.max(peak, await heapUsed());
-        await new Promise((r) => setTimeout(r, 50));
+        samples.push(await heapUsed());
+        await new Promise((r) => setTimeout(r, 25));
       }
     })();
     const res = await fetch(`${svc.baseUrl}/api/rooms/${roomId}/export`, {
@@ -81,10 +81,10 @@ describe('export memory', () => {
     }
     reading = false;
     await sampler;
-    return { lines, bytes, peak };
+    return { lines, bytes, samples };
   }
 
-  it('a room ten times larger peaks at the same heap', async () => {
+  it('the heap the collector leaves does not grow as a room ten times larger is exported', async () => {
     const owner = await registerUser(svc.baseUrl);
     const small = await seededRoom(owner, 5_000);
     const large = await seededRoom(owner, 50_000);
@@ -94,8 +94,15 @@ describe('export memory', () => {
     expect(s.lines).toBe(5_000);
     expect(l.lines).toBe(50_000);
     expect(l.bytes).toBeGreaterThan(20 * MB);
-    expect(svc.running).toBe(true);
-    // Far less than the 20+ MB a buffered export would add.
-    expect((l.peak - s.peak) / MB).toBeLessThan(12);
+    expect(svc.running).toBe(true); // a buffered 25 MB would also have met the 64 MB cap
+    // The lowest heap of the export's last third against its first third's: what the collector
+    // leaves, so garbage not yet collected does not count (the peak did: 13 MB apart once, on a
+    // busy machine, with the export streaming). A buffered export would add about 16 MB between
+    // them (two thirds of its 25 MB).
+    const third = Math.floor(l.samples.length / 3);
+    expect(third).toBeGreaterThanOrEqual(5);
+    const early = Math.min(...l.samples.slice(0, third));
+    const late = Math.min(...l.samples.slice(-third));
+    expect((late - early) / MB).toBeLessThan(6);
   }, 180_000);
 });
