@@ -128,6 +128,39 @@ describe('search plans on 20,000 messages', () => {
       await runner.release();
     }
   };
+  /**
+   * Runs `body` with a room of 30,000 messages newer than every other ('<content> <n>'), the
+   * caller a member of it or not; removed after.
+   */
+  const withBusyRoom = async (
+    { member, content }: { member: boolean; content: string },
+    body: (busy: string) => Promise<void>,
+  ): Promise<void> => {
+    const [{ id: busy }] = await ds.query<{ id: string }[]>(
+      `INSERT INTO rooms (name, owner_id, is_private, member_count) VALUES ('busy', $1, false, $2) RETURNING id`,
+      [me, member ? 1 : 0],
+    );
+    if (member)
+      await ds.query(
+        `INSERT INTO room_members (room_id, user_id, role) VALUES ($1, $2, 'member')`,
+        [busy, me],
+      );
+    await ds.query(
+      `INSERT INTO messages (room_id, seq, event_seq, user_id, content, created_at)
+       SELECT $1, g, g, $2, $3 || ' ' || g, now() + make_interval(secs => g)
+         FROM generate_series(1, 30000) g`,
+      [busy, me, content],
+    );
+    await ds.query(`ANALYZE messages`);
+    try {
+      await body(busy);
+    } finally {
+      await ds.query(`DELETE FROM messages WHERE room_id = $1`, [busy]);
+      await ds.query(`DELETE FROM room_members WHERE room_id = $1`, [busy]);
+      await ds.query(`DELETE FROM rooms WHERE id = $1`, [busy]);
+      await ds.query(`ANALYZE messages`);
+    }
+  };
   const indexes = (ns: PlanNode[]) => ns.map((n) => n['Index Name']).filter(Boolean);
   /**
    * Full sorts of hits (by time). A message's reactions are sorted in the view, and an
@@ -187,18 +220,7 @@ describe('search plans on 20,000 messages', () => {
 
   it("other rooms' messages cost a search nothing: each of the caller's rooms is read only as far as the page needs", async () => {
     // 30,000 newer messages in a room the caller is not in (a busy server around quiet rooms).
-    const [{ id: busy }] = await ds.query<{ id: string }[]>(
-      `INSERT INTO rooms (name, owner_id, is_private, member_count) VALUES ('busy', $1, false, 0) RETURNING id`,
-      [me],
-    );
-    await ds.query(
-      `INSERT INTO messages (room_id, seq, event_seq, user_id, content, created_at)
-       SELECT $1, g, g, $2, 'common busy words ' || g, now() + make_interval(secs => g)
-         FROM generate_series(1, 30000) g`,
-      [busy, me],
-    );
-    await ds.query(`ANALYZE messages`);
-    try {
+    await withBusyRoom({ member: false, content: 'common busy words' }, async () => {
       const p = await plan('common', 'recent', true);
       const read = p
         .filter((n) => n['Index Name'] === 'messages_search_room_recent_idx')
@@ -206,11 +228,7 @@ describe('search plans on 20,000 messages', () => {
       // A page of 51 from 3 rooms merged: about 51 rows, never the busy room's 30,000.
       expect(read).toBeGreaterThanOrEqual(51);
       expect(read).toBeLessThan(200);
-    } finally {
-      await ds.query(`DELETE FROM messages WHERE room_id = $1`, [busy]);
-      await ds.query(`DELETE FROM rooms WHERE id = $1`, [busy]);
-      await ds.query(`ANALYZE messages`);
-    }
+    });
   });
 
   it('terms common apart but never together: found (not) through the indexes, not by reading every message', async () => {
@@ -237,22 +255,7 @@ describe('search plans on 20,000 messages', () => {
 
   it("a word of the caller's quiet rooms while a busy room of theirs holds the newest messages: found room by room, the busy room through its index, as brute force finds it", async () => {
     // 30,000 newer messages without the word, in a room the caller is in.
-    const [{ id: busy }] = await ds.query<{ id: string }[]>(
-      `INSERT INTO rooms (name, owner_id, is_private, member_count) VALUES ('busy', $1, false, 1) RETURNING id`,
-      [me],
-    );
-    await ds.query(`INSERT INTO room_members (room_id, user_id, role) VALUES ($1, $2, 'member')`, [
-      busy,
-      me,
-    ]);
-    await ds.query(
-      `INSERT INTO messages (room_id, seq, event_seq, user_id, content, created_at)
-       SELECT $1, g, g, $2, 'chatter number ' || g, now() + make_interval(secs => g)
-         FROM generate_series(1, 30000) g`,
-      [busy, me],
-    );
-    await ds.query(`ANALYZE messages`);
-    try {
+    await withBusyRoom({ member: true, content: 'chatter number' }, async (busy) => {
       const mine = [...rooms, busy].sort();
       const statements: string[] = [];
       const run = searchQueryOn(poolOf(ds), generic);
@@ -308,12 +311,7 @@ describe('search plans on 20,000 messages', () => {
       expect(indexes(p).filter((i) => i !== 'messages_search_trgm_idx')).toEqual([]);
       const heap = p.filter((n) => n['Node Type'] === 'Bitmap Heap Scan');
       expect(heap.reduce((a, n) => a + (n['Actual Rows'] ?? 0), 0)).toBe(0);
-    } finally {
-      await ds.query(`DELETE FROM messages WHERE room_id = $1`, [busy]);
-      await ds.query(`DELETE FROM room_members WHERE room_id = $1`, [busy]);
-      await ds.query(`DELETE FROM rooms WHERE id = $1`, [busy]);
-      await ds.query(`ANALYZE messages`);
-    }
+    });
   });
 
   it('answers the same through the repository: newest first, pages without overlap', async () => {

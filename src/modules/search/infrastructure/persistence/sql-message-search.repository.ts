@@ -82,6 +82,12 @@ function newest(cols: string, slots: number, rooms: number, position: number): s
           ORDER BY b.created_at DESC, b.room_id DESC, b.seq DESC LIMIT ${SEARCH_WINDOW})`;
 }
 
+/** `values`, then `fill` up to `slots` entries: one per room slot of a statement. */
+const padTo = <T>(slots: number, values: T[], fill: T): T[] => [
+  ...values,
+  ...Array<T>(slots - values.length).fill(fill),
+];
+
 /** A room id no room has: it fills the slots a caller's rooms leave free (its branch reads nothing). */
 const NO_ROOM = '00000000-0000-0000-0000-000000000000';
 /** Above this many rooms the merge is planned for its exact count, each time (see roomSlots). */
@@ -142,6 +148,7 @@ function termsFilterValues(terms: SearchTerm[]): unknown[] {
   ];
 }
 
+/** A timestamp as a search position keeps it: PostgreSQL's microseconds, ISO 8601 UTC. */
 const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /**
@@ -188,7 +195,7 @@ export function searchStatements(
   const { terms } = req;
   const withCursor = req.after !== null;
   const { slots, prepared } = roomSlots(rooms.length);
-  const padded = [...rooms, ...Array<string>(slots - rooms.length).fill(NO_ROOM)];
+  const padded = padTo(slots, rooms, NO_ROOM);
   const position = req.after ? [req.after.createdAt, req.after.roomId, req.after.seq] : [];
   const first = withCursor ? 6 : 3;
   const named = (kind: string) =>
@@ -198,7 +205,7 @@ export function searchStatements(
   const filter = termsFilter(f, 'w');
   const filterValues = termsFilterValues(terms);
   const answer = (from: string) => `SELECT ${view('$1')},
-        to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
+        ${ISO('m.created_at')} AS cursor_ts
    FROM ${from}
    JOIN messages m ON m.room_id = h.room_id AND m.seq = h.seq
    JOIN users u ON u.id = m.user_id`;
@@ -241,7 +248,7 @@ SELECT t.total, x.v, x.cursor_ts FROM (SELECT count(*)::int AS total FROM c) t
     // page of a search that no index serves goes on. Parameters: $1 the rooms, then the position.
     windowEnd: {
       name: named('window-end'),
-      text: `SELECT to_char(w.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts,
+      text: `SELECT ${ISO('w.created_at')} AS cursor_ts,
           w.room_id, w.seq::int AS seq
      FROM ${newest('m.room_id, m.seq, m.created_at', slots, 1, withCursor ? 2 : 0)} w
     ORDER BY ${ORDER('w')} OFFSET ${SEARCH_WINDOW - 1} LIMIT 1`,
@@ -252,11 +259,18 @@ SELECT t.total, x.v, x.cursor_ts FROM (SELECT count(*)::int AS total FROM c) t
 
 /** The parameters every room-by-room round starts with: $1 rooms, $2/$3 their positions. */
 function roundHead(round: RoundRequest, slots: number): unknown[] {
-  const pad = slots - round.rooms.length;
   return [
-    [...round.rooms, ...Array<string>(pad).fill(NO_ROOM)],
-    [...round.positions.map((p) => p.at), ...Array<string>(pad).fill('infinity')],
-    [...round.positions.map((p) => p.seq), ...Array<number>(pad).fill(0)],
+    padTo(slots, round.rooms, NO_ROOM),
+    padTo(
+      slots,
+      round.positions.map((p) => p.at),
+      'infinity',
+    ),
+    padTo(
+      slots,
+      round.positions.map((p) => p.seq),
+      0,
+    ),
   ];
 }
 
@@ -289,7 +303,7 @@ export function roomWindows(req: SearchRequest, round: RoundRequest): SearchStat
    FROM (${branches.map((b, i) => `SELECT ${i + 1} AS slot, x.* FROM ${b} x`).join('\n   UNION ALL ')}) b`,
     values: [
       ...roundHead(round, slots),
-      [...round.windows, ...Array<number>(slots - round.rooms.length).fill(0)],
+      padTo(slots, round.windows, 0),
       req.limit + 1,
       ...termsFilterValues(req.terms),
     ],
@@ -352,7 +366,7 @@ export function roomIndexed(req: SearchRequest, round: RoundRequest): SearchStat
    FROM (${branches.join('\n   UNION ALL ')}) b`,
     values: [
       ...roundHead(round, slots),
-      [...round.indexed, ...Array<boolean>(slots - round.rooms.length).fill(false)],
+      padTo(slots, round.indexed, false),
       req.limit + 1,
       ...terms.map(termValue),
       ...termsFilterValues(req.terms),
